@@ -1,0 +1,11 @@
+"""Core HR model: calendar, reporting window and employee history, as SQL models in ``sql/``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipelines.sqlmodels import model_assets
+
+
+def hr_assets() -> list:
+    return model_assets(Path(__file__).parent / "sql", "core", "hr", ["team:hr-data"])

@@ -1,0 +1,141 @@
+-- dim_employee: employee history; a new version at every hire, transfer, promotion, pay or contract change and termination.
+-- grain: one row per employee per validity range (valid_from and valid_to both inclusive)
+-- schema: core
+--
+-- Conventions (domain_reference.md 1.1): termination_date is the last day employed, so the version that
+-- records a termination starts the next day with is_employed = false. Several events on one day keep the last.
+-- Employees in the master with no events get one version from the master (hire to termination).
+with events as (
+    select * from staging.stg_hris__job_history
+),
+
+employees as (
+    select * from staging.stg_hris__employees
+),
+
+ordered as (
+    select
+        *,
+        case when event_type = 'termination' then event_date + 1 else event_date end as valid_from,
+        row_number() over (
+            partition by employee_id
+            order by event_date, event_type = 'termination', event_id
+        ) as event_seq
+    from events
+),
+
+with_spells as (
+    select
+        *,
+        sum(case when event_type in ('hire', 'rehire') then 1 else 0 end)
+            over (partition by employee_id order by event_seq) as spell_no
+    from ordered
+),
+
+spells as (
+    select
+        employee_id,
+        spell_no,
+        min(event_date) filter (where event_type in ('hire', 'rehire')) as hire_date,
+        max(event_date) filter (where event_type = 'termination') as termination_date,
+        max(termination_type) filter (where event_type = 'termination') as termination_type,
+        max(termination_reason) filter (where event_type = 'termination') as termination_reason
+    from with_spells
+    group by employee_id, spell_no
+),
+
+event_versions as (
+    select
+        e.employee_id,
+        e.valid_from,
+        coalesce(
+            lead(e.valid_from) over (partition by e.employee_id order by e.event_seq) - 1,
+            date '9999-12-31'
+        ) as valid_to,
+        e.event_type as change_event,
+        e.event_type <> 'termination' as is_employed,
+        e.spell_no,
+        e.department_id,
+        e.position,
+        e.grade,
+        e.manager_id,
+        e.employment_type,
+        e.contract_end_date,
+        e.base_salary_idr,
+        e.fixed_allowance_idr
+    from with_spells e
+    where e.spell_no > 0
+),
+
+master_only as (
+    -- employees the HRIS lists without any employment event: one spell from the master record
+    select
+        m.employee_id,
+        m.hire_date as valid_from,
+        coalesce(m.termination_date, date '9999-12-31') as valid_to,
+        'master' as change_event,
+        true as is_employed,
+        1 as spell_no,
+        m.department_id,
+        m.position,
+        m.grade,
+        m.manager_id,
+        m.employment_type,
+        m.contract_end_date,
+        m.base_salary_idr,
+        m.fixed_allowance_idr
+    from employees m
+    where not exists (select 1 from events e where e.employee_id = m.employee_id)
+),
+
+master_only_spells as (
+    select employee_id, 1 as spell_no, hire_date, termination_date, termination_type, termination_reason
+    from employees m
+    where not exists (select 1 from events e where e.employee_id = m.employee_id)
+),
+
+versions as (
+    select * from event_versions where valid_to >= valid_from
+    union all
+    select * from master_only
+),
+
+all_spells as (
+    select * from spells
+    union all
+    select * from master_only_spells
+),
+
+final as (
+    select
+        v.employee_id || '@' || strftime(v.valid_from, '%Y%m%d') as employee_version_id,
+        v.employee_id,
+        v.valid_from,
+        v.valid_to,
+        v.valid_to = date '9999-12-31' as is_current,
+        v.is_employed,
+        v.change_event,
+        v.spell_no,
+        v.spell_no > 1 as is_rehire,
+        s.hire_date,
+        s.termination_date,
+        s.termination_type,
+        s.termination_reason,
+        v.department_id,
+        v.position,
+        v.grade,
+        v.manager_id,
+        v.employment_type,
+        v.contract_end_date,
+        v.base_salary_idr,
+        v.fixed_allowance_idr,
+        m.gender,
+        m.birth_date,
+        coalesce(m.work_location, getvariable('default_region')) as work_location,
+        m.ptkp_status
+    from versions v
+    join all_spells s on s.employee_id = v.employee_id and s.spell_no = v.spell_no
+    left join employees m on m.employee_id = v.employee_id
+)
+
+select * from final order by employee_id, valid_from

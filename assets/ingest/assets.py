@@ -1,0 +1,84 @@
+"""One staging asset per source contract: load new landing files into raw, then rebuild staging and quarantine."""
+
+
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from assets.ingest.contracts import Contract, ContractError, discover_contracts, load_contract
+from assets.ingest.loader import ingest_contract
+from assets.ingest.staging import build_staging
+from pipelines.metadata import table_metadata
+from pipelines.settings import get_settings
+
+
+def staging_key(contract_path: Path) -> dg.AssetKey:
+    """The asset key follows the file name (``<system>__<entity>.yaml``), so a broken contract keeps its asset."""
+    return dg.AssetKey(["staging", f"stg_{contract_path.stem}"])
+
+
+def _files_table(outcomes) -> str:
+    lines = ["| file | status | rows read | error |", "|---|---|---|---|"]
+    for o in outcomes:
+        error = (o.error or "").replace("|", "\\|")
+        lines.append(f"| {o.source_path} | {o.status} | {o.rows_read} | {error} |")
+    return "\n".join(lines)
+
+
+def build_staging_asset(contract_path: Path) -> dg.AssetsDefinition:
+    """Asset for one contract; an invalid contract still gets an asset, whose run fails with the reason."""
+    try:
+        contract: Contract | None = load_contract(contract_path)
+        problem = None
+    except ContractError as exc:
+        contract, problem = None, str(exc)
+    system, _, entity = contract_path.stem.partition("__")
+    description = (
+        f"{contract.description} Grain: {contract.grain}. Contract: {contract_path.name}."
+        if contract
+        else f"Staging of {entity} from {system}: the contract {contract_path.name} is invalid ({problem})."
+    )
+
+    @dg.asset(
+        key=staging_key(contract_path),
+        group_name=contract.domain if contract else "ingest",
+        kinds={"duckdb", contract.format if contract and contract.format != "detect" else "files"},
+        owners=[contract.owner] if contract else [],
+        description=description,
+        code_version=contract.sha256[:16] if contract else None,
+        metadata={"contract": str(contract_path.name)},
+    )
+    def _staging(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+        if contract is None:
+            raise dg.Failure(description=problem)
+        settings = get_settings()
+        with duckdb.get_connection() as con:
+            outcomes = ingest_contract(con, contract, settings.landing_dir)
+            result = build_staging(con, contract)
+            personal = {name for name, spec in contract.columns.items() if spec.personal}
+            metadata = table_metadata(con, f"staging.{contract.staging_table}", mask=personal)
+        for outcome in outcomes:
+            if outcome.status == "failed":
+                context.log.warning(outcome.error)
+        counts = {s: sum(o.status == s for o in outcomes) for s in ("loaded", "unchanged", "failed", "reactivated")}
+        return dg.MaterializeResult(
+            metadata={
+                **metadata,
+                "files_new": counts["loaded"] + counts["reactivated"],
+                "files_unchanged": counts["unchanged"],
+                "files_failed": counts["failed"],
+                "rows_quarantined": result.rows_quarantined,
+                "files": dg.MetadataValue.md(_files_table(o for o in outcomes if o.status != "unchanged")),
+            }
+        )
+
+    return _staging
+
+
+def contract_paths() -> list[Path]:
+    return discover_contracts(get_settings().contracts_dir)
+
+
+def staging_assets() -> list[dg.AssetsDefinition]:
+    return [build_staging_asset(path) for path in contract_paths()]

@@ -1,0 +1,191 @@
+"""Source contracts: the YAML a user edits to onboard an export without touching Python.
+
+A contract names the files of one entity, how to read them, and what a valid row is. Loading a contract
+validates it; every problem is a ContractError whose message names the contract file, the column and the rule.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+ColumnType = Literal["string", "integer", "decimal", "date", "timestamp", "boolean"]
+
+DUCKDB_TYPES: dict[str, str] = {
+    "string": "VARCHAR",
+    "integer": "BIGINT",
+    "decimal": "DECIMAL(18,2)",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "boolean": "BOOLEAN",
+}
+
+
+class ContractError(ValueError):
+    """A contract that cannot be used; the message says which file, column and rule."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnSpec(_Strict):
+    type: ColumnType = "string"
+    aliases: list[str] = Field(default_factory=list)
+    required: bool = False
+    formats: list[str] = Field(default_factory=list)
+    allowed_values: list[str] | None = None
+    min: float | None = None
+    max: float | None = None
+    pattern: str | None = None
+    description: str = ""
+    personal: bool = False  # national id, tax id, bank account: never shown on dashboards
+
+    @field_validator("pattern")
+    @classmethod
+    def _valid_regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            re.compile(value)
+        return value
+
+
+class CsvOptions(_Strict):
+    encoding: Literal["detect", "utf-8", "utf-8-sig", "cp1252", "latin-1"] = "detect"
+    delimiter: str = "detect"
+    header_row: int | Literal["detect"] = "detect"
+    quote: str = '"'
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_char(cls, value: str) -> str:
+        if value != "detect" and len(value) != 1:
+            raise ValueError("delimiter must be one character or 'detect'")
+        return value
+
+
+class NumberFormat(_Strict):
+    thousands_separator: str | None = None
+    decimal_separator: str = "."
+    strip: list[str] = Field(default_factory=lambda: ["Rp", "IDR", "$", "£", "€"])
+
+
+class RowRule(_Strict):
+    name: str
+    sql: str
+    reason: str
+
+
+class Contract(_Strict):
+    entity: str
+    system: str
+    domain: str
+    description: str
+    grain: str
+    owner: str = "team:back-office-data"
+    files: list[str]
+    format: Literal["detect", "csv", "xlsx", "parquet"] = "detect"
+    csv: CsvOptions = CsvOptions()
+    sheet: str | int = 0
+    null_values: list[str] = Field(default_factory=lambda: ["", "NULL", "null", "N/A", "NA", "-"])
+    trim: bool = True
+    number_format: NumberFormat = NumberFormat()
+    columns: dict[str, ColumnSpec]
+    primary_key: list[str] = Field(default_factory=list)
+    row_rules: list[RowRule] = Field(default_factory=list)
+    schema_drift: Literal["warn", "ignore", "fail"] = "warn"
+    expected_cadence_days: int | None = None
+
+    # filled by load_contract
+    path: Path | None = None
+    sha256: str = ""
+
+    @field_validator("entity", "system")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        if not IDENTIFIER.match(value):
+            raise ValueError(f"{value!r} must be lower_snake_case")
+        return value
+
+    @field_validator("columns")
+    @classmethod
+    def _column_names(cls, value: dict[str, ColumnSpec]) -> dict[str, ColumnSpec]:
+        if not value:
+            raise ValueError("at least one column is needed")
+        for name in value:
+            if not IDENTIFIER.match(name):
+                raise ValueError(f"column name {name!r} must be lower_snake_case")
+        return value
+
+    @model_validator(mode="after")
+    def _keys_exist(self) -> Contract:
+        for key in self.primary_key:
+            if key not in self.columns:
+                raise ValueError(f"primary_key column {key!r} is not declared under columns")
+        seen: dict[str, str] = {}
+        for name, spec in self.columns.items():
+            for alias in [name, *spec.aliases]:
+                norm = normalise_header(alias)
+                if norm in seen and seen[norm] != name:
+                    raise ValueError(f"alias {alias!r} of column {name!r} is also an alias of {seen[norm]!r}")
+                seen[norm] = name
+        return self
+
+    @property
+    def staging_table(self) -> str:
+        return f"stg_{self.system}__{self.entity}"
+
+    @property
+    def raw_table(self) -> str:
+        return f"{self.system}__{self.entity}"
+
+    @property
+    def name(self) -> str:
+        return f"{self.system}__{self.entity}"
+
+    def alias_map(self) -> dict[str, str]:
+        """Normalised source header -> canonical column name."""
+        mapping = {}
+        for name, spec in self.columns.items():
+            for alias in [name, *spec.aliases]:
+                mapping[normalise_header(alias)] = name
+        return mapping
+
+    def required_columns(self) -> list[str]:
+        return [name for name, spec in self.columns.items() if spec.required or name in self.primary_key]
+
+
+def normalise_header(value: str) -> str:
+    """Header comparison key: case, spacing, punctuation and a BOM do not matter."""
+    value = value.replace("\ufeff", "").strip().lower()
+    return re.sub(r"[^a-z0-9]+", "_", value).strip("_")
+
+
+def load_contract(path: Path) -> Contract:
+    """Parse and validate one contract file."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ContractError(f"contract {path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ContractError(f"contract {path}: must be a mapping with entity, system, files and columns")
+    try:
+        contract = Contract(**data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"])
+            problems.append(f"{where}: {error['msg']}")
+        raise ContractError(f"contract {path}: " + "; ".join(problems)) from None
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return contract.model_copy(update={"path": path, "sha256": digest})
+
+
+def discover_contracts(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.yaml") if not p.name.startswith("_"))

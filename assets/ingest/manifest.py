@@ -1,0 +1,60 @@
+"""The audit trail of ingestion: ``meta.load_manifest`` (one row per file version) and parse rejects."""
+
+from __future__ import annotations
+
+import duckdb
+
+SCHEMAS = ("raw", "meta", "reference", "staging", "quarantine", "core", "marts")
+
+MANIFEST_DDL = """
+create table if not exists meta.load_manifest (
+    file_sha256 varchar primary key,
+    contract varchar not null,          -- <system>__<entity>
+    source_path varchar not null,       -- relative to the landing folder
+    file_size_bytes bigint,
+    detected_format varchar,
+    encoding varchar,
+    delimiter varchar,
+    newline varchar,
+    header_line integer,
+    columns_mapped varchar,             -- JSON: canonical -> source header
+    schema_drift varchar,               -- extra / missing columns, as a sentence
+    rows_read bigint,
+    rows_staged bigint,
+    rows_quarantined bigint,
+    status varchar not null,            -- loaded | superseded | failed
+    error varchar,
+    notes varchar,
+    contract_sha256 varchar,
+    loaded_at timestamp not null,
+    superseded_by varchar
+);
+create table if not exists meta.parse_rejects (
+    file_sha256 varchar not null,
+    contract varchar not null,
+    source_path varchar not null,
+    line_no bigint,
+    error_type varchar,
+    message varchar,
+    raw_line varchar
+);
+"""
+
+
+def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
+    for schema in SCHEMAS:
+        con.execute(f"create schema if not exists {schema}")
+    con.execute(MANIFEST_DDL)
+
+
+def known_status(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple[str, str] | None:
+    rows = con.execute(
+        "select status, contract_sha256 from meta.load_manifest where file_sha256 = ?", [sha256]
+    ).fetchall()
+    return (rows[0][0], rows[0][1]) if rows else None
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
+    """First value of the first row (the result is fully fetched, as DuckDB 2 requires)."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None

@@ -1,0 +1,85 @@
+"""KPI marts: one SQL model per KPI family, unioned into the long table ``marts.kpi_values`` via the registry."""
+
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from assets.kpi.registry import SQL_DIR, load_registry, registry_models
+from pipelines.metadata import table_metadata
+from pipelines.settings import Settings, get_settings
+from pipelines.sqlmodels import model_assets, set_variables
+
+OWNERS = ["team:performance"]
+KPI_VALUES = dg.AssetKey(["marts", "kpi_values"])
+KPI_REGISTRY = dg.AssetKey(["marts", "kpi_registry"])
+
+
+def write_registry(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists marts")
+    con.execute(
+        "create or replace table marts.kpi_registry (code varchar primary key, name varchar, name_id varchar, "
+        "domain varchar, unit varchar, direction varchar, model varchar, definition varchar, formula varchar, "
+        "source varchar)"
+    )
+    con.executemany(
+        "insert into marts.kpi_registry values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [list(e.model_dump().values()) for e in load_registry()],
+    )
+
+
+def build_kpi_values(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Union the KPI models, keep registered codes, and flag groups below the privacy minimum."""
+    set_variables(con, settings)
+    write_registry(con)
+    unioned = "\n    union all\n    ".join(
+        f"select period, department_id, kpi_code, value, numerator, denominator from marts.{m}"
+        for m in registry_models()
+    )
+    con.execute(
+        f"""
+        create or replace table marts.kpi_values as
+        with unioned as (
+            {unioned}
+        ),
+        group_sizes as (
+            select period, department_id, value as group_size
+            from unioned where kpi_code = 'headcount_avg_daily'
+        )
+        select
+            u.period,
+            u.department_id,
+            u.kpi_code,
+            u.value,
+            u.numerator,
+            u.denominator,
+            r.unit,
+            g.group_size,
+            coalesce(g.group_size < getvariable('min_group_size'), false) as is_small_group
+        from unioned u
+        join marts.kpi_registry r on r.code = u.kpi_code
+        left join group_sizes g using (period, department_id)
+        order by u.period, u.department_id, u.kpi_code
+        """
+    )
+
+
+@dg.asset(
+    key=KPI_VALUES,
+    deps=[dg.AssetKey(["marts", m]) for m in registry_models()],
+    group_name="kpi",
+    kinds={"duckdb", "sql"},
+    owners=OWNERS,
+    description="Every registered KPI in long format, with the group size and a small-group flag. "
+    "Grain: one row per month, department (or ALL) and KPI code.",
+)
+def kpi_values(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    with duckdb.get_connection() as con:
+        build_kpi_values(con, get_settings())
+        metadata = table_metadata(con, "marts.kpi_values")
+        codes = [r[0] for r in con.execute("select distinct kpi_code from marts.kpi_values order by 1").fetchall()]
+    return dg.MaterializeResult(metadata={**metadata, "kpi_codes": codes})
+
+
+def kpi_assets() -> list:
+    return [*model_assets(SQL_DIR, "marts", "kpi", OWNERS), kpi_values]

@@ -1,0 +1,45 @@
+"""The KPI registry (``registry.yaml``): what each KPI means, how it is computed and which SQL model makes it."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, TypeAdapter
+
+REGISTRY_FILE = Path(__file__).parent / "registry.yaml"
+SQL_DIR = Path(__file__).parent / "sql"
+
+
+class KpiDefinition(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str
+    name: str
+    name_id: str
+    domain: str
+    unit: Literal["employees", "pct", "idr", "days", "hours", "ratio", "count", "fte", "years"]
+    direction: Literal["higher_is_better", "lower_is_better", "neutral"]
+    model: str
+    definition: str
+    formula: str
+    source: str
+
+
+@lru_cache(maxsize=1)
+def load_registry(path: Path = REGISTRY_FILE) -> tuple[KpiDefinition, ...]:
+    entries = TypeAdapter(list[KpiDefinition]).validate_python(yaml.safe_load(path.read_text(encoding="utf-8")))
+    codes = [e.code for e in entries]
+    duplicates = {c for c in codes if codes.count(c) > 1}
+    if duplicates:
+        raise ValueError(f"{path}: KPI codes listed twice: {sorted(duplicates)}")
+    for entry in entries:
+        if not (SQL_DIR / f"{entry.model}.sql").exists():
+            raise ValueError(f"{path}: KPI {entry.code} names model {entry.model!r} but sql/{entry.model}.sql is missing")
+    return tuple(entries)
+
+
+def registry_models() -> list[str]:
+    return sorted({e.model for e in load_registry()})

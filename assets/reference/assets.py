@@ -1,0 +1,65 @@
+"""Country rules as versioned reference data: every CSV in ``assets/reference/data`` becomes ``reference.<name>``.
+
+Only the rows of the settings' country profile are loaded, so SQL downstream never filters on a country code.
+"""
+
+
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines.metadata import table_metadata
+from pipelines.settings import get_settings
+
+DATA_DIR = Path(__file__).parent / "data"
+EXCLUDED = {"sources"}
+# Columns whose type must not be left to the sniffer (money with decimals, dates, codes with leading zeros).
+COLUMN_TYPES = {
+    "effective_from": "DATE",
+    "effective_to": "DATE",
+    "holiday_date": "DATE",
+    "min_wage_idr": "DECIMAL(14,2)",
+    "value": "VARCHAR",
+    "region_code": "VARCHAR",
+    "ptkp_status": "VARCHAR",
+}
+
+
+def reference_files() -> list[Path]:
+    return sorted(p for p in DATA_DIR.glob("*.csv") if p.stem not in EXCLUDED)
+
+
+def load_reference_table(con, path: Path, country: str) -> str:
+    table = f"reference.{path.stem}"
+    header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
+    types = {c: t for c, t in COLUMN_TYPES.items() if c in header}
+    con.execute("create schema if not exists reference")
+    con.execute(
+        f"create or replace table {table} as select * from read_csv(?, header = true, types = ?) "
+        "where country = ? order by all",
+        [str(path), types, country],
+    )
+    return table
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            key=dg.AssetKey(["reference", path.stem]),
+            group_name="reference",
+            kinds={"duckdb", "csv"},
+            owners=["team:payroll"],
+            description=f"Reference table {path.stem} (versioned by effective dates). Source: {path.name}.",
+        )
+        for path in reference_files()
+    ],
+    can_subset=False,
+)
+def reference_tables(duckdb: DuckDBResource):
+    """Load the country profile's tax, social security, wage, overtime and holiday tables."""
+    settings = get_settings()
+    with duckdb.get_connection() as con:
+        for path in reference_files():
+            table = load_reference_table(con, path, settings.country)
+            yield dg.MaterializeResult(asset_key=dg.AssetKey(["reference", path.stem]), metadata=table_metadata(con, table))

@@ -1,0 +1,120 @@
+"""Typed settings: one YAML file (config/kinerja.yaml) with KINERJA_<KEY> environment overrides.
+
+Invalid settings fail at start with a message that names the key, the file and what is allowed.
+Relative paths resolve against the project root, so commands work from any working directory.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SETTINGS_FILE = PROJECT_ROOT / "config" / "kinerja.yaml"
+ENV_PREFIX = "KINERJA_"
+
+
+class SettingsError(ValueError):
+    """Raised when the settings file or an override is invalid; the message names the key."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    company_name: str = "PT Kinerja Contoh"
+    country: str = Field("ID", min_length=2, max_length=2)
+    timezone: str = "Asia/Jakarta"
+    currency: str = Field("IDR", min_length=3, max_length=3)
+    work_week_days: Literal[5, 6] = 5
+    default_region: str = "ID-JK"
+    language: Literal["en", "id"] = "en"
+    privacy_min_group_size: int = Field(5, ge=1, le=1000)
+    reporting_months: int = Field(36, ge=1, le=240)
+
+    landing_dir: Path = Path("data/landing")
+    warehouse_path: Path = Path("data/warehouse.duckdb")
+    reports_dir: Path = Path("data/reports")
+    contracts_dir: Path = Path("contracts/demo")
+    answer_key_dir: Path = Path("data/answer_key")
+
+    nightly_cron: str = "0 2 * * *"
+    duckdb_memory_limit: str = "4GB"
+    duckdb_threads: int = Field(2, ge=1, le=256)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Asia/Jakarta)") from exc
+        return value
+
+    @field_validator("nightly_cron")
+    @classmethod
+    def _five_field_cron(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError(f"{value!r} is not a five-field cron expression")
+        return value
+
+    def resolved(self, root: Path) -> Settings:
+        """Return a copy whose relative paths are absolute under ``root``."""
+        updates = {}
+        for name in ("landing_dir", "warehouse_path", "reports_dir", "contracts_dir", "answer_key_dir"):
+            path = getattr(self, name)
+            updates[name] = path if path.is_absolute() else (root / path).resolve()
+        return self.model_copy(update=updates)
+
+
+def _read_yaml(path: Path) -> dict:
+    if not path.exists():
+        raise SettingsError(f"settings file {path} does not exist (set KINERJA_CONFIG or create it)")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"settings file {path} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise SettingsError(f"settings file {path} must be a mapping of key: value")
+    return data
+
+
+def _env_overrides(environ: dict[str, str]) -> dict[str, str]:
+    keys = set(Settings.model_fields)
+    overrides = {}
+    for name, value in environ.items():
+        if name.startswith(ENV_PREFIX) and name != ENV_PREFIX + "CONFIG":
+            key = name[len(ENV_PREFIX) :].lower()
+            if key in keys:
+                overrides[key] = value
+    return overrides
+
+
+def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Read the settings file, apply environment overrides and validate."""
+    environ = dict(os.environ if environ is None else environ)
+    path = Path(path or environ.get(ENV_PREFIX + "CONFIG") or DEFAULT_SETTINGS_FILE)
+    data = _read_yaml(path)
+    data.update(_env_overrides(environ))
+    try:
+        settings = Settings(**data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key = ".".join(str(part) for part in error["loc"]) or "(file)"
+            source = f"environment {ENV_PREFIX}{key.upper()}" if key in _env_overrides(environ) else str(path)
+            problems.append(f"setting '{key}' ({source}): {error['msg']} (got {error.get('input')!r})")
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(problems)) from None
+    root = path.resolve().parent.parent if path.resolve().parent.name == "config" else PROJECT_ROOT
+    return settings.resolved(root)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings of this process, read once."""
+    return load_settings()

@@ -1,0 +1,114 @@
+"""SQL models: one ``.sql`` file per warehouse table, turned into a Dagster asset with no Python of its own.
+
+A model file starts with comment lines that describe it:
+
+    -- dim_employee: employee history, one version per change.
+    -- grain: one row per employee per validity range
+    -- schema: core
+
+The table it builds is ``<schema>.<file stem>``; its upstream assets are the ``schema.table`` names the SQL
+reads. Settings reach SQL as DuckDB variables (``getvariable('work_week_days')``), never as literals.
+"""
+
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from pipelines.metadata import table_metadata
+from pipelines.settings import Settings, get_settings
+
+SCHEMAS = ("reference", "staging", "core", "marts", "meta", "quarantine")
+TABLE_REF = re.compile(r"\b(" + "|".join(SCHEMAS) + r")\.([a-z_][a-z0-9_]*)\b")
+
+
+@dataclass(frozen=True)
+class SqlModel:
+    path: Path
+    schema: str
+    name: str
+    summary: str
+    grain: str
+    upstream: tuple[tuple[str, str], ...]
+
+    @property
+    def table(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    @property
+    def sql(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+
+def parse_model(path: Path, default_schema: str) -> SqlModel:
+    text = path.read_text(encoding="utf-8")
+    header = {}
+    summary = ""
+    for line in text.splitlines():
+        if not line.startswith("--"):
+            break
+        body = line[2:].strip()
+        key, _, value = body.partition(":")
+        if key.strip() in ("grain", "schema"):
+            header[key.strip()] = value.strip()
+        elif not summary:
+            summary = value.strip() if key.strip() == path.stem else body
+    schema = header.get("schema", default_schema)
+    refs = sorted({m for m in TABLE_REF.findall(text) if m != (schema, path.stem)})
+    return SqlModel(path, schema, path.stem, summary, header.get("grain", ""), tuple(refs))
+
+
+def sql_variables(settings: Settings) -> dict[str, object]:
+    return {
+        "country": settings.country,
+        "work_week_days": settings.work_week_days,
+        "reporting_months": settings.reporting_months,
+        "min_group_size": settings.privacy_min_group_size,
+        "default_region": settings.default_region,
+    }
+
+
+def set_variables(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    for name, value in sql_variables(settings).items():
+        con.execute(f"set variable {name} = ?", [value])
+
+
+def run_model(con: duckdb.DuckDBPyConnection, model: SqlModel, settings: Settings) -> None:
+    """(Re)build the model's table in one statement, so a rerun replaces it whole."""
+    set_variables(con, settings)
+    con.execute(f"create schema if not exists {model.schema}")
+    con.execute(f"create or replace table {model.table} as\n{model.sql}")
+
+
+def model_asset(model: SqlModel, group_name: str, owners: list[str], extra_deps: list[dg.AssetKey] = ()):
+    description = f"{model.summary} Grain: {model.grain}." if model.grain else model.summary
+
+    @dg.asset(
+        key=dg.AssetKey([model.schema, model.name]),
+        deps=[dg.AssetKey(list(ref)) for ref in model.upstream] + list(extra_deps),
+        group_name=group_name,
+        kinds={"duckdb", "sql"},
+        owners=owners,
+        description=description,
+        code_version=hashlib.sha256(model.sql.encode()).hexdigest()[:16],
+        metadata={"sql_file": str(model.path.name), "grain": model.grain},
+    )
+    def _model(duckdb: DuckDBResource) -> dg.MaterializeResult:
+        with duckdb.get_connection() as con:
+            run_model(con, model, get_settings())
+            return dg.MaterializeResult(metadata=table_metadata(con, model.table))
+
+    return _model
+
+
+def load_models(folder: Path, default_schema: str) -> list[SqlModel]:
+    return [parse_model(p, default_schema) for p in sorted(folder.glob("*.sql"))]
+
+
+def model_assets(folder: Path, default_schema: str, group_name: str, owners: list[str]) -> list:
+    return [model_asset(m, group_name, owners) for m in load_models(folder, default_schema)]
