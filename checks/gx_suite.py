@@ -32,11 +32,17 @@ def validate_table(
     frame = con.execute(f"select * from {table}").df()
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    batch = context.data_sources.add_pandas("warehouse").add_dataframe_asset(table).add_batch_definition_whole_dataframe("all")
+    batch = (
+        context.data_sources.add_pandas("warehouse")
+        .add_dataframe_asset(table)
+        .add_batch_definition_whole_dataframe("all")
+    )
     suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
     for expectation in expectations:
         suite.add_expectation(expectation)
-    validation = context.validation_definitions.add(gx.ValidationDefinition(name=suite_name, data=batch, suite=suite))
+    validation = context.validation_definitions.add(
+        gx.ValidationDefinition(name=suite_name, data=batch, suite=suite)
+    )
     outcome = validation.run(
         batch_parameters={"dataframe": frame},
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": list(key_columns)},

@@ -1,6 +1,5 @@
 """Quality checks on HR tables: the Great Expectations suite on staged employees (blocking)."""
 
-
 import dagster as dg
 import great_expectations as gx
 from dagster_duckdb import DuckDBResource
@@ -20,10 +19,15 @@ def employee_expectations() -> list:
         e.ExpectColumnValuesToNotBeNull(column="department_id"),
         e.ExpectColumnValuesToBeInSet(column="gender", value_set=["M", "F"]),
         e.ExpectColumnValuesToBeInSet(column="employment_type", value_set=["PKWTT", "PKWT", "INTERN"]),
-        e.ExpectColumnValuesToBeInSet(column="termination_type", value_set=["voluntary", "involuntary", "other"]),
+        e.ExpectColumnValuesToBeInSet(
+            column="termination_type", value_set=["voluntary", "involuntary", "other"]
+        ),
         e.ExpectColumnValuesToBeBetween(column="base_salary_idr", min_value=0),
         e.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="termination_date", column_B="hire_date", or_equal=True, ignore_row_if="either_value_is_missing"
+            column_A="termination_date",
+            column_B="hire_date",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
         ),
     ]
 
@@ -37,4 +41,6 @@ def employee_expectations() -> list:
 )
 def validity_staged_employees(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     with duckdb.get_connection() as con:
-        return validate_table(con, "staging.stg_hris__employees", employee_expectations(), ["employee_id"], EMPLOYEES_SUITE)
+        return validate_table(
+            con, "staging.stg_hris__employees", employee_expectations(), ["employee_id"], EMPLOYEES_SUITE
+        )

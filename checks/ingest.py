@@ -1,6 +1,5 @@
 """Ingestion checks per source: nothing lost (blocking) and no file left unreadable (warning)."""
 
-
 from pathlib import Path
 
 import dagster as dg
@@ -49,7 +48,10 @@ def build_row_accounting_check(path: Path) -> dg.AssetChecksDefinition:
                 "rows_read": sum(r[1] for r in rows),
                 "rows_staged": sum(r[2] or 0 for r in rows),
                 "rows_quarantined": sum(r[3] or 0 for r in rows),
-                "unbalanced_sample": [f"{r[0]}: read {r[1]}, staged {r[2]}, quarantined {r[3]}" for r in unbalanced[:SAMPLE_SIZE]],
+                "unbalanced_sample": [
+                    f"{r[0]}: read {r[1]}, staged {r[2]}, quarantined {r[3]}"
+                    for r in unbalanced[:SAMPLE_SIZE]
+                ],
             },
         )
 

@@ -1,6 +1,5 @@
 """Dashboard assets: pages rendered inside the nightly run from the marts, published under data/reports."""
 
-
 import datetime as dt
 
 import dagster as dg
@@ -22,12 +21,17 @@ from pipelines.settings import get_settings
 def workforce_page(duckdb: DuckDBResource) -> dg.MaterializeResult:
     settings = get_settings()
     with duckdb.get_connection() as con:
-        last_load = con.execute("select max(loaded_at) from meta.load_manifest where status = 'loaded'").fetchall()[0][0]
+        last_load = con.execute(
+            "select max(loaded_at) from meta.load_manifest where status = 'loaded'"
+        ).fetchall()[0][0]
         freshness = f"data as of {last_load:%Y-%m-%d %H:%M}" if last_load else "no data loaded yet"
         page = render_workforce(con, settings, freshness)
     return dg.MaterializeResult(
-        metadata={"path": dg.MetadataValue.path(str(page)), "size_bytes": page.stat().st_size,
-                  "rendered_at": dt.datetime.now().isoformat(timespec="seconds")}
+        metadata={
+            "path": dg.MetadataValue.path(str(page)),
+            "size_bytes": page.stat().st_size,
+            "rendered_at": dt.datetime.now().isoformat(timespec="seconds"),
+        }
     )
 
 

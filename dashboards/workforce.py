@@ -12,7 +12,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from dashboards.plotlyjs import PLOTLY_JS, publish_plotlyjs
 from pipelines.settings import Settings
 
-TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape())
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape()
+)
 SUPPRESSED = "n<{min}"
 
 
@@ -43,7 +45,8 @@ def render_workforce(con: duckdb.DuckDBPyConnection, settings: Settings, freshne
     values = {
         (r[0], r[1]): (r[2], r[3])
         for r in con.execute(
-            "select department_id, kpi_code, value, is_small_group from marts.kpi_values where period = ?", [latest]
+            "select department_id, kpi_code, value, is_small_group from marts.kpi_values where period = ?",
+            [latest],
         ).fetchall()
     }
     previous = con.execute(
@@ -55,7 +58,9 @@ def render_workforce(con: duckdb.DuckDBPyConnection, settings: Settings, freshne
     def card(code: str, label: str, decimals: int, suffix: str = "") -> dict:
         value = values.get(("ALL", code), (None, False))[0]
         change = None if value is None or prev.get(code) is None else value - prev[code]
-        sub = f"{latest:%B %Y}" + ("" if change is None else f" · {change:+,.{decimals}f}{suffix} vs previous month")
+        sub = f"{latest:%B %Y}" + (
+            "" if change is None else f" · {change:+,.{decimals}f}{suffix} vs previous month"
+        )
         return {"code": code, "label": label, "value": idr(value, decimals) + suffix, "sub": sub}
 
     cards = [

@@ -1,6 +1,5 @@
 """The nightly refresh: one job over everything, a 02:00 schedule (on by default) and a landing-files sensor."""
 
-
 import hashlib
 from pathlib import Path
 

@@ -23,7 +23,9 @@ def preview_markdown(con: duckdb.DuckDBPyConnection, table: str, mask: set[str] 
     rows = cursor.fetchall()
     lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
     for row in rows:
-        cells = [MASK if name in mask and value is not None else _cell(value) for name, value in zip(names, row)]
+        cells = [
+            MASK if name in mask and value is not None else _cell(value) for name, value in zip(names, row, strict=True)
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -33,7 +35,9 @@ def table_metadata(con: duckdb.DuckDBPyConnection, table: str, mask: set[str] = 
     columns = con.execute(f"describe {table}").fetchall()
     return {
         "dagster/row_count": int(scalar(con, f"select count(*) from {table}")),
-        "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(name, str(kind)) for name, kind, *_ in columns]),
+        "dagster/column_schema": dg.TableSchema(
+            columns=[dg.TableColumn(name, str(kind)) for name, kind, *_ in columns]
+        ),
         "dagster/table_name": table,
         "preview": dg.MetadataValue.md(preview_markdown(con, table, mask)),
     }

@@ -31,7 +31,7 @@ class Settings(BaseModel):
     country: str = Field("ID", min_length=2, max_length=2)
     timezone: str = "Asia/Jakarta"
     currency: str = Field("IDR", min_length=3, max_length=3)
-    work_week_days: Literal[5, 6] = 5
+    work_week_days: int = 5
     default_region: str = "ID-JK"
     language: Literal["en", "id"] = "en"
     privacy_min_group_size: int = Field(5, ge=1, le=1000)
@@ -54,6 +54,13 @@ class Settings(BaseModel):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Asia/Jakarta)") from exc
+        return value
+
+    @field_validator("work_week_days")
+    @classmethod
+    def _five_or_six(cls, value: int) -> int:
+        if value not in (5, 6):
+            raise ValueError("must be 5 or 6 (working days a week)")
         return value
 
     @field_validator("nightly_cron")

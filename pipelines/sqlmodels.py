@@ -10,7 +10,6 @@ The table it builds is ``<schema>.<file stem>``; its upstream assets are the ``s
 reads. Settings reach SQL as DuckDB variables (``getvariable('work_week_days')``), never as literals.
 """
 
-
 import hashlib
 import re
 from dataclasses import dataclass

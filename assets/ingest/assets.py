@@ -1,6 +1,5 @@
 """One staging asset per source contract: load new landing files into raw, then rebuild staging and quarantine."""
 
-
 from pathlib import Path
 
 import dagster as dg
@@ -61,7 +60,9 @@ def build_staging_asset(contract_path: Path) -> dg.AssetsDefinition:
         for outcome in outcomes:
             if outcome.status == "failed":
                 context.log.warning(outcome.error)
-        counts = {s: sum(o.status == s for o in outcomes) for s in ("loaded", "unchanged", "failed", "reactivated")}
+        counts = {
+            s: sum(o.status == s for o in outcomes) for s in ("loaded", "unchanged", "failed", "reactivated")
+        }
         return dg.MaterializeResult(
             metadata={
                 **metadata,

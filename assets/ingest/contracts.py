@@ -51,7 +51,10 @@ class ColumnSpec(_Strict):
     @classmethod
     def _valid_regex(cls, value: str | None) -> str | None:
         if value is not None:
-            re.compile(value)
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
         return value
 
 

@@ -83,8 +83,13 @@ def column_violations(column: str, spec: ColumnSpec) -> list[str]:
     shown = f"coalesce('''' || {v} || '''', 'empty')"
     checks = []
     if spec.type != "string":
-        noun = {"integer": "a whole number", "decimal": "a number", "date": "a date", "timestamp": "a timestamp",
-                "boolean": "true or false"}[spec.type]
+        noun = {
+            "integer": "a whole number",
+            "decimal": "a number",
+            "date": "a date",
+            "timestamp": "a timestamp",
+            "boolean": "true or false",
+        }[spec.type]
         expect = noun + (f" in format {' or '.join(spec.formats)}" if spec.formats else "")
         checks.append(
             _violation(

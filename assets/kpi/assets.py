@@ -1,6 +1,5 @@
 """KPI marts: one SQL model per KPI family, unioned into the long table ``marts.kpi_values`` via the registry."""
 
-
 import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
@@ -77,7 +76,9 @@ def kpi_values(duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
         build_kpi_values(con, get_settings())
         metadata = table_metadata(con, "marts.kpi_values")
-        codes = [r[0] for r in con.execute("select distinct kpi_code from marts.kpi_values order by 1").fetchall()]
+        codes = [
+            r[0] for r in con.execute("select distinct kpi_code from marts.kpi_values order by 1").fetchall()
+        ]
     return dg.MaterializeResult(metadata={**metadata, "kpi_codes": codes})
 
 

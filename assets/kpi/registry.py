@@ -30,14 +30,18 @@ class KpiDefinition(BaseModel):
 
 @lru_cache(maxsize=1)
 def load_registry(path: Path = REGISTRY_FILE) -> tuple[KpiDefinition, ...]:
-    entries = TypeAdapter(list[KpiDefinition]).validate_python(yaml.safe_load(path.read_text(encoding="utf-8")))
+    entries = TypeAdapter(list[KpiDefinition]).validate_python(
+        yaml.safe_load(path.read_text(encoding="utf-8"))
+    )
     codes = [e.code for e in entries]
     duplicates = {c for c in codes if codes.count(c) > 1}
     if duplicates:
         raise ValueError(f"{path}: KPI codes listed twice: {sorted(duplicates)}")
     for entry in entries:
         if not (SQL_DIR / f"{entry.model}.sql").exists():
-            raise ValueError(f"{path}: KPI {entry.code} names model {entry.model!r} but sql/{entry.model}.sql is missing")
+            raise ValueError(
+                f"{path}: KPI {entry.code} names model {entry.model!r} but sql/{entry.model}.sql is missing"
+            )
     return tuple(entries)
 
 

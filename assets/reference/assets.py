@@ -3,7 +3,6 @@
 Only the rows of the settings' country profile are loaded, so SQL downstream never filters on a country code.
 """
 
-
 from pathlib import Path
 
 import dagster as dg
@@ -62,4 +61,6 @@ def reference_tables(duckdb: DuckDBResource):
     with duckdb.get_connection() as con:
         for path in reference_files():
             table = load_reference_table(con, path, settings.country)
-            yield dg.MaterializeResult(asset_key=dg.AssetKey(["reference", path.stem]), metadata=table_metadata(con, table))
+            yield dg.MaterializeResult(
+                asset_key=dg.AssetKey(["reference", path.stem]), metadata=table_metadata(con, table)
+            )

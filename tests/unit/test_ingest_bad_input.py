@@ -3,15 +3,16 @@ manifest entry naming file, line, column and rule; nothing read is lost; the oth
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
 import pytest
+from fixtures.bad_input import CASES, CLEAN, Case
 
 from assets.ingest.contracts import load_contract
 from assets.ingest.loader import ingest_contract
 from assets.ingest.staging import build_staging
-from fixtures.bad_input import CASES, CLEAN, Case
 
 CONTRACT = Path(__file__).parents[1] / "fixtures" / "bad_input_contract.yaml"
 
@@ -33,7 +34,7 @@ def manifest_row(con, filename: str) -> dict:
     names = [d[0] for d in cursor.description]
     rows = cursor.fetchall()
     assert len(rows) == 1, f"expected one manifest row for {filename}, got {len(rows)}"
-    return dict(zip(names, rows[0]))
+    return dict(zip(names, rows[0], strict=True))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -85,26 +86,31 @@ def test_truncated_line_is_kept_with_its_raw_text(tmp_path, con, contract):
     ingest_contract(con, contract, land(tmp_path, case))
     build_staging(con, contract)
     line, record = con.execute("select _line_no, record from quarantine.corpus__payments").fetchall()[0]
-    assert line == 3 and 'CV Ma' in record
+    assert line == 3 and "CV Ma" in record
 
 
 def test_aliases_preamble_and_thousands_are_read_by_name(tmp_path, con, contract):
     case = next(c for c in CASES if c.name == "preamble_and_aliases")
     ingest_contract(con, contract, land(tmp_path, case))
     build_staging(con, contract)
-    row = con.execute("select payment_id, payment_date::varchar, amount_idr, _line_no from staging.stg_corpus__payments").fetchall()
+    row = con.execute(
+        "select payment_id, payment_date::varchar, amount_idr, _line_no from staging.stg_corpus__payments"
+    ).fetchall()
     assert row == [("P1", "2025-01-31", 1500000, 5)]
     assert manifest_row(con, "preamble.csv")["header_line"] == 4
 
 
 @pytest.mark.parametrize(
-    ("name", "expected"), [("cp1252_file", ["Café Sejahtera†"]), ("mixed_encodings", ["Café Dua", "Café Satu"])]
+    ("name", "expected"),
+    [("cp1252_file", ["Café Sejahtera†"]), ("mixed_encodings", ["Café Dua", "Café Satu"])],
 )
 def test_encodings_are_decoded_without_losing_characters(tmp_path, con, contract, name, expected):
     case = next(c for c in CASES if c.name == name)
     ingest_contract(con, contract, land(tmp_path, case))
     build_staging(con, contract)
-    suppliers = sorted(r[0] for r in con.execute("select supplier from staging.stg_corpus__payments").fetchall())
+    suppliers = sorted(
+        r[0] for r in con.execute("select supplier from staging.stg_corpus__payments").fetchall()
+    )
     assert suppliers == expected
 
 
@@ -145,7 +151,9 @@ def test_changed_file_with_the_same_name_is_a_new_version(tmp_path, con, contrac
     statuses = sorted(r[0] for r in con.execute("select status from meta.load_manifest").fetchall())
     assert statuses == ["loaded", "superseded"]
     assert con.execute("select count(*) from staging.stg_corpus__payments").fetchall()[0][0] == 3
-    assert con.execute("select count(*) from raw.corpus__payments").fetchall()[0][0] == 5  # raw is append-only
+    assert (
+        con.execute("select count(*) from raw.corpus__payments").fetchall()[0][0] == 5
+    )  # raw is append-only
 
 
 def test_excel_and_parquet_are_read_by_column_name(tmp_path, con, contract):
@@ -161,13 +169,14 @@ def test_excel_and_parquet_are_read_by_column_name(tmp_path, con, contract):
     sheet.write_row(2, 0, ["status", "Supplier Name", "Payment ID", "Date", "amount"])  # other column order
     sheet.write_row(3, 0, ["paid", "PT Sinar", "X1", "2025-03-01", 1250.5])
     workbook.close()
-    table = pa.table({"amount": [10.0], "id": ["Q1"], "payment_date": pa.array([__import__("datetime").date(2025, 3, 2)]),
+    table = pa.table({"amount": [10.0], "id": ["Q1"], "payment_date": [dt.date(2025, 3, 2)],
                       "vendor": ["CV Maju"], "status": ["paid"]})  # fmt: skip
     pq.write_table(table, landing / "payments.parquet")
     ingest_contract(con, contract, landing)
     build_staging(con, contract)
     rows = con.execute(
-        "select payment_id, payment_date::varchar, supplier, amount_idr::double, _line_no from staging.stg_corpus__payments order by 1"
+        "select payment_id, payment_date::varchar, supplier, amount_idr::double, _line_no "
+        "from staging.stg_corpus__payments order by 1"
     ).fetchall()
     assert rows == [("Q1", "2025-03-02", "CV Maju", 10.0, 1), ("X1", "2025-03-01", "PT Sinar", 1250.5, 4)]
     formats = sorted(r[0] for r in con.execute("select detected_format from meta.load_manifest").fetchall())

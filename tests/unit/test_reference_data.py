@@ -1,0 +1,527 @@
+"""Integrity tests for the versioned reference data in assets/reference/data (Indonesian country profile).
+
+Values are checked against domain_reference.md sections 2.1-2.10. Worked examples are computed from the CSV
+files through small lookup helpers, so a wrong band, rate or date range in the data makes them fail.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+DATA = Path(__file__).parents[2] / "assets/reference/data"
+COUNTRY = "ID"
+INF = float("inf")
+
+# Natural key of every effective-dated table: at most one row per key may hold on any given day.
+EFFECTIVE_KEYS = {
+    "pph21_ter_monthly": ["country", "category", "gross_lower_excl_idr"],
+    "ptkp": ["country", "ptkp_status"],
+    "pph21_pasal17": ["country", "pkp_lower_excl_idr"],
+    "pph21_parameters": ["country", "parameter"],
+    "bpjs_programs": ["country", "program"],
+    "minimum_wages": ["country", "region_code", "level"],
+    "overtime_multipliers": ["country", "scenario", "hour_from"],
+    "labour_parameters": ["country", "parameter"],
+}
+COUNTRY_TABLES = [*EFFECTIVE_KEYS, "holidays"]
+
+
+# ----------------------------------------------------------------------------------------------------
+# helpers
+# ----------------------------------------------------------------------------------------------------
+
+
+def load(name: str) -> pd.DataFrame:
+    """A reference CSV with every column as text; blanks stay '' (not NaN)."""
+    return pd.read_csv(DATA / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def dates(values: pd.Series) -> pd.Series:
+    """Strict ISO dates; blank -> NaT. Raises on anything that is not YYYY-MM-DD."""
+    present = values[values != ""]
+    malformed = present[~present.str.fullmatch(r"\d{4}-\d{2}-\d{2}")]
+    if len(malformed):
+        raise ValueError(f"not YYYY-MM-DD: {malformed.tolist()}")
+    return pd.to_datetime(values.replace("", None), format="%Y-%m-%d", errors="raise")
+
+
+def upper_bound(values: pd.Series) -> pd.Series:
+    """Band upper bounds as numbers; a blank upper bound is open-ended (infinity)."""
+    return values.map(lambda v: float(v) if v else INF)
+
+
+def as_of(df: pd.DataFrame, day: str, country: str = COUNTRY) -> pd.DataFrame:
+    """Rows of one country in force on `day`: effective_from <= day <= effective_to (blank = open-ended)."""
+    d = pd.Timestamp(day)
+    start, end = dates(df["effective_from"]), dates(df["effective_to"])
+    return df[(df["country"] == country) & (start <= d) & (end.isna() | (end >= d))]
+
+
+def overlapping_periods(df: pd.DataFrame, key: list[str]) -> list[str]:
+    """Describe every pair of consecutive rows of the same key whose effective periods overlap."""
+    problems = []
+    frame = df.assign(period_start=dates(df["effective_from"]), period_end=dates(df["effective_to"]))
+    for key_value, group in frame.groupby(key, sort=False):
+        previous_end, previous_start = None, None
+        for row in group.sort_values("period_start").itertuples():
+            if previous_end is not None and row.period_start <= previous_end:
+                problems.append(
+                    f"{key_value}: {row.period_start.date()} starts before the period from "
+                    f"{previous_start.date()} ends"
+                )
+            previous_start = row.period_start
+            previous_end = row.period_end if pd.notna(row.period_end) else pd.Timestamp.max
+    return problems
+
+
+def parameter(table: str, name: str, day: str) -> str:
+    rows = as_of(load(table), day)
+    rows = rows[rows["parameter"] == name]
+    assert len(rows) == 1, f"{table}.{name} on {day}: {len(rows)} rows"
+    return rows.iloc[0]["value"]
+
+
+def ter_category(ptkp_status: str, day: str) -> str:
+    rows = as_of(load("ptkp"), day)
+    rows = rows[rows["ptkp_status"] == ptkp_status]
+    assert len(rows) == 1, f"PTKP {ptkp_status} on {day}: {len(rows)} rows"
+    return rows.iloc[0]["ter_category"]
+
+
+def ter_band(category: str, gross: float, day: str) -> pd.Series:
+    """The single TER band with lower < gross <= upper."""
+    bands = as_of(load("pph21_ter_monthly"), day)
+    bands = bands[bands["category"] == category]
+    lower = bands["gross_lower_excl_idr"].astype(float)
+    upper = upper_bound(bands["gross_upper_incl_idr"])
+    hit = bands[(lower < gross) & (gross <= upper)]
+    assert len(hit) == 1, f"TER {category} gross {gross}: {len(hit)} bands"
+    return hit.iloc[0]
+
+
+def pasal17_tax(pkp: float, day: str) -> float:
+    """Progressive Pasal 17 tax: each band taxes the part of PKP between its lower and upper bound."""
+    bands = as_of(load("pph21_pasal17"), day)
+    tax = 0.0
+    for lower, upper, rate in zip(
+        bands["pkp_lower_excl_idr"].astype(float),
+        upper_bound(bands["pkp_upper_incl_idr"]),
+        bands["rate_pct"].astype(float),
+        strict=True,
+    ):
+        if pkp > lower:
+            tax += (min(pkp, upper) - lower) * rate / 100
+    return tax
+
+
+def is_source_tag(text: str) -> bool:
+    """Tags of domain_reference.md section 6 look like S19, S22b, S40c."""
+    return len(text) > 1 and text[0] == "S" and text[1].isdigit()
+
+
+def bpjs_program(program: str, day: str) -> pd.Series:
+    rows = as_of(load("bpjs_programs"), day)
+    rows = rows[rows["program"] == program]
+    assert len(rows) == 1, f"BPJS {program} on {day}: {len(rows)} rows"
+    return rows.iloc[0]
+
+
+def overtime_pay(scenario: str, hours: int, hourly_wage: float, day: str) -> float:
+    """Sum, hour by hour, of hourly wage x the multiplier of the band the overtime hour falls in."""
+    bands = as_of(load("overtime_multipliers"), day)
+    bands = bands[bands["scenario"] == scenario]
+    pay = 0.0
+    for hour in range(1, hours + 1):
+        hit = bands[(bands["hour_from"].astype(int) <= hour) & (hour <= bands["hour_to"].astype(int))]
+        assert len(hit) == 1, f"{scenario} overtime hour {hour}: {len(hit)} bands"
+        pay += hourly_wage * float(hit.iloc[0]["multiplier"])
+    return pay
+
+
+# ----------------------------------------------------------------------------------------------------
+# file format
+# ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [*COUNTRY_TABLES, "sources"])
+def test_file_is_utf8_lf_and_rectangular(name):
+    raw = (DATA / f"{name}.csv").read_bytes()
+    text = raw.decode("utf-8")
+    assert b"\r" not in raw
+    assert text.endswith("\n")
+    rows = list(csv.reader(text.splitlines()))
+    assert len(rows) > 1
+    widths = {len(r) for r in rows}
+    assert widths == {len(rows[0])}, f"{name}: rows of widths {widths}"
+
+
+@pytest.mark.parametrize("name", COUNTRY_TABLES)
+def test_country_column_comes_first(name):
+    df = load(name)
+    assert df.columns[0] == "country"
+    assert df["country"].str.fullmatch(r"[A-Z]{2}").all()
+    assert (df["country"] == COUNTRY).any()
+
+
+@pytest.mark.parametrize("name", COUNTRY_TABLES)
+def test_dates_are_iso(name):
+    df = load(name)
+    date_columns = [c for c in ("effective_from", "effective_to", "holiday_date") if c in df.columns]
+    assert date_columns
+    for column in date_columns:
+        dates(df[column])  # raises on anything that is not a real YYYY-MM-DD date
+
+
+def test_every_effective_dated_file_has_a_natural_key():
+    effective_dated = {
+        p.stem
+        for p in DATA.glob("*.csv")
+        if "effective_from" in p.read_text("utf-8").splitlines()[0].split(",")
+    }
+    assert effective_dated == set(EFFECTIVE_KEYS)
+
+
+@pytest.mark.parametrize("name", COUNTRY_TABLES)
+def test_duckdb_reads_dates_and_amounts(name):
+    """The warehouse loader casts these columns; every value must survive the cast."""
+    path = DATA / f"{name}.csv"
+    header = path.read_text("utf-8").splitlines()[0].split(",")
+    wanted = {
+        "effective_from": "DATE",
+        "effective_to": "DATE",
+        "holiday_date": "DATE",
+        "min_wage_idr": "DECIMAL(14,2)",
+    }
+    types = {c: t for c, t in wanted.items() if c in header}
+    with duckdb.connect() as con:
+        count = con.execute(
+            "select count(*) from read_csv(?, header = true, types = ?)", [str(path), types]
+        ).fetchone()[0]
+    assert count == len(load(name))
+
+
+# ----------------------------------------------------------------------------------------------------
+# effective dating
+# ----------------------------------------------------------------------------------------------------
+
+
+def test_overlap_helper_detects_overlap_and_accepts_adjacent_periods():
+    frame = pd.DataFrame(
+        {
+            "k": ["a", "a", "b", "b"],
+            "effective_from": ["2024-01-01", "2024-06-01", "2024-01-01", "2025-01-01"],
+            "effective_to": ["2024-06-01", "", "2024-12-31", ""],
+        }
+    )
+    assert len(overlapping_periods(frame, ["k"])) == 1
+    assert overlapping_periods(frame[frame["k"] == "b"], ["k"]) == []
+
+
+@pytest.mark.parametrize(("name", "key"), EFFECTIVE_KEYS.items())
+def test_no_overlapping_effective_periods(name, key):
+    assert overlapping_periods(load(name), key) == []
+
+
+@pytest.mark.parametrize("name", EFFECTIVE_KEYS)
+def test_effective_from_set_and_not_after_effective_to(name):
+    df = load(name)
+    start, end = dates(df["effective_from"]), dates(df["effective_to"])
+    assert start.notna().all()
+    assert (end.isna() | (start <= end)).all()
+
+
+def test_jp_wage_cap_periods_are_contiguous():
+    jp = load("bpjs_programs").query("program == 'JP'")
+    jp = jp.assign(start=dates(jp["effective_from"]), end=dates(jp["effective_to"])).sort_values("start")
+    assert len(jp) >= 2
+    for before, after in zip(jp.iloc[:-1].itertuples(), jp.iloc[1:].itertuples(), strict=True):
+        assert after.start == before.end + pd.Timedelta(days=1), f"gap or overlap after {before.end.date()}"
+    assert pd.isna(jp.iloc[-1]["end"])
+
+
+# ----------------------------------------------------------------------------------------------------
+# PPh 21: PTKP, TER, Pasal 17, parameters
+# ----------------------------------------------------------------------------------------------------
+
+
+def test_row_counts():
+    ter = load("pph21_ter_monthly")
+    assert ter.groupby("category").size().to_dict() == {"A": 44, "B": 40, "C": 41}
+    assert len(ter) == 125
+    assert len(load("ptkp")) == 12
+    assert len(load("pph21_pasal17")) == 5
+
+
+@pytest.mark.parametrize(
+    ("category", "zero_rate_upper"), [("A", 5_400_000), ("B", 6_200_000), ("C", 6_600_000)]
+)
+def test_ter_bands_are_well_formed(category, zero_rate_upper):
+    bands = load("pph21_ter_monthly").query("category == @category")
+    lower = bands["gross_lower_excl_idr"].astype(float).tolist()
+    upper = upper_bound(bands["gross_upper_incl_idr"]).tolist()
+    rates = bands["rate_pct"].astype(float).tolist()
+
+    assert lower[0] == 0
+    assert upper[-1] == INF and INF not in upper[:-1]
+    assert lower[1:] == upper[:-1], "each lower bound must be the previous band's upper bound"
+    assert all(a < b for a, b in zip(upper, upper[1:], strict=False)), "upper bounds must strictly increase"
+    assert all(a <= b for a, b in zip(rates, rates[1:], strict=False)), "rates must not decrease"
+    assert rates[0] == 0 and max(rates) == rates[-1] == 34
+    assert upper[0] == zero_rate_upper
+    assert set(bands["legal_basis"]) == {f"PP 58/2023 Lampiran {category}"}
+
+
+def test_ter_worked_example_tk0_gross_10m():
+    gross = 10_000_000
+    category = ter_category("TK/0", "2024-06-15")
+    band = ter_band(category, gross, "2024-06-15")
+    assert category == "A"
+    assert (float(band["gross_lower_excl_idr"]), float(band["gross_upper_incl_idr"])) == (
+        9_650_000,
+        10_050_000,
+    )
+    assert float(band["rate_pct"]) == 2
+    assert gross * float(band["rate_pct"]) / 100 == 200_000
+
+
+def test_ter_category_b_first_band_is_zero_up_to_6_2m():
+    band = ter_band("B", 6_200_000, "2024-06-15")
+    assert (float(band["gross_lower_excl_idr"]), float(band["rate_pct"])) == (0, 0)
+    assert float(ter_band("B", 6_200_001, "2024-06-15")["rate_pct"]) > 0
+
+
+@pytest.mark.parametrize(
+    ("ptkp_status", "category"),
+    [
+        ("TK/0", "A"),
+        ("TK/1", "A"),
+        ("K/0", "A"),
+        ("TK/2", "B"),
+        ("TK/3", "B"),
+        ("K/1", "B"),
+        ("K/2", "B"),
+        ("K/3", "C"),
+        ("K/I/0", ""),
+        ("K/I/3", ""),
+    ],
+)
+def test_ptkp_status_maps_to_ter_category(ptkp_status, category):
+    assert ter_category(ptkp_status, "2024-06-15") == category
+
+
+def test_ptkp_amounts_follow_the_components():
+    """Self Rp54m, married +4.5m, each dependant +4.5m, K/I adds the wife's Rp54m."""
+    ptkp = load("ptkp").set_index("ptkp_status")["ptkp_annual_idr"].astype(int)
+    for dependants in range(4):
+        assert ptkp[f"TK/{dependants}"] == 54_000_000 + dependants * 4_500_000
+        assert ptkp[f"K/{dependants}"] == 54_000_000 + 4_500_000 + dependants * 4_500_000
+        assert ptkp[f"K/I/{dependants}"] == ptkp[f"K/{dependants}"] + 54_000_000
+
+
+def test_pasal17_tax_on_pkp_300m():
+    expected = 60_000_000 * 5 / 100 + 190_000_000 * 15 / 100 + 50_000_000 * 25 / 100
+    assert expected == 3_000_000 + 28_500_000 + 12_500_000 == 44_000_000
+    assert pasal17_tax(300_000_000, "2024-12-31") == expected
+
+
+def test_pasal17_bands_are_contiguous_and_open_ended():
+    bands = load("pph21_pasal17")
+    lower = bands["pkp_lower_excl_idr"].astype(float).tolist()
+    upper = upper_bound(bands["pkp_upper_incl_idr"]).tolist()
+    assert lower[0] == 0 and upper[-1] == INF
+    assert lower[1:] == upper[:-1]
+    assert bands["rate_pct"].astype(float).tolist() == [5, 15, 25, 30, 35]
+
+
+@pytest.mark.parametrize(
+    ("day", "method"), [("2023-12-31", "ANNUALISED"), ("2024-01-01", "TER"), ("2026-06-30", "TER")]
+)
+def test_monthly_method_switches_to_ter_in_2024(day, method):
+    assert parameter("pph21_parameters", "monthly_method", day) == method
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("biaya_jabatan_pct", 5),
+        ("biaya_jabatan_annual_cap_idr", 6_000_000),
+        ("biaya_jabatan_monthly_cap_idr", 500_000),
+        ("jht_employee_deductible_pct", 2),
+        ("jp_employee_deductible_pct", 1),
+        ("pkp_rounding_down_idr", 1_000),
+        ("no_npwp_surcharge_pct", 20),
+        ("daily_ter_zero_max_idr", 450_000),
+        ("daily_ter_rate_pct", 0.5),
+        ("daily_ter_upper_idr", 2_500_000),
+    ],
+)
+def test_pph21_parameters_in_2026(name, value):
+    assert float(parameter("pph21_parameters", name, "2026-01-31")) == value
+
+
+# ----------------------------------------------------------------------------------------------------
+# BPJS
+# ----------------------------------------------------------------------------------------------------
+
+
+def test_bpjs_kesehatan_employee_share_is_capped_at_12m():
+    kes = bpjs_program("BPJS_KESEHATAN", "2026-01-31")
+    wage, cap = 15_000_000, float(kes["wage_cap_idr"])
+    assert cap == 12_000_000
+    assert min(wage, cap) * float(kes["employee_pct"]) / 100 == 120_000
+
+
+def test_only_bpjs_kesehatan_has_a_wage_floor():
+    bpjs = load("bpjs_programs")
+    floors = dict(zip(bpjs["program"], bpjs["wage_floor"], strict=False))
+    assert floors.pop("BPJS_KESEHATAN") == "regional_minimum_wage"
+    assert set(floors.values()) == {""}
+
+
+@pytest.mark.parametrize(
+    ("day", "cap"),
+    [
+        ("2022-06-30", 9_077_600),
+        ("2024-02-29", 9_559_600),
+        ("2024-06-15", 10_042_300),
+        ("2026-02-28", 10_547_400),
+        ("2026-03-01", 11_086_300),
+    ],
+)
+def test_jp_wage_cap_on_date(day, cap):
+    assert float(bpjs_program("JP", day)["wage_cap_idr"]) == cap
+
+
+# ----------------------------------------------------------------------------------------------------
+# minimum wages, overtime, labour parameters
+# ----------------------------------------------------------------------------------------------------
+
+
+def test_minimum_wage_rows_cover_their_calendar_year():
+    mw = load("minimum_wages")
+    assert (mw["effective_from"] == mw["year"] + "-01-01").all()
+    assert (mw["effective_to"] == mw["year"] + "-12-31").all()
+    assert set(mw["level"]) <= {"UMP", "UMK"}
+
+
+@pytest.mark.parametrize(
+    ("region", "day", "amount"),
+    [
+        ("ID-JK", "2026-06-30", 5_729_876),
+        ("ID-JK", "2023-06-30", 4_901_798),
+        ("ID-JI", "2026-01-01", 2_446_880.68),
+    ],
+)
+def test_minimum_wage_on_date(region, day, amount):
+    rows = as_of(load("minimum_wages"), day).query("region_code == @region")
+    assert len(rows) == 1
+    assert float(rows.iloc[0]["min_wage_idr"]) == amount
+
+
+def test_workday_overtime_four_hours():
+    hourly = 100_000
+    expected = 1 * 1.5 * hourly + 3 * 2.0 * hourly
+    assert expected == 150_000 + 3 * 200_000 == 750_000
+    assert overtime_pay("workday", 4, hourly, "2026-01-31") == expected
+
+
+def test_overtime_hour_bands_start_at_one_and_have_no_gaps():
+    ot = load("overtime_multipliers")
+    for scenario, bands in ot.groupby("scenario"):
+        start = bands["hour_from"].astype(int).tolist()
+        end = bands["hour_to"].astype(int).tolist()
+        assert start[0] == 1, scenario
+        assert start[1:] == [e + 1 for e in end[:-1]], scenario
+        assert all(s <= e for s, e in zip(start, end, strict=True)), scenario
+
+
+def test_workday_overtime_table_matches_the_daily_limit():
+    workday = load("overtime_multipliers").query("scenario == 'workday'")
+    assert workday["hour_to"].astype(int).max() == int(
+        parameter("labour_parameters", "overtime_max_hours_day", "2026-01-31")
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("overtime_hourly_divisor", 173),
+        ("overtime_max_hours_week", 18),
+        ("normal_hours_week", 40),
+        ("daily_wage_multiplier_5day", 21),
+        ("daily_wage_multiplier_6day", 25),
+        ("thr_deadline_days_before_holiday", 7),
+        ("annual_leave_days", 12),
+        ("pkwt_max_years", 5),
+        ("minimum_wage_max_service_months", 12),
+    ],
+)
+def test_labour_parameters_in_2026(name, value):
+    assert float(parameter("labour_parameters", name, "2026-01-31")) == value
+
+
+# ----------------------------------------------------------------------------------------------------
+# holidays
+# ----------------------------------------------------------------------------------------------------
+
+
+def test_holiday_year_matches_date_and_dates_are_unique():
+    hol = load("holidays")
+    assert (dates(hol["holiday_date"]).dt.year.astype(str) == hol["year"]).all()
+    assert not hol["holiday_date"].duplicated().any()
+    assert set(hol["kind"]) == {"public_holiday", "collective_leave"}
+    assert set(hol["is_thr_reference"]) == {"true", "false"}
+
+
+def test_holidays_2026_match_the_decree_counts():
+    hol = load("holidays").query("year == '2026'")
+    assert hol.groupby("kind")["holiday_date"].nunique().to_dict() == {
+        "public_holiday": 17,
+        "collective_leave": 8,
+    }
+
+
+@pytest.mark.parametrize(
+    ("year", "idul_fitri"),
+    [("2023", "2023-04-22"), ("2024", "2024-04-10"), ("2025", "2025-03-31"), ("2026", "2026-03-21")],
+)
+def test_one_thr_reference_per_year_on_first_day_of_idul_fitri(year, idul_fitri):
+    thr = load("holidays").query("year == @year and is_thr_reference == 'true'")
+    assert thr["holiday_date"].tolist() == [idul_fitri]
+    assert thr.iloc[0]["kind"] == "public_holiday"
+    assert "Idul Fitri" in thr.iloc[0]["holiday_name"]
+
+
+def test_thr_deadline_2026_is_h_minus_7():
+    thr = load("holidays").query("year == '2026' and is_thr_reference == 'true'")
+    thr_day = pd.Timestamp(thr.iloc[0]["holiday_date"])
+    days_before = int(parameter("labour_parameters", "thr_deadline_days_before_holiday", "2026-03-01"))
+    assert thr_day - pd.Timedelta(days=days_before) == pd.Timestamp("2026-03-14")
+
+
+# ----------------------------------------------------------------------------------------------------
+# sources
+# ----------------------------------------------------------------------------------------------------
+
+
+def test_every_table_cites_a_source_and_sources_name_real_tables():
+    sources = load("sources")
+    assert set(sources["table_name"]) == set(COUNTRY_TABLES)
+    assert not sources.duplicated(["table_name", "source_tag"]).any()
+
+
+def test_minimum_wage_and_holiday_source_tags_are_listed():
+    sources = load("sources")
+    for table, column in [("minimum_wages", "source"), ("holidays", "source")]:
+        listed = set(sources.query("table_name == @table")["source_tag"])
+        rows = load(table)
+        words = {word for value in rows[column] for word in value.split(" ")[0].split("/")}
+        cited = {word for word in words if is_source_tag(word)}
+        assert cited and cited <= listed, f"{table}: {sorted(cited - listed)} not in sources.csv"
+        if rows["status"].str.startswith("CHECK").any():
+            assert "CHECK" in listed, f"{table} has CHECK rows but no CHECK row in sources.csv"
