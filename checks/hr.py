@@ -44,3 +44,6 @@ def validity_staged_employees(duckdb: DuckDBResource) -> dg.AssetCheckResult:
         return validate_table(
             con, "staging.stg_hris__employees", employee_expectations(), ["employee_id"], EMPLOYEES_SUITE
         )
+
+
+defs = dg.Definitions(asset_checks=[validity_staged_employees])

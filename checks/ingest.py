@@ -89,3 +89,6 @@ def build_failed_files_check(path: Path) -> dg.AssetChecksDefinition:
 def ingest_checks() -> list[dg.AssetChecksDefinition]:
     paths = contract_paths()
     return [build_row_accounting_check(p) for p in paths] + [build_failed_files_check(p) for p in paths]
+
+
+defs = dg.Definitions(asset_checks=ingest_checks())

@@ -37,3 +37,6 @@ def workforce_page(duckdb: DuckDBResource) -> dg.MaterializeResult:
 
 def dashboard_assets() -> list:
     return [workforce_page]
+
+
+defs = dg.Definitions(assets=dashboard_assets())

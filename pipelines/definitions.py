@@ -1,26 +1,33 @@
-"""The Kinerja code location: merges what the domain modules define; the executor is set here, once."""
+"""The Kinerja code location. It only merges: every module under ``assets``, ``checks`` and ``dashboards`` that
+defines a module-level ``defs`` (a ``dg.Definitions``) is picked up, so a domain adds assets, checks or
+schedules without touching this file. Resources, the job, schedule, sensor and executor are set here, once."""
 
-from __future__ import annotations
+import importlib
+import pkgutil
 
 import dagster as dg
 
-from assets.hr.assets import hr_assets
-from assets.ingest.assets import staging_assets
-from assets.kpi.assets import kpi_assets
-from assets.reference.assets import reference_tables
-from checks.hr import validity_staged_employees
-from checks.ingest import ingest_checks
-from dashboards.assets import dashboard_assets
 from pipelines.jobs import build_landing_sensor, build_schedule, nightly_refresh
 from pipelines.resources import warehouse_resource
 from pipelines.settings import get_settings
 
+DOMAIN_PACKAGES = ("assets", "checks", "dashboards")
+
+
+def domain_definitions() -> list[dg.Definitions]:
+    found = []
+    for package_name in DOMAIN_PACKAGES:
+        package = importlib.import_module(package_name)
+        for module_info in sorted(pkgutil.walk_packages(package.__path__, f"{package_name}."), key=lambda m: m.name):
+            module = importlib.import_module(module_info.name)
+            if isinstance(getattr(module, "defs", None), dg.Definitions):
+                found.append(module.defs)
+    return found
+
 
 def build_definitions() -> dg.Definitions:
     settings = get_settings()
-    return dg.Definitions(
-        assets=[*staging_assets(), reference_tables, *hr_assets(), *kpi_assets(), *dashboard_assets()],
-        asset_checks=[*ingest_checks(), validity_staged_employees],
+    platform = dg.Definitions(
         jobs=[nightly_refresh],
         schedules=[build_schedule(settings)],
         sensors=[build_landing_sensor(settings)],
@@ -28,6 +35,7 @@ def build_definitions() -> dg.Definitions:
         # DuckDB has one writer: every step runs in this process, in dependency order.
         executor=dg.in_process_executor,
     )
+    return dg.Definitions.merge(*domain_definitions(), platform)
 
 
 defs = build_definitions()

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dagster as dg
+
 from pipelines.sqlmodels import model_assets
 
 
 def hr_assets() -> list:
     return model_assets(Path(__file__).parent / "sql", "core", "hr", ["team:hr-data"])
+
+
+defs = dg.Definitions(assets=hr_assets())

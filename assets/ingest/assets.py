@@ -83,3 +83,6 @@ def contract_paths() -> list[Path]:
 
 def staging_assets() -> list[dg.AssetsDefinition]:
     return [build_staging_asset(path) for path in contract_paths()]
+
+
+defs = dg.Definitions(assets=staging_assets())

@@ -84,3 +84,6 @@ def kpi_values(duckdb: DuckDBResource) -> dg.MaterializeResult:
 
 def kpi_assets() -> list:
     return [*model_assets(SQL_DIR, "marts", "kpi", OWNERS), kpi_values]
+
+
+defs = dg.Definitions(assets=kpi_assets())

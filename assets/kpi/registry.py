@@ -1,4 +1,4 @@
-"""The KPI registry (``registry.yaml``): what each KPI means, how it is computed and which SQL model makes it."""
+"""The KPI registry (``registry/<domain>.yaml``): what each KPI means, how it is computed, which SQL model makes it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
-REGISTRY_FILE = Path(__file__).parent / "registry.yaml"
+REGISTRY_DIR = Path(__file__).parent / "registry"
 SQL_DIR = Path(__file__).parent / "sql"
 
 
@@ -29,19 +29,19 @@ class KpiDefinition(BaseModel):
 
 
 @lru_cache(maxsize=1)
-def load_registry(path: Path = REGISTRY_FILE) -> tuple[KpiDefinition, ...]:
-    entries = TypeAdapter(list[KpiDefinition]).validate_python(
-        yaml.safe_load(path.read_text(encoding="utf-8"))
-    )
+def load_registry(directory: Path = REGISTRY_DIR) -> tuple[KpiDefinition, ...]:
+    """Every KPI of every domain file, validated: unique codes, and each names an existing SQL model."""
+    adapter = TypeAdapter(list[KpiDefinition])
+    entries: list[KpiDefinition] = []
+    for path in sorted(directory.glob("*.yaml")):
+        for entry in adapter.validate_python(yaml.safe_load(path.read_text(encoding="utf-8")) or []):
+            if not (SQL_DIR / f"{entry.model}.sql").exists():
+                raise ValueError(f"{path}: KPI {entry.code} names model {entry.model!r}; sql/{entry.model}.sql is missing")
+            entries.append(entry)
     codes = [e.code for e in entries]
-    duplicates = {c for c in codes if codes.count(c) > 1}
+    duplicates = sorted({c for c in codes if codes.count(c) > 1})
     if duplicates:
-        raise ValueError(f"{path}: KPI codes listed twice: {sorted(duplicates)}")
-    for entry in entries:
-        if not (SQL_DIR / f"{entry.model}.sql").exists():
-            raise ValueError(
-                f"{path}: KPI {entry.code} names model {entry.model!r} but sql/{entry.model}.sql is missing"
-            )
+        raise ValueError(f"{directory}: KPI codes listed twice: {duplicates}")
     return tuple(entries)
 
 

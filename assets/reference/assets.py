@@ -64,3 +64,6 @@ def reference_tables(duckdb: DuckDBResource):
             yield dg.MaterializeResult(
                 asset_key=dg.AssetKey(["reference", path.stem]), metadata=table_metadata(con, table)
             )
+
+
+defs = dg.Definitions(assets=[reference_tables])
