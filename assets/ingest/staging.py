@@ -141,8 +141,12 @@ def column_violations(column: str, spec: ColumnSpec) -> list[str]:
     return checks  # fmt: skip
 
 
-def staging_sql(contract: Contract) -> str:
-    """The query that types the active raw rows and lists each row's contract violations."""
+def staging_sql(contract: Contract, files: list[str] | None = None, existing: str | None = None) -> str:
+    """The query that types active raw rows and lists each row's contract violations.
+
+    ``files`` limits it to some file versions (an incremental build); ``existing`` names the staging table
+    whose keys count as already taken, so a key staged by an earlier file is a duplicate here too.
+    """
     cols = list(contract.columns)
     nulls = ", ".join(lit(n) for n in contract.null_values)
     clean = []
@@ -152,17 +156,11 @@ def staging_sql(contract: Contract) -> str:
     typed = [f"{typed_expression(contract, c, s)} as {q(c)}" for c, s in contract.columns.items()]
     checks = [chk for c, s in contract.columns.items() for chk in column_violations(c, s)]
     all_null = " and ".join(f"v_{c} is null" for c in cols)
-    rules = [
-        _violation(r.name, None, lit(r.reason), f"not coalesce(({r.sql}), true)") for r in contract.row_rules
-    ]
+    rules = [_violation(r.name, None, lit(r.reason), f"not coalesce(({r.sql}), true)") for r in contract.row_rules]
     pk = contract.primary_key
     pk_cols = ", ".join(q(k) for k in pk)
-    pk_text = (
-        " || ', ' || ".join(f"{lit(k + '=')} || coalesce({q(k)}::varchar, '')" for k in pk) if pk else "''"
-    )
-    dup_message = (
-        f"'duplicate primary key (' || {pk_text} || '): first staged from ' || _first_seen" if pk else "null"
-    )
+    pk_text = " || ', ' || ".join(f"{lit(k + '=')} || coalesce({q(k)}::varchar, '')" for k in pk) if pk else "''"
+    dup_message = f"'duplicate primary key (' || {pk_text} || '): first staged from ' || _first_seen" if pk else "null"
     rank = (
         f"row_number() over (partition by {pk_cols}, len(_errors) = 0 order by _file_order, _source_path, _line_no)"
         if pk else "1"
@@ -172,6 +170,13 @@ def staging_sql(contract: Contract) -> str:
         "order by _file_order, _source_path, _line_no)"
         if pk else "null"
     )  # fmt: skip
+    only = f"where a.file_sha256 in ({', '.join(lit(f) for f in files)})" if files is not None else ""
+    taken = (
+        f"left join (select {pk_cols}, min(_source_path || ' line ' || _line_no) as _seen "
+        f"from {existing} group by all) e using ({pk_cols})"
+        if pk and existing else ""
+    )  # fmt: skip
+    seen = "e._seen" if taken else "null::varchar"
     rule_list = (
         f"list_concat(_type_errors, list_filter([{', '.join(rules)}], lambda x: x is not null))"
         if rules
@@ -187,6 +192,7 @@ def staging_sql(contract: Contract) -> str:
                    to_json(struct_pack({", ".join(f"{q(c)} := r.{q(c)}" for c in cols)}))::varchar as _record,
                    {", ".join(clean)}
             from raw.{contract.raw_table} r join active a on a.file_sha256 = r._file_sha256
+            {only}
         ),
         typed as (
             select *, {", ".join(typed)},
@@ -200,11 +206,13 @@ def staging_sql(contract: Contract) -> str:
             select *, {rule_list} as _errors from typed
         ),
         keyed as (
-            select *, {rank} as _pk_rank, {first_seen} as _first_seen from ruled
+            select ruled.*, {rank} as _pk_rank,
+                   coalesce({seen}, {first_seen}) as _first_seen, {seen} is not null as _is_taken
+            from ruled {taken}
         ),
         final as (
             select *,
-                   case when len(_errors) = 0 and _pk_rank > 1
+                   case when len(_errors) = 0 and (_pk_rank > 1 or _is_taken)
                         then [struct_pack(rule := 'primary_key_unique', column_name := {lit(", ".join(pk))},
                                           message := {dup_message})]
                         else _errors end as _violations
@@ -214,54 +222,146 @@ def staging_sql(contract: Contract) -> str:
     """  # fmt: skip
 
 
-def build_staging(con: duckdb.DuckDBPyConnection, contract: Contract) -> StagingResult:
-    """Rebuild ``staging.<stg table>`` and ``quarantine.<contract>`` and update the manifest counts."""
+STATE_DDL = """
+create table if not exists meta.staging_state (
+    contract varchar primary key,
+    contract_sha256 varchar not null,
+    staged_files varchar[] not null,
+    built_at timestamp not null
+)
+"""
+
+
+def _quarantine_select(contract: Contract, files_filter: str) -> str:
+    return f"""
+        select _file_sha256, _source_path, _line_no,
+               _violations[1].rule as rule,
+               _violations[1].column_name as column_name,
+               array_to_string(list_transform(_violations, lambda x: x.message), '; ') as reason,
+               len(_violations) as n_violations,
+               _record as record
+        from _staged where len(_violations) > 0
+        union all
+        select p.file_sha256, p.source_path, p.line_no, 'csv_structure', null,
+               'line ' || p.line_no || ': ' || p.error_type || ' (' || p.message || ')', 1, p.raw_line
+        from meta.parse_rejects p
+        join meta.load_manifest m on m.file_sha256 = p.file_sha256 and m.status = 'loaded'
+        where p.contract = {lit(contract.name)} {files_filter}
+        order by 1, 3
+    """
+
+
+def _active_files(con: duckdb.DuckDBPyConnection, contract: Contract) -> list[str]:
+    rows = con.execute(
+        "select file_sha256 from meta.load_manifest where contract = ? and status = 'loaded' order by 1",
+        [contract.name],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _previous_state(con: duckdb.DuckDBPyConnection, contract: Contract) -> tuple[str, list[str]] | None:
+    rows = con.execute(
+        "select contract_sha256, staged_files from meta.staging_state where contract = ?", [contract.name]
+    ).fetchall()
+    return (rows[0][0], list(rows[0][1])) if rows else None
+
+
+def build_staging(con: duckdb.DuckDBPyConnection, contract: Contract, incremental: bool = True) -> StagingResult:
+    """Bring ``staging.<stg table>`` and ``quarantine.<contract>`` up to date and fill the manifest counts.
+
+    When the contract is unchanged since the last build, only file versions that came or went are touched
+    (a new month's file is typed alone, its keys checked against what is staged); otherwise, or with
+    ``incremental=False``, both tables are rebuilt from every active file.
+    """
+    con.execute(STATE_DDL)
+    active = _active_files(con, contract)
+    previous = _previous_state(con, contract)
+    exists = scalar(
+        con,
+        "select count(*) from duckdb_tables() where schema_name = 'staging' and table_name = ?",
+        [contract.staging_table],
+    )
+    if incremental and previous and previous[0] == contract.sha256 and exists:
+        removed = sorted(set(previous[1]) - set(active))
+        added = sorted(set(active) - set(previous[1]))
+        if removed or added:
+            _apply_changes(con, contract, removed, added)
+    else:
+        _rebuild(con, contract)
+    con.execute(
+        "insert or replace into meta.staging_state values (?, ?, ?, now()::timestamp)",
+        [contract.name, contract.sha256, active],
+    )
+    staged = scalar(con, f"select count(*) from staging.{contract.staging_table}")
+    quarantined = scalar(con, f"select count(*) from quarantine.{contract.name}")
+    return StagingResult(staged, quarantined)
+
+
+def _update_counts(con: duckdb.DuckDBPyConnection, contract: Contract, files_filter: str) -> None:
+    con.execute(
+        f"""
+        update meta.load_manifest m set
+            rows_staged = (select count(*) from staging.{contract.staging_table} s
+                           where s._file_sha256 = m.file_sha256),
+            rows_quarantined = (select count(*) from quarantine.{contract.name} x
+                                where x._file_sha256 = m.file_sha256)
+        where m.contract = {lit(contract.name)} and m.status = 'loaded' {files_filter}
+        """
+    )
+
+
+def _rebuild(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
     cols = ", ".join(q(c) for c in contract.columns)
-    con.execute(f"create or replace temp table _staged_all as {staging_sql(contract)}")
+    con.execute(f"create or replace temp table _staged as {staging_sql(contract)}")
     con.execute("begin transaction")
     try:
         con.execute(
             f"""
             create or replace table staging.{contract.staging_table} as
             select {cols}, _file_sha256, _source_path, _line_no
-            from _staged_all where len(_violations) = 0
+            from _staged where len(_violations) = 0
             order by _file_order, _line_no
             """
         )
-        con.execute(
-            f"""
-            create or replace table quarantine.{contract.name} as
-            select _file_sha256, _source_path, _line_no,
-                   _violations[1].rule as rule,
-                   _violations[1].column_name as column_name,
-                   array_to_string(list_transform(_violations, lambda x: x.message), '; ') as reason,
-                   len(_violations) as n_violations,
-                   _record as record
-            from _staged_all where len(_violations) > 0
-            union all
-            select p.file_sha256, p.source_path, p.line_no, 'csv_structure', null,
-                   'line ' || p.line_no || ': ' || p.error_type || ' (' || p.message || ')', 1, p.raw_line
-            from meta.parse_rejects p
-            join meta.load_manifest m on m.file_sha256 = p.file_sha256 and m.status = 'loaded'
-            where p.contract = {lit(contract.name)}
-            order by 1, 3
-            """
-        )
-        con.execute(
-            f"""
-            update meta.load_manifest m set
-                rows_staged = (select count(*) from staging.{contract.staging_table} s
-                               where s._file_sha256 = m.file_sha256),
-                rows_quarantined = (select count(*) from quarantine.{contract.name} x
-                                    where x._file_sha256 = m.file_sha256)
-            where m.contract = {lit(contract.name)} and m.status = 'loaded'
-            """
-        )
+        con.execute(f"create or replace table quarantine.{contract.name} as {_quarantine_select(contract, '')}")
+        _update_counts(con, contract, "")
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
-    con.execute("drop table _staged_all")
-    staged = scalar(con, f"select count(*) from staging.{contract.staging_table}")
-    quarantined = scalar(con, f"select count(*) from quarantine.{contract.name}")
-    return StagingResult(staged, quarantined)
+    finally:
+        con.execute("drop table if exists _staged")
+
+
+def _apply_changes(con: duckdb.DuckDBPyConnection, contract: Contract, removed: list[str], added: list[str]) -> None:
+    """Delete the rows of file versions no longer active, then stage the new ones."""
+    cols = ", ".join(q(c) for c in contract.columns)
+    staging = f"staging.{contract.staging_table}"
+    con.execute("begin transaction")
+    try:
+        if removed:
+            gone = ", ".join(lit(f) for f in removed)
+            con.execute(f"delete from {staging} where _file_sha256 in ({gone})")
+            con.execute(f"delete from quarantine.{contract.name} where _file_sha256 in ({gone})")
+        if added:
+            con.execute(f"create or replace temp table _staged as {staging_sql(contract, added, staging)}")
+            con.execute(
+                f"""
+                insert into {staging}
+                select {cols}, _file_sha256, _source_path, _line_no
+                from _staged where len(_violations) = 0
+                order by _file_order, _line_no
+                """
+            )
+            new = ", ".join(lit(f) for f in added)
+            con.execute(
+                f"insert into quarantine.{contract.name} "
+                f"{_quarantine_select(contract, f'and p.file_sha256 in ({new})')}"
+            )
+            _update_counts(con, contract, f"and m.file_sha256 in ({new})")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.execute("drop table if exists _staged")
