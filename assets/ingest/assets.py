@@ -60,9 +60,7 @@ def build_staging_asset(contract_path: Path) -> dg.AssetsDefinition:
         for outcome in outcomes:
             if outcome.status == "failed":
                 context.log.warning(outcome.error)
-        counts = {
-            s: sum(o.status == s for o in outcomes) for s in ("loaded", "unchanged", "failed", "reactivated")
-        }
+        counts = {s: sum(o.status == s for o in outcomes) for s in ("loaded", "unchanged", "failed", "reactivated")}
         return dg.MaterializeResult(
             metadata={
                 **metadata,

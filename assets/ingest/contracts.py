@@ -46,6 +46,8 @@ class ColumnSpec(_Strict):
     pattern: str | None = None
     description: str = ""
     personal: bool = False  # national id, tax id, bank account: never shown on dashboards
+    default: str | None = None  # the value a blank cell means (e.g. 0 for "no overtime")
+    century_start: int | None = None  # two-digit years (%y) fall in [century_start, century_start + 99]
 
     @field_validator("pattern")
     @classmethod

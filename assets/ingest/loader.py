@@ -64,10 +64,7 @@ def ingest_contract(
     ensure_schemas(con)
     ensure_raw_table(con, contract)
     loaded_at = loaded_at or dt.datetime.now().replace(microsecond=0)
-    return [
-        ingest_file(con, contract, path, landing_dir, loaded_at)
-        for path in matching_files(contract, landing_dir)
-    ]
+    return [ingest_file(con, contract, path, landing_dir, loaded_at) for path in matching_files(contract, landing_dir)]
 
 
 def ingest_file(
@@ -117,17 +114,13 @@ def _write_raw(con: duckdb.DuckDBPyConnection, contract: Contract, sha: str, rel
 def _drift_sentence(landed: LandedFile, contract: Contract) -> str | None:
     parts = []
     if landed.extra_columns:
-        parts.append(
-            f"extra columns not in the contract (policy {contract.schema_drift}): {landed.extra_columns}"
-        )
+        parts.append(f"extra columns not in the contract (policy {contract.schema_drift}): {landed.extra_columns}")
     if landed.missing_columns:
         parts.append(f"optional columns absent: {landed.missing_columns}")
     return "; ".join(parts) or None
 
 
-def _write_manifest(
-    con, contract: Contract, sha: str, rel: str, path: Path, landed: LandedFile, loaded_at
-) -> None:
+def _write_manifest(con, contract: Contract, sha: str, rel: str, path: Path, landed: LandedFile, loaded_at) -> None:
     con.execute("delete from meta.load_manifest where file_sha256 = ?", [sha])
     con.execute(
         """
@@ -152,9 +145,7 @@ def _activate(con: duckdb.DuckDBPyConnection, contract: Contract, sha: str, rel:
         """,
         [sha, contract.name, rel, sha],
     )
-    con.execute(
-        "update meta.load_manifest set status = 'loaded', superseded_by = null where file_sha256 = ?", [sha]
-    )
+    con.execute("update meta.load_manifest set status = 'loaded', superseded_by = null where file_sha256 = ?", [sha])
 
 
 def _record_failure(con, contract: Contract, sha: str, rel: str, path: Path, message: str, loaded_at) -> None:

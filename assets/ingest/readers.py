@@ -50,9 +50,7 @@ def detect_format(path: Path, declared: str) -> str:
         return declared
     fmt = FORMATS_BY_SUFFIX.get(path.suffix.lower())
     if fmt is None:
-        raise FileReadError(
-            f"{path}: cannot tell the format from the extension {path.suffix!r} (rule: format)"
-        )
+        raise FileReadError(f"{path}: cannot tell the format from the extension {path.suffix!r} (rule: format)")
     return fmt
 
 
@@ -101,9 +99,7 @@ def _delimiter_hint(header: list[str]) -> str:
 def _landed_select(positions: dict[str, int], contract: Contract, extra_positions: dict[str, int]) -> str:
     parts = ["_line_no"]
     for column in contract.columns:
-        parts.append(
-            f'c{positions[column]} as "{column}"' if column in positions else f'null::varchar as "{column}"'
-        )
+        parts.append(f'c{positions[column]} as "{column}"' if column in positions else f'null::varchar as "{column}"')
     if extra_positions:
         pairs = ", ".join(f"{_sql_str(name)}, c{i}" for name, i in extra_positions.items())
         parts.append(f"json_object({pairs})::varchar as _extra")
@@ -224,9 +220,7 @@ def _land_xlsx(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path) -
         elif sheet in workbook.sheet_names:
             worksheet = workbook.get_sheet_by_name(sheet)
         else:
-            raise FileReadError(
-                f"{path}: no sheet named {sheet!r}; sheets are {workbook.sheet_names} (rule: sheet)"
-            )
+            raise FileReadError(f"{path}: no sheet named {sheet!r}; sheets are {workbook.sheet_names} (rule: sheet)")
         rows = worksheet.to_python(skip_empty_area=False)
     except FileReadError:
         raise
@@ -247,9 +241,7 @@ def _land_xlsx(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path) -
         if all(c is None for c in cells):
             continue
         if any(c is not None for c in cells[width:]):
-            rejects.append(
-                (number, "TOO MANY COLUMNS", f"values beyond the {width} header columns", str(cells))
-            )
+            rejects.append((number, "TOO MANY COLUMNS", f"values beyond the {width} header columns", str(cells)))
             continue
         cells += [None] * (width - len(cells))
         for i in range(width):

@@ -142,9 +142,7 @@ def score_header(cells: list[str], contract: Contract) -> int:
     return len({aliases[normalise_header(c)] for c in cells if normalise_header(c) in aliases})
 
 
-def find_header(
-    rows: list[list[str]], contract: Contract, header_row: int | str = "detect"
-) -> tuple[int, int]:
+def find_header(rows: list[list[str]], contract: Contract, header_row: int | str = "detect") -> tuple[int, int]:
     """Return (0-based index of the header row, number of known columns it names)."""
     if header_row != "detect":
         index = int(header_row) - 1

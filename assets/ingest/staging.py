@@ -64,7 +64,14 @@ def typed_expression(contract: Contract, column: str, spec: ColumnSpec) -> str:
         if not spec.formats:
             return f"try_cast({v} as {target})"
         tries = ", ".join(f"try_strptime({v}, {lit(f)})::{target}" for f in spec.formats)
-        return f"coalesce({tries})" if len(spec.formats) > 1 else tries
+        parsed = f"coalesce({tries})" if len(spec.formats) > 1 else tries
+        if spec.century_start is not None:
+            # DuckDB reads %y 00-68 as 20xx; move anything past the window back a century
+            limit = spec.century_start + 100
+            parsed = (
+                f"(case when year({parsed}) >= {limit} then {parsed} - interval 100 year else {parsed} end)::{target}"
+            )
+        return parsed
     true_list = ", ".join(lit(t) for t in TRUE_VALUES)
     false_list = ", ".join(lit(f) for f in FALSE_VALUES)
     return f"case when lower({v}) in ({true_list}) then true when lower({v}) in ({false_list}) then false end"
@@ -152,7 +159,8 @@ def staging_sql(contract: Contract, files: list[str] | None = None, existing: st
     clean = []
     for c in cols:
         value = f"trim(r.{q(c)})" if contract.trim else f"r.{q(c)}"
-        clean.append(f"case when {value} in ({nulls}) then null else {value} end as v_{c}")
+        blank = lit(contract.columns[c].default) if contract.columns[c].default is not None else "null"
+        clean.append(f"case when {value} in ({nulls}) or {value} is null then {blank} else {value} end as v_{c}")
     typed = [f"{typed_expression(contract, c, s)} as {q(c)}" for c, s in contract.columns.items()]
     checks = [chk for c, s in contract.columns.items() for chk in column_violations(c, s)]
     all_null = " and ".join(f"v_{c} is null" for c in cols)

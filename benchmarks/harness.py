@@ -1,0 +1,149 @@
+"""Benchmark harness: `make bench SIZE=S|M|L` (S = 400 x 36, M = 5,000 x 60, L = 20,000 x 60).
+
+Generates the company once per size (with one month more than the size, kept back), then measures in child
+processes, all within this one run so the ratios compare like with like:
+  (a) the full nightly job on a fresh warehouse, (b) the job again after the kept-back month lands,
+  (c) the same transformations as bare DuckDB SQL with no orchestration and no checks,
+  (d) the core KPIs in pandas from the landing files, checked to give the warehouse's numbers.
+Prints a table and writes benchmarks/results/<SIZE>/results.json. Not a test: figures, not assertions.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SIZES = {"S": (400, 36), "M": (5000, 60), "L": (20000, 60)}
+MONTHLY_FILE = re.compile(r"_(\d{4})_(\d{2})\.(csv|parquet)$")
+SEED = 42
+END_PERIOD = "2026-10"
+
+
+def run_child(scenario: str, workdir: Path, months: int) -> dict:
+    env = dict(os.environ, KINERJA_REPORTING_MONTHS=str(months), PYTHONHASHSEED="0")
+    started = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.scenarios", scenario, str(workdir)],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if out.returncode != 0:
+        raise RuntimeError(f"{scenario} failed:\n{out.stderr[-4000:]}")
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["wall_seconds"] = round(time.perf_counter() - started, 2)
+    return result
+
+
+def generate(workdir: Path, employees: int, months: int) -> dict:
+    """The company with months + 1 months into workdir/source (reused when it is already there)."""
+    source = workdir / "source"
+    stamp = source / "answer_key" / "generation.json"
+    wanted = {"employees": employees, "months": months + 1, "seed": SEED, "end_period": END_PERIOD}
+    if stamp.exists():
+        config = json.loads(stamp.read_text()).get("config", {})
+        if all(config.get(k) == v for k, v in wanted.items()):
+            return {"generation_seconds": json.loads(stamp.read_text()).get("elapsed_seconds"), "reused": True}
+    shutil.rmtree(source, ignore_errors=True)
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "generator", "--employees", str(employees), "--months", str(months + 1),
+         "--end-period", END_PERIOD, "--seed", str(SEED), "--landing-dir", str(source / "landing"),
+         "--answer-key-dir", str(source / "answer_key"), "--no-progress"],
+        cwd=ROOT, check=True, capture_output=True,
+    )  # fmt: skip
+    return {"generation_seconds": round(time.perf_counter() - started, 1), "reused": False}
+
+
+def stage_landing(workdir: Path, include_last_month: bool) -> None:
+    """Link the source files into workdir/landing, holding back the last month's monthly files."""
+    source, landing = workdir / "source" / "landing", workdir / "landing"
+    last = END_PERIOD.replace("-", "_")
+    for path in sorted(source.rglob("*")):
+        if not path.is_file():
+            continue
+        match = MONTHLY_FILE.search(path.name)
+        if match and f"{match[1]}_{match[2]}" == last and not include_last_month:
+            continue
+        target = landing / path.relative_to(source)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, target)
+
+
+def compare_with_pandas(workdir: Path) -> dict:
+    import duckdb
+    import pandas as pd
+
+    from benchmarks.pandas_reference import KEYS
+
+    expected = pd.read_parquet(workdir / "pandas_kpis.parquet")
+    codes = sorted(expected["kpi_code"].unique())
+    with duckdb.connect(str(workdir / "warehouse.duckdb"), read_only=True) as con:
+        actual = con.execute(
+            f"select period, department_id, kpi_code, value from marts.kpi_values where kpi_code in "
+            f"({', '.join(repr(c) for c in codes)})"
+        ).df()
+    actual["period"] = pd.to_datetime(actual["period"])
+    merged = expected.merge(actual, on=KEYS, how="outer", suffixes=("_pandas", "_sql"), indicator=True)
+    both = merged[merged["_merge"] == "both"]
+    differ = (both["value_pandas"].fillna(-1) - both["value_sql"].fillna(-1)).abs() > 1e-9
+    return {"kpi_rows": len(merged), "only_one_side": int((merged["_merge"] != "both").sum()),
+            "values_differ": int(differ.sum())}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", choices=SIZES, default="S")
+    args = parser.parse_args()
+    employees, months = SIZES[args.size]
+    workdir = ROOT / "benchmarks" / "results" / args.size
+    workdir.mkdir(parents=True, exist_ok=True)
+    for stale in ("landing", "reports"):
+        shutil.rmtree(workdir / stale, ignore_errors=True)
+    for stale in ("warehouse.duckdb", "bare.duckdb", "pandas_kpis.parquet"):
+        (workdir / stale).unlink(missing_ok=True)
+    generation = generate(workdir, employees, months)
+    stage_landing(workdir, include_last_month=False)
+    full = run_child("nightly", workdir, months)
+    bare = run_child("bare_sql", workdir, months)
+    pandas = run_child("pandas_kpis", workdir, months)
+    agreement = compare_with_pandas(workdir)
+    stage_landing(workdir, include_last_month=True)
+    incremental = run_child("incremental", workdir, months)
+    kpi_seconds = sum(s for k, s in full["steps"].items() if k.startswith("marts__kpi"))
+    results = {
+        "size": args.size, "employees": employees, "months": months,
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "generation": generation, "nightly": full, "incremental": incremental, "bare_sql": bare,
+        "pandas_kpis": pandas, "pandas_vs_warehouse": agreement,
+        "ratios": {
+            "nightly_over_bare_sql": round(full["seconds"] / bare["seconds"], 2),
+            "incremental_over_nightly": round(incremental["seconds"] / full["seconds"], 3),
+            "pandas_over_kpi_step": round(pandas["seconds"] / kpi_seconds, 1) if kpi_seconds else None,
+        },
+        "kpi_step_seconds": round(kpi_seconds, 2),
+    }  # fmt: skip
+    (workdir / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    print(f"\nKinerja benchmark, size {args.size}: {employees:,} employees x {months} months "
+          f"({os.cpu_count()} CPUs, {platform.platform()})")  # fmt: skip
+    print(f"  generation            {generation['generation_seconds']} s{' (reused)' if generation['reused'] else ''}")
+    print(f"  {'scenario':22}{'seconds':>10}{'peak RSS MB':>14}")
+    for name, result in (("nightly (full)", full), ("incremental month", incremental), ("bare DuckDB SQL", bare),
+                         ("pandas core KPIs", pandas)):  # fmt: skip
+        print(f"  {name:22}{result['seconds']:>10.1f}{result['peak_rss_mb']:>14,}")
+    print(f"  KPI step in the job   {kpi_seconds:>10.1f}")
+    for name, value in results["ratios"].items():
+        print(f"  {name:26}{value}")
+    print(f"  pandas vs warehouse: {agreement}")
+    print("  slowest steps of the full run:", ", ".join(f"{k} {v:.1f}s" for k, v in full["slowest_steps"]))
+    print(f"results: {workdir / 'results.json'}")
+
+
+if __name__ == "__main__":
+    main()
