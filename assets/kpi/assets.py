@@ -27,13 +27,14 @@ def write_registry(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def build_kpi_values(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """Union the KPI models, keep registered codes, and flag groups below the privacy minimum."""
+def build_kpi_values(con: duckdb.DuckDBPyConnection, settings: Settings, models: list[str] | None = None) -> None:
+    """Union the KPI models (all registered ones unless ``models`` names some), keep registered codes, and
+    flag groups below the privacy minimum."""
     set_variables(con, settings)
     write_registry(con)
     unioned = "\n    union all\n    ".join(
         f"select period, department_id, kpi_code, value, numerator, denominator from marts.{m}"
-        for m in registry_models()
+        for m in (models or registry_models())
     )
     con.execute(
         f"""
@@ -76,9 +77,7 @@ def kpi_values(duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
         build_kpi_values(con, get_settings())
         metadata = table_metadata(con, "marts.kpi_values")
-        codes = [
-            r[0] for r in con.execute("select distinct kpi_code from marts.kpi_values order by 1").fetchall()
-        ]
+        codes = [r[0] for r in con.execute("select distinct kpi_code from marts.kpi_values order by 1").fetchall()]
     return dg.MaterializeResult(metadata={**metadata, "kpi_codes": codes})
 
 

@@ -36,7 +36,9 @@ def load_registry(directory: Path = REGISTRY_DIR) -> tuple[KpiDefinition, ...]:
     for path in sorted(directory.glob("*.yaml")):
         for entry in adapter.validate_python(yaml.safe_load(path.read_text(encoding="utf-8")) or []):
             if not (SQL_DIR / f"{entry.model}.sql").exists():
-                raise ValueError(f"{path}: KPI {entry.code} names model {entry.model!r}; sql/{entry.model}.sql is missing")
+                raise ValueError(
+                    f"{path}: KPI {entry.code} names model {entry.model!r}; sql/{entry.model}.sql is missing"
+                )
             entries.append(entry)
     codes = [e.code for e in entries]
     duplicates = sorted({c for c in codes if codes.count(c) > 1})

@@ -52,10 +52,8 @@ def kpis(con):
         {"employee_id": "E1", "attendance_date": D("2025-02-28"), "status": "present"}
     ])  # fmt: skip
     run_models(con, settings, *HR_CORE, "assets/kpi/sql/kpi_hr__workforce.sql")
-    build_kpi_values(con, settings)
-    rows = con.execute(
-        "select period, department_id, kpi_code, value, is_small_group from marts.kpi_values"
-    ).fetchall()
+    build_kpi_values(con, settings, models=["kpi_hr__workforce"])
+    rows = con.execute("select period, department_id, kpi_code, value, is_small_group from marts.kpi_values").fetchall()
     return {(p.isoformat()[:7], d, k): (v, small) for p, d, k, v, small in rows}
 
 
@@ -89,13 +87,9 @@ def test_separations_and_monthly_turnover(kpis):
     assert value(kpis, "2025-01", "D1", "separations") == 1  # E2
     assert value(kpis, "2025-01", "D2", "separations") == 1  # E4, month-end leaver
     assert value(kpis, "2025-02", "D1", "separations") == 0  # E5's transfer is not a separation
-    assert value(kpis, "2025-01", "D1", "turnover_rate_monthly_pct") == pytest.approx(
-        1 / (58 / 31) * 100
-    )  # 53.45%
+    assert value(kpis, "2025-01", "D1", "turnover_rate_monthly_pct") == pytest.approx(1 / (58 / 31) * 100)  # 53.45%
     assert value(kpis, "2025-01", "D2", "turnover_rate_monthly_pct") == pytest.approx(1 / 2 * 100)  # 50%
-    assert value(kpis, "2025-01", "ALL", "turnover_rate_monthly_pct") == pytest.approx(
-        2 / (120 / 31) * 100
-    )  # 51.67%
+    assert value(kpis, "2025-01", "ALL", "turnover_rate_monthly_pct") == pytest.approx(2 / (120 / 31) * 100)  # 51.67%
     assert value(kpis, "2025-02", "ALL", "turnover_rate_monthly_pct") == 0
 
 

@@ -1,0 +1,73 @@
+-- fct_attendance_daily: attendance status, hours and approved overtime per employee and day, placed in the employee's department that day.
+-- grain: one row per employee per attendance date (as in the HRIS export)
+-- schema: core
+--
+-- The company calendar (core.dim_date) decides working days, not the export's day_type. Status groups:
+--   unplanned absence = sick, permit, unpaid_absence (domain_reference.md 1.2, BLS: vacation and holidays excluded)
+--   planned leave     = annual_leave, other_leave, collective_leave
+--   is_scheduled_day  = a working day of the calendar without planned leave: the absenteeism denominator
+-- A row for someone not employed that day (before hire, after the last day, between spells) or for an id the
+-- HRIS does not know is kept with is_employed_on_day = false and no department; KPIs leave it out and
+-- the findings mart hr_data_findings explains it.
+with attendance as (
+    select * from staging.stg_hris__attendance
+),
+
+days as (
+    select * from core.dim_date
+),
+
+employees as (
+    select * from core.dim_employee
+),
+
+known_ids as (
+    select distinct employee_id from employees
+),
+
+on_the_day as (
+    select
+        a.employee_id,
+        a.attendance_date,
+        e.employee_version_id,
+        e.department_id
+    from attendance a
+    join employees e
+        on e.employee_id = a.employee_id
+        and a.attendance_date between e.valid_from and e.valid_to
+        and e.is_employed
+),
+
+final as (
+    select
+        a.employee_id,
+        a.attendance_date,
+        date_trunc('month', a.attendance_date)::date as period,
+        o.employee_version_id,
+        o.department_id,
+        a.status,
+        a.day_type,
+        a.clock_in,
+        a.clock_out,
+        case when a.clock_out > a.clock_in
+            then date_diff('minute', a.clock_in, a.clock_out) / 60.0
+        end as hours_clocked,
+        coalesce(a.overtime_hours_approved, 0) as hours_overtime,
+        k.employee_id is not null as is_known_employee,
+        o.employee_id is not null as is_employed_on_day,
+        coalesce(d.is_working_day, false) as is_working_day,
+        coalesce(d.is_rest_day, false) as is_rest_day,
+        coalesce(d.is_public_holiday, false) as is_public_holiday,
+        d.date_day is not null as is_in_reporting_window,
+        a.status = 'present' as is_present,
+        a.status in ('sick', 'permit', 'unpaid_absence') as is_unplanned_absence,
+        a.status in ('annual_leave', 'other_leave', 'collective_leave') as is_planned_leave,
+        coalesce(d.is_working_day, false)
+            and a.status not in ('annual_leave', 'other_leave', 'collective_leave') as is_scheduled_day
+    from attendance a
+    left join on_the_day o using (employee_id, attendance_date)
+    left join known_ids k using (employee_id)
+    left join days d on d.date_day = a.attendance_date
+)
+
+select * from final order by attendance_date, employee_id

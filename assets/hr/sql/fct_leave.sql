@@ -1,0 +1,68 @@
+-- fct_leave: leave requests with their type, dates, approval and the working days they cover, in the employee's department on the first day.
+-- grain: one row per leave request
+-- schema: core
+--
+-- days_requested is the HRIS figure; n_working_days_in_window counts the calendar's working days
+-- (core.dim_date) between start and end inside the reporting window, so the two can be compared.
+-- A request by an unknown id or by someone not employed on its first day keeps is_employed_on_start = false
+-- and no department (the findings mart hr_data_findings explains it).
+with leave as (
+    select * from staging.stg_hris__leave
+),
+
+days as (
+    select * from core.dim_date
+),
+
+employees as (
+    select * from core.dim_employee
+),
+
+known_ids as (
+    select distinct employee_id from employees
+),
+
+on_start as (
+    select l.leave_id, e.employee_version_id, e.department_id
+    from leave l
+    join employees e
+        on e.employee_id = l.employee_id
+        and l.start_date between e.valid_from and e.valid_to
+        and e.is_employed
+),
+
+working_days as (
+    select
+        l.leave_id,
+        count(d.date_day) as n_calendar_days_in_window,
+        count(d.date_day) filter (where d.is_working_day) as n_working_days_in_window
+    from leave l
+    left join days d on d.date_day between l.start_date and l.end_date
+    group by l.leave_id
+),
+
+final as (
+    select
+        l.leave_id,
+        l.employee_id,
+        o.employee_version_id,
+        o.department_id,
+        l.leave_type,
+        l.start_date,
+        l.end_date,
+        date_trunc('month', l.start_date)::date as period,
+        l.days::double as days_requested,
+        w.n_calendar_days_in_window,
+        w.n_working_days_in_window,
+        l.status,
+        l.approved_by,
+        l.status = 'approved' as is_approved,
+        k.employee_id is not null as is_known_employee,
+        o.leave_id is not null as is_employed_on_start
+    from leave l
+    left join on_start o using (leave_id)
+    left join working_days w using (leave_id)
+    left join known_ids k on k.employee_id = l.employee_id
+)
+
+select * from final order by start_date, leave_id

@@ -1,0 +1,48 @@
+-- fct_requisition: recruitment requisitions from opening to offer accepted and start, with time to fill and time to hire.
+-- grain: one row per requisition
+-- schema: core
+--
+-- Definitions (domain_reference.md 1.2, VPSC [S7], SHRM convention [S8]; never mix the two):
+--   days_to_fill = offer_accepted_date - opened_date                    (calendar days)
+--   days_to_hire = offer_accepted_date - first_candidate_applied_date   (calendar days)
+-- A requisition counts as filled in the month of its filled_date (the new hire's start; the offer date when
+-- the export has no start). days_to_hire is left empty when the first application is after the offer
+-- (the findings mart hr_data_findings explains it).
+with requisitions as (
+    select * from staging.stg_hris__requisitions
+),
+
+employees as (
+    select * from core.dim_employee
+),
+
+known_ids as (
+    select distinct employee_id from employees
+),
+
+final as (
+    select
+        r.requisition_id,
+        r.department_id,
+        r.position,
+        r.grade,
+        r.opened_date,
+        r.first_candidate_applied_date,
+        r.offer_accepted_date,
+        r.filled_date,
+        r.status,
+        r.hired_employee_id,
+        coalesce(r.status = 'filled', r.filled_date is not null) and r.offer_accepted_date is not null as is_filled,
+        case when coalesce(r.status = 'filled', r.filled_date is not null) and r.offer_accepted_date is not null
+            then date_trunc('month', coalesce(r.filled_date, r.offer_accepted_date))::date
+        end as filled_period,
+        date_diff('day', r.opened_date, r.offer_accepted_date) as days_to_fill,
+        case when r.first_candidate_applied_date <= r.offer_accepted_date
+            then date_diff('day', r.first_candidate_applied_date, r.offer_accepted_date)
+        end as days_to_hire,
+        r.hired_employee_id is null or k.employee_id is not null as is_hired_employee_known
+    from requisitions r
+    left join known_ids k on k.employee_id = r.hired_employee_id
+)
+
+select * from final order by opened_date, requisition_id

@@ -1,0 +1,46 @@
+-- fct_training: training attended with hours and cost, in the employee's department on the start date.
+-- grain: one row per employee per training (training_id)
+-- schema: core
+--
+-- A training for an unknown id or for someone not employed on its start date keeps
+-- is_employed_on_start = false and no department; KPIs leave it out (the findings mart hr_data_findings explains it).
+with training as (
+    select * from staging.stg_hris__training
+),
+
+employees as (
+    select * from core.dim_employee
+),
+
+known_ids as (
+    select distinct employee_id from employees
+),
+
+on_start as (
+    select t.training_id, e.employee_version_id, e.department_id
+    from training t
+    join employees e
+        on e.employee_id = t.employee_id
+        and t.start_date between e.valid_from and e.valid_to
+        and e.is_employed
+),
+
+final as (
+    select
+        t.training_id,
+        t.employee_id,
+        o.employee_version_id,
+        o.department_id,
+        t.course_name,
+        t.start_date,
+        date_trunc('month', t.start_date)::date as period,
+        coalesce(t.hours, 0) as hours_training,
+        coalesce(t.cost_idr, 0) as cost_idr,
+        k.employee_id is not null as is_known_employee,
+        o.training_id is not null as is_employed_on_start
+    from training t
+    left join on_start o using (training_id)
+    left join known_ids k on k.employee_id = t.employee_id
+)
+
+select * from final order by start_date, training_id

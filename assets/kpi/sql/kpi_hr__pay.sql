@@ -1,0 +1,142 @@
+-- kpi_hr__pay: gender pay gap (mean and median, on hourly pay) and compa-ratio against pay-band midpoints, at month end.
+-- grain: one row per month per department (and ALL for the company) per KPI code
+-- schema: marts
+--
+-- Population: the period-end headcount (as headcount_period_end in kpi_hr__workforce), with the pay, grade and
+-- department of each person's version on the last day of the month.
+-- Formulas (domain_reference.md 1.2):
+--   hourly pay = (base_salary_idr + fixed_allowance_idr) / overtime_hourly_divisor (173, reference.labour_parameters
+--                in force on the last day; PP 35/2021 Pasal 32), so part-timers and full-timers compare [S11]
+--   gender_pay_gap_mean_pct   = (mean hourly pay of men - of women) / mean hourly pay of men * 100 (UK method)
+--   gender_pay_gap_median_pct = the same with medians; numerator = the difference in IDR an hour,
+--                               denominator = men's mean (or median) in IDR an hour
+--   compa_ratio = sum of base_salary_idr / sum of the midpoints (mid_idr) of each person's grade band in force on
+--                 the last day (WorldatWork group ratio, not a mean of ratios); people whose grade has no band
+--                 are left out (the HR findings mart lists them)
+-- Small groups (privacy, item 6): a pay gap needs at least getvariable('min_group_size') men and as many women,
+-- a compa-ratio at least that many people with a band; otherwise value, numerator and denominator are null.
+with workforce as (
+    select * from marts.kpi_hr__workforce
+),
+
+periods as (
+    select * from core.dim_period
+),
+
+employed as (
+    select * from core.dim_employee where is_employed
+),
+
+pay_bands as (
+    select * from staging.stg_hris__pay_bands
+),
+
+labour_parameters as (
+    select * from reference.labour_parameters
+),
+
+spine as (
+    select distinct period, department_id from workforce
+),
+
+at_period_end as (
+    select
+        p.period,
+        p.period_end,
+        e.employee_id,
+        e.department_id,
+        e.gender,
+        e.grade,
+        e.base_salary_idr,
+        coalesce(e.fixed_allowance_idr, 0) as fixed_allowance_idr
+    from periods p
+    join employed e on p.period_end between e.valid_from and e.valid_to
+    where (e.termination_date is null or e.termination_date > p.period_end)
+        and e.base_salary_idr is not null
+),
+
+hourly as (
+    -- means are taken on the whole-rupiah monthly pay and then divided, so they are exact and repeatable
+    select
+        a.*,
+        a.base_salary_idr + a.fixed_allowance_idr as monthly_pay_idr,
+        lp.value::double as hourly_divisor
+    from at_period_end a
+    join labour_parameters lp
+        on lp.parameter = 'overtime_hourly_divisor'
+        and a.period_end between lp.effective_from and coalesce(lp.effective_to, date '9999-12-31')
+),
+
+gender_groups as (
+    select
+        period,
+        case when grouping(department_id) = 1 then 'ALL' else department_id end as department_id,
+        count(*) filter (where gender = 'M') as n_men,
+        count(*) filter (where gender = 'F') as n_women,
+        avg(monthly_pay_idr) filter (where gender = 'M') / any_value(hourly_divisor) as mean_men,
+        avg(monthly_pay_idr) filter (where gender = 'F') / any_value(hourly_divisor) as mean_women,
+        median(monthly_pay_idr) filter (where gender = 'M') / any_value(hourly_divisor) as median_men,
+        median(monthly_pay_idr) filter (where gender = 'F') / any_value(hourly_divisor) as median_women
+    from hourly
+    group by grouping sets ((period, department_id), (period))
+),
+
+banded as (
+    select a.period, a.department_id, a.base_salary_idr, b.mid_idr
+    from at_period_end a
+    join pay_bands b
+        on b.grade = a.grade
+        and a.period_end between b.effective_from and coalesce(b.effective_to, date '9999-12-31')
+),
+
+band_groups as (
+    select
+        period,
+        case when grouping(department_id) = 1 then 'ALL' else department_id end as department_id,
+        count(*) as n_banded,
+        sum(base_salary_idr) as pay_idr,
+        sum(mid_idr) as midpoints_idr
+    from banded
+    group by grouping sets ((period, department_id), (period))
+),
+
+by_group as (
+    select
+        s.period,
+        s.department_id,
+        coalesce(g.n_men, 0) >= getvariable('min_group_size')
+            and coalesce(g.n_women, 0) >= getvariable('min_group_size') as is_gap_reportable,
+        coalesce(b.n_banded, 0) >= getvariable('min_group_size')
+            and coalesce(b.n_banded, 0) > 0 as is_compa_reportable,
+        g.mean_men,
+        g.mean_women,
+        g.median_men,
+        g.median_women,
+        b.pay_idr,
+        b.midpoints_idr
+    from spine s
+    left join gender_groups g using (period, department_id)
+    left join band_groups b using (period, department_id)
+),
+
+final as (
+    select period, department_id, 'gender_pay_gap_mean_pct' as kpi_code,
+           case when is_gap_reportable and mean_men > 0 then (mean_men - mean_women) / mean_men * 100 end as value,
+           case when is_gap_reportable then mean_men - mean_women end as numerator,
+           case when is_gap_reportable then mean_men end as denominator
+    from by_group
+    union all
+    select period, department_id, 'gender_pay_gap_median_pct',
+           case when is_gap_reportable and median_men > 0 then (median_men - median_women) / median_men * 100 end,
+           case when is_gap_reportable then median_men - median_women end,
+           case when is_gap_reportable then median_men end
+    from by_group
+    union all
+    select period, department_id, 'compa_ratio',
+           case when is_compa_reportable and midpoints_idr > 0 then pay_idr / midpoints_idr end,
+           case when is_compa_reportable then pay_idr end,
+           case when is_compa_reportable then midpoints_idr end
+    from by_group
+)
+
+select * from final order by period, department_id, kpi_code

@@ -1,0 +1,63 @@
+-- kpi_hr__training: training hours and training cost per employee.
+-- grain: one row per month per department (and ALL for the company) per KPI code
+-- schema: marts
+--
+-- Formulas (domain_reference.md 1.2, ISO 30414 [S9]):
+--   training_hours_per_employee    = training hours started in the month / average daily headcount
+--   training_cost_per_employee_idr = training cost (IDR) started in the month / average daily headcount
+-- A training counts in the month of its start date, in the trainee's department that day; a training for
+-- someone not employed that day is left out (the HR findings mart lists it). The denominator is
+-- headcount_avg_daily of kpi_hr__workforce.
+with workforce as (
+    select * from marts.kpi_hr__workforce
+),
+
+training as (
+    select * from core.fct_training where is_employed_on_start
+),
+
+spine as (
+    select distinct period, department_id from workforce
+),
+
+avg_headcount as (
+    select period, department_id, value as headcount_avg_daily
+    from workforce
+    where kpi_code = 'headcount_avg_daily'
+),
+
+totals as (
+    select
+        period,
+        case when grouping(department_id) = 1 then 'ALL' else department_id end as department_id,
+        sum(hours_training) as hours_training,
+        sum(cost_idr) as cost_idr
+    from training
+    group by grouping sets ((period, department_id), (period))
+),
+
+by_group as (
+    select
+        s.period,
+        s.department_id,
+        coalesce(t.hours_training, 0)::double as hours_training,
+        coalesce(t.cost_idr, 0)::double as cost_idr,
+        h.headcount_avg_daily
+    from spine s
+    left join totals t using (period, department_id)
+    left join avg_headcount h using (period, department_id)
+),
+
+final as (
+    select period, department_id, 'training_hours_per_employee' as kpi_code,
+           case when headcount_avg_daily > 0 then hours_training / headcount_avg_daily end as value,
+           hours_training as numerator, headcount_avg_daily as denominator
+    from by_group
+    union all
+    select period, department_id, 'training_cost_per_employee_idr',
+           case when headcount_avg_daily > 0 then cost_idr / headcount_avg_daily end,
+           cost_idr, headcount_avg_daily
+    from by_group
+)
+
+select * from final order by period, department_id, kpi_code
