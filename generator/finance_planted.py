@@ -1,0 +1,185 @@
+"""The planted AP anomalies: duplicate (exact and near) and split invoices, segregation-of-duties and
+paid-before-received invoices, and the invoices of the planted vendor that shares an employee's bank account.
+Every planted row carries ``plant`` (the anomaly type) and ``note`` (the answer-key description)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from generator.finance_ap import APPROVAL_LIMIT_IDR, PAYMENT_TERMS_DAYS, D, approver_for, date_chain, frame
+from generator.finance_calendar import WorkCalendar, periods_of
+from generator.finance_vendors import CLERKS
+
+
+class Planter:
+    """Plants the AP anomalies into the invoice frame; every planted row carries plant/note."""
+
+    def __init__(self, rng: np.random.Generator, cal: WorkCalendar, inv: pd.DataFrame, vendors: pd.DataFrame,
+                 dept_probs: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:  # fmt: skip
+        self.rng, self.cal, self.vendors, self.dept_probs = rng, cal, vendors, dept_probs
+        self.inv = inv.reset_index(drop=True)
+        self.used = np.zeros(len(self.inv), dtype=bool)
+
+    def _pick(self, period: str, extra: np.ndarray) -> int | None:
+        inv = self.inv
+        ok = (inv["plant"].to_numpy() == "") & ~self.used[: len(inv)] & extra & (inv["dup_of"].to_numpy() < 0)
+        ok &= ~self.vendors["planted"].to_numpy()[inv["vendor"].to_numpy()]
+        in_period = ok & (periods_of(D(inv["invoice_date"])) == period)
+        pool = np.flatnonzero(in_period) if in_period.any() else np.flatnonzero(ok)
+        if len(pool) == 0:
+            return None
+        row = int(self.rng.choice(pool))
+        self.used[row] = True
+        return row
+
+    def _append(self, rows: pd.DataFrame) -> None:
+        self.inv = pd.concat([self.inv, rows], ignore_index=True)
+        self.used = np.concatenate([self.used, np.ones(len(rows), dtype=bool)])
+
+    def _dup_base(self, period: str) -> int | None:
+        """A paid invoice of 1–20 million whose vendor has no other invoice within 60 days and 12 % of it
+        (so the copy, up to 20 days later and 4 % off, pairs with its original only)."""
+        inv = self.inv
+        amt = inv["amount"].to_numpy()
+        ok = (amt >= 1_000_000) & (amt <= 20_000_000) & (D(inv["paid"]) <= self.cal.end)
+        ok &= D(inv["invoice_date"]) <= self.cal.end - 45
+        self._index()
+        for _ in range(50):
+            row = self._pick(period, ok)
+            if row is None:
+                return None
+            others = self.by_vendor[int(inv["vendor"].iloc[row])]
+            others = others[others != row]
+            close = (np.abs(self.day[others] - self.day[row]) <= 60) & (
+                np.abs(self.amount[others] - amt[row]) <= 0.12 * amt[row]
+            )
+            if not close.any():
+                return row
+            ok[row] = False
+        return row
+
+    def duplicate_exact(self, period: str) -> None:
+        b = self._dup_base(period)
+        if b is None:
+            return
+        base = self.inv.iloc[[b]]
+        received = self.cal.shift(D(base["received"]), int(self.rng.integers(3, 11)))
+        approved = self.cal.shift(received, int(self.rng.integers(1, 4)))
+        chain = {"received": received, "approved": approved, "due": D(base["due"]),
+                 "paid": self.cal.shift(approved, int(self.rng.integers(1, 6)))}  # fmt: skip
+        clerk = [c for c in CLERKS if c != base["created_by"].iloc[0]][int(self.rng.integers(0, 3))]
+        self._append(frame(base["vendor"].to_numpy(), D(base["invoice_date"]), chain, base["amount"].to_numpy(),
+                           base["department_id"].to_numpy(), base["account_code"].to_numpy(), clerk,
+                           "U004", "duplicate_invoice_exact",
+                           "Same vendor, invoice number and amount entered and paid a second time", b, b))  # fmt: skip
+
+    def duplicate_near(self, period: str, k: int) -> None:
+        b = self._dup_base(period)
+        if b is None:
+            return
+        base = self.inv.iloc[[b]]
+        amount = base["amount"].to_numpy()
+        how = "the same amount"
+        if k % 2:
+            amount = np.rint(amount * self.rng.uniform(1.01, 1.04)).astype(np.int64)
+            amount += (amount % 1_000_000 == 0) * 1_250
+            how = "an amount within 5%"
+        inv_date = self.cal.on_or_after(D(base["invoice_date"]) + int(self.rng.integers(8, 21)))
+        received = self.cal.shift(inv_date, int(self.rng.integers(0, 3)))
+        approved = self.cal.shift(received, int(self.rng.integers(1, 4)))
+        chain = {"received": received, "approved": approved, "due": inv_date + PAYMENT_TERMS_DAYS,
+                 "paid": self.cal.shift(approved, int(self.rng.integers(1, 6)))}  # fmt: skip
+        note = f"Same vendor billed {how} again within 30 days under another invoice number"
+        self._append(frame(base["vendor"].to_numpy(), inv_date, chain, amount, base["department_id"].to_numpy(),
+                           base["account_code"].to_numpy(), base["created_by"].to_numpy(), "U004",
+                           "duplicate_invoice_near", note, -1, b))  # fmt: skip
+
+    def _clear(self, v: int, dates: np.ndarray, amounts: np.ndarray) -> bool:
+        """No invoice of vendor ``v`` would pair with the new ones in a split test (within 10 days, below the
+        limit, sum above it) or a near-duplicate test (within 35 days, amount within 8 %)."""
+        rows = self.by_vendor.get(v)
+        if rows is None or len(rows) == 0:
+            return True
+        d, a = self.day[rows], self.amount[rows]
+        gap = np.abs(d[:, None] - dates.astype(np.int64)[None, :])
+        split = (gap <= 10) & (a[:, None] < APPROVAL_LIMIT_IDR) & (a[:, None] + amounts[None, :] > APPROVAL_LIMIT_IDR)
+        near = (gap <= 35) & (np.abs(a[:, None] - amounts[None, :]) <= 0.08 * np.minimum(a[:, None], amounts[None, :]))
+        return not (split.any() or near.any())
+
+    def _index(self) -> None:
+        inv = self.inv
+        self.day = D(inv["invoice_date"]).astype(np.int64)
+        self.amount = inv["amount"].to_numpy()
+        order = np.argsort(inv["vendor"].to_numpy(), kind="stable")
+        keys, first = np.unique(inv["vendor"].to_numpy()[order], return_index=True)
+        self.by_vendor = dict(zip(keys.tolist(), np.split(order, first[1:]), strict=True))
+
+    def split(self, period: str, k: int) -> None:
+        rng, cal = self.rng, self.cal
+        n_items = 2 + k % 2
+        first = rng.uniform(0.9005, 0.9015)
+        steps = rng.uniform(1.0515, 1.0525, n_items - 1)
+        amount = np.rint(APPROVAL_LIMIT_IDR * first * np.concatenate([[1.0], np.cumprod(steps)])).astype(np.int64)
+        amount = rng.permutation(amount + (amount % 1_000_000 == 0) * 1_250)
+        days = cal.working_days(period)
+        starts = days[: max(1, len(days) - 6)]
+        cands = self.vendors[self.vendors["is_old"] & ~self.vendors["planted"]]["idx"].to_numpy()
+        self._index()
+        tries = [(int(v), int(i)) for v in rng.permutation(cands) for i in rng.permutation(len(starts))]
+        choice = None
+        for v, i in tries[:3000]:
+            i0 = int(np.searchsorted(cal.work, starts[i]))
+            dates = cal.work[i0 + np.arange(n_items)]
+            if (dates[-1] - dates[0]).astype(int) > 6:
+                dates = np.full(n_items, dates[0])
+            choice = choice or (v, dates)
+            if self._clear(v, dates, amount):
+                choice = (v, dates)
+                break
+        v, dates = choice
+        received = cal.shift(dates, rng.integers(0, 2, n_items))
+        approved = cal.shift(received, rng.integers(1, 3, n_items))
+        chain = {"received": received, "approved": approved, "due": dates + PAYMENT_TERMS_DAYS,
+                 "paid": cal.shift(approved, rng.integers(3, 10, n_items))}  # fmt: skip
+        vrow = self.vendors.iloc[v]
+        ids, probs = self.dept_probs[vrow["category"]]
+        dept = rng.choice(ids, p=probs)
+        note = (
+            f"Split purchase {k + 1}: {n_items} invoices of one vendor by one clerk within 7 days, each just "
+            f"below the Rp{APPROVAL_LIMIT_IDR:,} approval limit, together above it"
+        )
+        self._append(frame(np.full(n_items, v), dates, chain, amount, dept, vrow["account"], vrow["clerk"], "U004",
+                           "split_invoice", note, -1))  # fmt: skip
+
+    def fake_vendor_invoices(self, v: int) -> None:
+        rng, cal = self.rng, self.cal
+        vrow = self.vendors.iloc[v]
+        created = np.datetime64(vrow["created"], "D")
+        dates = cal.on_or_after(created + np.cumsum(rng.integers([2, 10, 13], [7, 21, 25])))
+        dates = dates[dates <= cal.end - 5]
+        if len(dates) == 0:
+            return
+        amount = np.rint(rng.uniform(2e6, 5e6) * np.array([1.0, 1.3, 1.75])[: len(dates)]).astype(np.int64)
+        chain = date_chain(rng, cal, dates, late_share=0.0)
+        ids, probs = self.dept_probs[vrow["category"]]
+        self._append(frame(np.full(len(dates), v), dates, chain, amount, rng.choice(ids, size=len(dates), p=probs),
+                           vrow["account"], vrow["clerk"], approver_for(rng, amount)))  # fmt: skip
+        self.used[-len(dates) :] = True
+
+    def sod(self, period: str) -> None:
+        r = self._pick(period, D(self.inv["approved"]) <= self.cal.end)
+        if r is not None:
+            self.inv.loc[r, "approved_by"] = self.inv.loc[r, "created_by"]
+            self.inv.loc[r, ["plant", "note"]] = ["sod_invoice_creator_approver",
+                                                  "Invoice entered and approved by the same user"]  # fmt: skip
+
+    def paid_before_received(self, period: str) -> None:
+        inv = self.inv
+        ok = (D(inv["paid"]) <= self.cal.end) & (D(inv["received"]) >= self.cal.start + 7)
+        r = self._pick(period, ok)
+        if r is not None:
+            received = np.datetime64(inv.loc[r, "received"], "D")
+            inv.loc[r, "paid"] = self.cal.on_or_before(np.array([received - 1]))[0]
+            inv.loc[r, ["plant", "note"]] = ["invoice_paid_before_received",
+                                             "Invoice paid before the company received it"]  # fmt: skip
