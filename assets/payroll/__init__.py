@@ -1,0 +1,1 @@
+"""Payroll domain: component catalogue, payslip facts and the independent payroll recalculation (SQL in ``sql/``)."""

@@ -1,0 +1,12 @@
+"""Payroll models: the component catalogue, payslip lines, the wide payslip and the payroll recalculation.
+
+Each ``sql/*.sql`` file is one warehouse table (``core`` unless its header says ``-- schema: marts``).
+"""
+
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.sqlmodels import model_assets
+
+defs = dg.Definitions(assets=model_assets(Path(__file__).parent / "sql", "core", "payroll", ["team:payroll"]))

@@ -1,0 +1,80 @@
+-- fct_payslip_line: payslip lines with what each component is and the employee's department on the pay date.
+-- grain: one row per payroll run, employee and component
+-- schema: core
+--
+-- period is the month start of the run's period. department_id is the employee's department on the pay date
+-- (a transfer on the 1st moves the whole month); for someone hired after the pay date of their first month, the
+-- department they joined that month. Lines whose employee or component is unknown are kept (never dropped) and
+-- marked with is_known_employee / is_known_component, so totals and the recalculation can say so.
+with lines as (
+    select * from staging.stg_payroll__payslip_lines
+),
+
+components as (
+    select * from core.dim_payroll_component
+),
+
+employees as (
+    select * from core.dim_employee
+),
+
+typed as (
+    select
+        run_id,
+        coalesce(
+            try_strptime(period || '-01', '%Y-%m-%d')::date,
+            date_trunc('month', pay_date)::date
+        ) as period,
+        pay_date,
+        employee_id,
+        component_code,
+        amount_idr
+    from lines
+),
+
+employee_runs as (
+    select distinct run_id, period, pay_date, employee_id from typed
+),
+
+department_on_pay_date as (
+    select
+        r.run_id,
+        r.employee_id,
+        e.department_id
+    from employee_runs r
+    join employees e
+        on e.employee_id = r.employee_id
+        and e.valid_from <= last_day(r.period)
+    qualify row_number() over (
+        partition by r.run_id, r.employee_id
+        order by (r.pay_date between e.valid_from and e.valid_to) desc, e.valid_from desc
+    ) = 1
+),
+
+known_employees as (
+    select distinct employee_id from employees
+),
+
+final as (
+    select
+        t.run_id,
+        t.period,
+        t.pay_date,
+        t.employee_id,
+        d.department_id,
+        t.component_code,
+        c.component_name,
+        c.component_type,
+        c.category,
+        c.program,
+        coalesce(c.is_taxable, false) as is_taxable,
+        t.amount_idr,
+        k.employee_id is not null as is_known_employee,
+        c.component_code is not null as is_known_component
+    from typed t
+    left join components c on c.component_code = t.component_code
+    left join department_on_pay_date d on d.run_id = t.run_id and d.employee_id = t.employee_id
+    left join known_employees k on k.employee_id = t.employee_id
+)
+
+select * from final order by period, run_id, employee_id, component_code
