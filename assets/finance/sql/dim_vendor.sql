@@ -1,0 +1,21 @@
+-- dim_vendor: supplier master with category and creation date (tax id and bank account as presence flags only).
+-- grain: one row per vendor
+-- schema: core
+--
+-- Tax ids and bank accounts are personal data for sole traders: they stay in staging, where the controls read them.
+with vendors as (
+    select * from staging.stg_erp__vendors
+),
+
+final as (
+    select
+        vendor_id,
+        vendor_name,
+        category as vendor_category,
+        created_date,
+        tax_id is not null as has_tax_id,
+        bank_account is not null as has_bank_account
+    from vendors
+)
+
+select * from final order by vendor_id

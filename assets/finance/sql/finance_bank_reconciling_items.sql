@@ -1,0 +1,97 @@
+-- finance_bank_reconciling_items: items that explain the difference between book and bank balance at each month end.
+-- grain: one row per month end per bank account per outstanding bank line or ledger cash line
+-- schema: marts
+--
+-- At a month end a ledger cash line dated on or before it is outstanding when it has no bank line on or
+-- before the month end (unmatched, or matched to a later bank line); a bank line is outstanding by the part
+-- of its amount whose ledger lines are not yet posted by the month end. Then
+--   book balance - bank balance = book items outstanding - bank items outstanding   (amounts signed)
+-- match_status: 'unmatched' (no counterpart at all) or 'timing' (the counterpart comes after the month end).
+with params as (
+    select * from core.finance_parameters
+),
+
+bank as (
+    select * from core.fct_bank_transaction where txn_date is not null
+),
+
+book as (
+    select * from core.fct_gl_line where bank_account_id is not null and not is_brought_forward and amount_idr <> 0
+),
+
+matches as (
+    select * from core.fct_bank_match
+),
+
+month_ends as (
+    select period, last_day(period) as period_end
+    from (
+        select unnest(generate_series(min(period), max(period), interval 1 month))::date as period
+        from (select period from bank union all select period from book)
+    )
+),
+
+book_counterparts as (
+    select g.*, m.txn_date as matched_date
+    from book g
+    left join matches m using (journal_id, line_no)
+),
+
+book_items as (
+    select
+        e.period, e.period_end, g.bank_account_id, 'book' as side, null::varchar as bank_txn_id, g.journal_id,
+        g.line_no, g.posting_date as item_date, g.amount_idr, g.matched_date,
+        g.description, g.reference
+    from book_counterparts g
+    join month_ends e on g.posting_date <= e.period_end
+    where g.matched_date is null or g.matched_date > e.period_end
+),
+
+bank_booked as (
+    select
+        e.period, e.period_end, b.bank_txn_id,
+        sum(m.book_amount_idr) filter (where m.posting_date <= e.period_end) as booked_idr,
+        max(m.posting_date) as matched_date
+    from bank b
+    join month_ends e on b.txn_date <= e.period_end
+    left join matches m using (bank_txn_id)
+    group by e.period, e.period_end, b.bank_txn_id
+),
+
+bank_items as (
+    select
+        k.period, k.period_end, b.bank_account_id, 'bank', b.bank_txn_id, null, null, b.txn_date,
+        b.amount_idr - coalesce(k.booked_idr, 0), k.matched_date, b.description, b.reference
+    from bank_booked k
+    join bank b using (bank_txn_id)
+    where b.amount_idr - coalesce(k.booked_idr, 0) <> 0
+),
+
+items as (
+    select * from book_items
+    union all
+    select * from bank_items
+),
+
+final as (
+    select
+        i.period,
+        i.period_end,
+        i.bank_account_id,
+        i.side,
+        i.bank_txn_id,
+        i.journal_id,
+        i.line_no,
+        i.item_date,
+        i.amount_idr,
+        case when i.matched_date is null then 'unmatched' else 'timing' end as match_status,
+        i.matched_date,
+        date_diff('day', i.item_date, i.period_end) as age_days,
+        date_diff('day', i.item_date, i.period_end) > p.unreconciled_ageing_days as is_aged,
+        i.description,
+        i.reference
+    from items i
+    cross join params p
+)
+
+select * from final order by period, bank_account_id, side, item_date, bank_txn_id, journal_id, line_no

@@ -1,0 +1,57 @@
+-- kpi_finance__budget: operating expense against budget: budget, variance and variance %.
+-- grain: one row per month per department (and ALL for the company) per KPI code
+-- schema: marts
+--
+-- Formulas (domain_reference.md 1.3, budget vs actual): over the expense categories of
+-- marts.finance_budget_vs_actual,
+--   opex_budget_idr          = sum of budget
+--   opex_budget_variance_idr = actual - budget (expense class: positive = over budget = unfavourable)
+--   opex_budget_variance_pct = (actual - budget) / abs(budget) * 100
+-- The per-category sign convention of every account class is in marts.finance_budget_vs_actual.
+with periods as (
+    select * from core.dim_period
+),
+
+budget_vs_actual as (
+    select * from marts.finance_budget_vs_actual where account_type = 'expense'
+),
+
+departments as (
+    select distinct department_id from budget_vs_actual
+),
+
+by_department as (
+    select
+        p.period,
+        d.department_id,
+        coalesce(sum(b.actual_idr), 0) as actual_idr,
+        coalesce(sum(b.budget_idr), 0) as budget_idr
+    from periods p
+    cross join departments d
+    left join budget_vs_actual b using (period, department_id)
+    group by all
+),
+
+with_company as (
+    select * from by_department
+    union all
+    select period, 'ALL', sum(actual_idr), sum(budget_idr)
+    from by_department
+    group by period
+),
+
+final as (
+    select period, department_id, 'opex_budget_idr' as kpi_code,
+           budget_idr::double as value, budget_idr::double as numerator, null::double as denominator
+    from with_company
+    union all
+    select period, department_id, 'opex_budget_variance_idr', actual_idr - budget_idr, actual_idr - budget_idr, null
+    from with_company
+    union all
+    select period, department_id, 'opex_budget_variance_pct',
+           case when budget_idr <> 0 then (actual_idr - budget_idr) / abs(budget_idr) * 100 end,
+           actual_idr - budget_idr, abs(budget_idr)
+    from with_company
+)
+
+select * from final order by period, department_id, kpi_code
