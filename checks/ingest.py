@@ -1,4 +1,6 @@
-"""Ingestion checks per source: nothing lost (blocking) and no file left unreadable (warning)."""
+"""Checks on each source as a whole, from the load manifest (checks/sources.py): nothing lost (blocking), no
+unreadable file, freshness against the contract's expected cadence, and schema drift between loads (warnings).
+One Dagster step per source; every outcome is also a row of meta.check_results."""
 
 from pathlib import Path
 
@@ -6,89 +8,51 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from assets.ingest.assets import contract_paths, staging_key
+from assets.ingest.contracts import Contract, ContractError, load_contract
+from checks import sources
+from checks.results import record_outcomes, to_check_result
 
-ROW_ACCOUNTING = "row_accounting_per_file"
-NO_FAILED_FILES = "no_failed_files"
-SAMPLE_SIZE = 10
+DESCRIPTIONS = {
+    sources.ROW_ACCOUNTING: "Every active file: rows read = rows staged + rows quarantined (nothing lost).",
+    sources.NO_FAILED_FILES: "No landed file of this source is unreadable (wrong format, missing required "
+    "column, ...).",
+    sources.FRESHNESS: "A new file version arrived within the contract's expected_cadence_days plus "
+    f"{sources.FRESHNESS_GRACE_DAYS} days' grace.",
+    sources.SOURCE_DRIFT: "The files of the newest load have the same columns as the file before them (the "
+    "first file: as the contract).",
+    sources.STAGING_DRIFT: "The staging table has the same columns and types as at the last run.",
+}
+BLOCKING = {sources.ROW_ACCOUNTING}
 
 
-def _contract_name(path: Path) -> str:
-    return path.stem
+def _contract(path: Path) -> Contract | None:
+    try:
+        return load_contract(path)
+    except ContractError:
+        return None  # the staging asset fails with the reason; only the manifest checks apply
 
 
-def build_row_accounting_check(path: Path) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=staging_key(path),
-        name=ROW_ACCOUNTING,
-        blocking=True,
-        description="Every active file: rows read = rows staged + rows quarantined (nothing lost).",
-    )
-    def _check(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+def build_source_checks(path: Path) -> dg.AssetChecksDefinition:
+    contract = _contract(path)
+    names = [sources.ROW_ACCOUNTING, sources.NO_FAILED_FILES]
+    if contract is not None:
+        names += [sources.SOURCE_DRIFT, sources.STAGING_DRIFT]
+        names += [sources.FRESHNESS] if contract.expected_cadence_days else []
+    key = staging_key(path)
+    specs = [dg.AssetCheckSpec(n, asset=key, description=DESCRIPTIONS[n], blocking=n in BLOCKING) for n in names]
+
+    @dg.multi_asset_check(specs=specs, name=f"ingest_{path.stem}", description=f"Source checks of {path.stem}.")
+    def _check(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource):
         with duckdb.get_connection() as con:
-            rows = con.execute(
-                """
-                select source_path, rows_read, rows_staged, rows_quarantined
-                from meta.load_manifest
-                where contract = ? and status = 'loaded'
-                order by source_path
-                """,
-                [_contract_name(path)],
-            ).fetchall()
-        unbalanced = [r for r in rows if r[1] != (r[2] or 0) + (r[3] or 0)]
-        return dg.AssetCheckResult(
-            passed=not unbalanced,
-            description=(
-                f"{len(unbalanced)} file(s) whose rows read differ from rows staged + quarantined: "
-                "reload them and report the ingestion defect."
-                if unbalanced
-                else f"All {len(rows)} file(s) balance."
-            ),
-            metadata={
-                "files_checked": len(rows),
-                "rows_read": sum(r[1] for r in rows),
-                "rows_staged": sum(r[2] or 0 for r in rows),
-                "rows_quarantined": sum(r[3] or 0 for r in rows),
-                "unbalanced_sample": [
-                    f"{r[0]}: read {r[1]}, staged {r[2]}, quarantined {r[3]}"
-                    for r in unbalanced[:SAMPLE_SIZE]
-                ],
-            },
-        )
+            outcomes = [sources.row_accounting(con, path.stem), sources.failed_files(con, path.stem)]
+            if contract is not None:
+                outcomes += [sources.source_drift(con, contract), sources.staging_drift(con, contract)]
+                outcomes += [sources.freshness(con, contract)] if contract.expected_cadence_days else []
+            record_outcomes(con, context.run.run_id, outcomes)
+        for outcome in outcomes:
+            yield to_check_result(outcome, key)
 
     return _check
 
 
-def build_failed_files_check(path: Path) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=staging_key(path),
-        name=NO_FAILED_FILES,
-        description="No landed file of this source is unreadable (wrong format, missing required column, ...).",
-    )
-    def _check(duckdb: DuckDBResource) -> dg.AssetCheckResult:
-        with duckdb.get_connection() as con:
-            failed = con.execute(
-                "select source_path, error from meta.load_manifest where contract = ? and status = 'failed' "
-                "order by source_path",
-                [_contract_name(path)],
-            ).fetchall()
-        return dg.AssetCheckResult(
-            passed=not failed,
-            severity=dg.AssetCheckSeverity.WARN,
-            description=(
-                f"{len(failed)} file(s) could not be loaded; fix the file or the contract and rerun: "
-                + " | ".join(e for _, e in failed[:3])
-                if failed
-                else "Every landed file was readable."
-            ),
-            metadata={"failed_files": [f"{p}: {e}" for p, e in failed[:SAMPLE_SIZE]]},
-        )
-
-    return _check
-
-
-def ingest_checks() -> list[dg.AssetChecksDefinition]:
-    paths = contract_paths()
-    return [build_row_accounting_check(p) for p in paths] + [build_failed_files_check(p) for p in paths]
-
-
-defs = dg.Definitions(asset_checks=ingest_checks())
+defs = dg.Definitions(asset_checks=[build_source_checks(p) for p in contract_paths()])

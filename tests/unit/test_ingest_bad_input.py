@@ -52,9 +52,7 @@ def test_case_is_staged_quarantined_or_failed_with_a_reason(tmp_path, con, contr
     # nothing lost: rows read = rows staged + rows quarantined
     assert row["rows_read"] == row["rows_staged"] + row["rows_quarantined"]
     assert row["rows_staged"] == case.staged
-    rules = dict(
-        con.execute("select rule, count(*) from quarantine.corpus__payments group by rule").fetchall()
-    )
+    rules = dict(con.execute("select rule, count(*) from quarantine.corpus__payments group by rule").fetchall())
     assert rules == {k: v for k, v in case.quarantined.items() if v}
     for attribute in ("encoding", "delimiter", "newline"):
         if getattr(case, attribute) is not None:
@@ -108,9 +106,7 @@ def test_encodings_are_decoded_without_losing_characters(tmp_path, con, contract
     case = next(c for c in CASES if c.name == name)
     ingest_contract(con, contract, land(tmp_path, case))
     build_staging(con, contract)
-    suppliers = sorted(
-        r[0] for r in con.execute("select supplier from staging.stg_corpus__payments").fetchall()
-    )
+    suppliers = sorted(r[0] for r in con.execute("select supplier from staging.stg_corpus__payments").fetchall())
     assert suppliers == expected
 
 
@@ -151,9 +147,7 @@ def test_changed_file_with_the_same_name_is_a_new_version(tmp_path, con, contrac
     statuses = sorted(r[0] for r in con.execute("select status from meta.load_manifest").fetchall())
     assert statuses == ["loaded", "superseded"]
     assert con.execute("select count(*) from staging.stg_corpus__payments").fetchall()[0][0] == 3
-    assert (
-        con.execute("select count(*) from raw.corpus__payments").fetchall()[0][0] == 5
-    )  # raw is append-only
+    assert con.execute("select count(*) from raw.corpus__payments").fetchall()[0][0] == 5  # raw is append-only
 
 
 def test_excel_and_parquet_are_read_by_column_name(tmp_path, con, contract):

@@ -1,0 +1,86 @@
+"""Quality marts the dashboards read (group "quality"): checks passed and failed per table and day, quarantined
+rows per source, and findings per control, severity and department. Views over meta.check_results,
+meta.load_manifest, quarantine.* and the findings marts; see views.py for why they are views."""
+
+import importlib
+import pkgutil
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from assets.ingest.manifest import ensure_schemas
+from assets.quality.views import CHECK_DAILY, FINDINGS_TABLES, findings_view, quarantine_view
+from checks.results import ensure_check_results
+from pipelines.metadata import table_metadata
+
+GROUP = "quality"
+OWNERS = ["team:back-office-data"]
+CHECK_DAILY_KEY = dg.AssetKey(["marts", "quality_check_daily"])
+QUARANTINE_KEY = dg.AssetKey(["marts", "quality_quarantine_by_source"])
+FINDINGS_KEY = dg.AssetKey(["marts", "quality_findings_summary"])
+
+
+def findings_assets() -> list[dg.AssetKey]:
+    """The findings marts that some other module of ``assets`` defines (this summary waits for them)."""
+    wanted = {dg.AssetKey(["marts", t]) for t in FINDINGS_TABLES}
+    found: set[dg.AssetKey] = set()
+    package = importlib.import_module("assets")
+    for info in pkgutil.walk_packages(package.__path__, "assets."):
+        if info.name.startswith(__package__):
+            continue
+        defs = getattr(importlib.import_module(info.name), "defs", None)
+        if isinstance(defs, dg.Definitions):
+            for item in defs.assets or []:
+                found |= set(item.keys if isinstance(item, dg.AssetsDefinition) else [item.key]) & wanted
+    return sorted(found, key=lambda k: k.path)
+
+
+def existing_tables(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
+    rows = con.execute("select table_name from duckdb_tables() where schema_name = ? order by 1", [schema]).fetchall()
+    return [r[0] for r in rows]
+
+
+def build_quality_views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """(Re)create the three views from what exists now; returns their names."""
+    ensure_schemas(con)
+    ensure_check_results(con)
+    con.execute(CHECK_DAILY)
+    con.execute(quarantine_view(existing_tables(con, "quarantine")))
+    marts = set(existing_tables(con, "marts"))
+    con.execute(findings_view([t for t in FINDINGS_TABLES if t in marts]))
+    return ["marts.quality_check_daily", "marts.quality_quarantine_by_source", "marts.quality_findings_summary"]
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            CHECK_DAILY_KEY, group_name=GROUP, owners=OWNERS, kinds={"duckdb", "sql"},
+            description="Checks passed and failed per table and day (each check's last result of the day), from "
+            "meta.check_results. Grain: one row per day and table.",
+        ),
+        dg.AssetSpec(
+            QUARANTINE_KEY, group_name=GROUP, owners=OWNERS, kinds={"duckdb", "sql"},
+            description="Files, rows read, staged and quarantined, and the quarantine rules per source. "
+            "Grain: one row per source (contract).",
+        ),
+        dg.AssetSpec(
+            FINDINGS_KEY, group_name=GROUP, owners=OWNERS, kinds={"duckdb", "sql"}, deps=findings_assets(),
+            description="Control and compliance findings and amount at risk per control, severity and "
+            "department (empty until the findings marts exist). Grain: one row per findings table, control "
+            "code, severity and department.",
+        ),
+    ],
+    can_subset=False,
+)  # fmt: skip
+def quality_marts(duckdb: DuckDBResource):
+    """Create the quality views the dashboards read."""
+    with duckdb.get_connection() as con:
+        views = build_quality_views(con)
+        results = [
+            dg.MaterializeResult(asset_key=dg.AssetKey(v.split(".")), metadata=table_metadata(con, v)) for v in views
+        ]
+    yield from results
+
+
+defs = dg.Definitions(assets=[quality_marts])

@@ -1,0 +1,122 @@
+"""Check outcomes: worded for people, recorded in ``meta.check_results`` (the history the quality marts read) and
+turned into Dagster check results.
+
+Every check of this package writes one row per evaluation; a check written elsewhere can do the same with
+``record_outcomes(con, run_id, [CheckOutcome(...)])``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import dagster as dg
+import duckdb
+
+from checks.spec import ERROR
+
+CHECK_RESULTS_DDL = """
+create table if not exists meta.check_results (
+    run_id varchar,                     -- Dagster run (null outside a run)
+    checked_at timestamp not null,
+    table_name varchar not null,        -- schema.table the check is on
+    check_name varchar not null,        -- <dimension>_<subject>
+    dimension varchar not null,         -- completeness, uniqueness, validity, consistency, integrity, ...
+    severity varchar not null,          -- ERROR blocks what is downstream in the run; WARN is recorded
+    is_blocking boolean not null,
+    passed boolean not null,
+    engine varchar,                     -- gx | sql | manifest
+    scope varchar,                      -- which rows were checked
+    rows_checked bigint,                -- rows the check considered
+    unexpected_count bigint,
+    unexpected_pct double,              -- of rows_checked, 0-100
+    observed_value varchar,
+    threshold varchar,                  -- what passing means (every row, at least 95% of rows, 31 + 5 days, ...)
+    sample_keys varchar,                -- JSON list of at most 10 failing keys
+    description varchar,                -- what happened and what to do
+    duration_ms bigint                  -- the check's share of its suite's run time
+)
+"""
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """One evaluation of one check, as recorded and as shown in Dagster."""
+
+    table: str
+    name: str
+    dimension: str
+    severity: str
+    passed: bool
+    description: str
+    engine: str
+    scope: str = "all rows"
+    rows_checked: int | None = None
+    unexpected_count: int | None = None
+    unexpected_pct: float | None = None
+    observed_value: str | None = None
+    threshold: str | None = None
+    sample_keys: tuple[str, ...] = ()
+    duration_ms: int | None = None
+    metadata: dict = field(default_factory=dict)  # extra Dagster metadata (not recorded)
+    is_blocking: bool | None = None  # None: ERROR checks block, WARN checks do not
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity == ERROR if self.is_blocking is None else self.is_blocking
+
+
+def ensure_check_results(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists meta")
+    con.execute(CHECK_RESULTS_DDL)
+
+
+def record_outcomes(
+    con: duckdb.DuckDBPyConnection, run_id: str | None, outcomes: Sequence[CheckOutcome], at: dt.datetime | None = None
+) -> None:
+    """Append the outcomes to meta.check_results (history: nothing is ever updated)."""
+    ensure_check_results(con)
+    at = at or dt.datetime.now().replace(microsecond=0)
+    con.executemany(
+        "insert into meta.check_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            [
+                run_id, at, o.table, o.name, o.dimension, o.severity, o.blocking, o.passed, o.engine, o.scope,
+                o.rows_checked, o.unexpected_count, o.unexpected_pct, o.observed_value, o.threshold,
+                json.dumps(list(o.sample_keys), ensure_ascii=False), o.description, o.duration_ms,
+            ]
+            for o in outcomes
+        ],
+    )  # fmt: skip
+
+
+def to_check_result(outcome: CheckOutcome, asset_key: dg.AssetKey) -> dg.AssetCheckResult:
+    metadata: dict = {
+        "severity": outcome.severity,
+        "engine": outcome.engine,
+        "scope": outcome.scope,
+        **{
+            k: v
+            for k, v in {
+                "rows_checked": outcome.rows_checked,
+                "unexpected_count": outcome.unexpected_count,
+                "unexpected_pct": round(outcome.unexpected_pct, 4) if outcome.unexpected_pct is not None else None,
+                "observed_value": outcome.observed_value,
+                "threshold": outcome.threshold,
+                "duration_ms": outcome.duration_ms,
+            }.items()
+            if v is not None
+        },
+        "failing_key_sample": list(outcome.sample_keys),
+        **outcome.metadata,
+    }
+    return dg.AssetCheckResult(
+        asset_key=asset_key,
+        check_name=outcome.name,
+        passed=outcome.passed,
+        severity=dg.AssetCheckSeverity.ERROR if outcome.severity == ERROR else dg.AssetCheckSeverity.WARN,
+        description=outcome.description,
+        metadata=metadata,
+    )

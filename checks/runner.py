@@ -1,0 +1,173 @@
+"""Running a suite: choose the rows (scope), the engine, run the checks and word each outcome.
+
+Scope: a staging table fed by periodic files (a contract with ``expected_cadence_days``: attendance, payslip
+lines, ledger and bank lines, one file a month) is checked on the rows of its newest load only - the file
+versions loaded last - so each month is validated once when it lands instead of every night for five years.
+Keys stay unique across files because staging checks every new file's keys against what is staged.
+
+Engine: Great Expectations validates a DataFrame of the scoped rows, pulling only the columns the checks read.
+Above ``GX_MAX_ROWS`` rows (a core fact rebuilt whole every night, e.g. 26 million attendance rows at 20,000
+employees x 60 months) pandas would need gigabytes, so ``engine: auto`` runs the same checks as DuckDB SQL,
+which streams; the outcome records which engine ran.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+import duckdb
+
+from assets.ingest.manifest import scalar
+from checks.gx_suite import RawResult, run_gx
+from checks.results import CheckOutcome
+from checks.spec import NEWEST_LOAD, QualityCheck, Suite
+from checks.sql_suite import lit, reference_flag, run_sql, source_select
+
+GX_MAX_ROWS = 1_000_000
+
+
+@dataclass(frozen=True)
+class SuiteRun:
+    suite: Suite
+    engine: str
+    scope: str
+    rows: int
+    seconds: float
+    outcomes: tuple[CheckOutcome, ...]
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str] | None:
+    schema, name = table.split(".")
+    rows = con.execute(
+        "select column_name from duckdb_columns() where schema_name = ? and table_name = ? order by column_index",
+        [schema, name],
+    ).fetchall()
+    return [r[0] for r in rows] or None
+
+
+def scope_filter(con: duckdb.DuckDBPyConnection, suite: Suite) -> tuple[str, str]:
+    """(SQL condition on the table's rows, the scope in words)."""
+    if suite.scope != NEWEST_LOAD:
+        return "true", "all rows"
+    newest = con.execute(
+        """
+        select count(*), max(loaded_at) from meta.load_manifest
+        where contract = ? and status = 'loaded'
+          and loaded_at = (select max(loaded_at) from meta.load_manifest where contract = ? and status = 'loaded')
+        """,
+        [suite.contract, suite.contract],
+    ).fetchall()[0]
+    condition = f"""_file_sha256 in (
+        select file_sha256 from meta.load_manifest where contract = {lit(suite.contract)} and status = 'loaded'
+          and loaded_at = (select max(loaded_at) from meta.load_manifest
+                           where contract = {lit(suite.contract)} and status = 'loaded'))"""
+    return condition, f"newest load: {newest[0]} file(s) loaded at {newest[1]}"
+
+
+def _broken_derived(con, table: str, checks: list[QualityCheck]) -> dict[str, str]:
+    """Rules and relationship lookups whose SQL does not run on ``table`` (each with the reason)."""
+    broken = {}
+    for check in checks:
+        expression = f"({check.sql})" if check.kind == "rule" else reference_flag(check)
+        try:
+            con.execute(f"select {expression} from {table} limit 0").fetchall()
+        except duckdb.Error as exc:
+            broken[check.name] = str(exc).splitlines()[0][:300]
+    return broken
+
+
+def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, engine: str | None = None) -> SuiteRun:
+    """Run every check of ``suite``; ``engine`` overrides the suite's (auto, gx or sql)."""
+    started = time.perf_counter()
+    columns = table_columns(con, suite.table)
+    if columns is None:
+        raws = {c.name: RawResult(False, error=f"{suite.table} does not exist") for c in suite.checks}
+        return _finish(suite, raws, "none", "no rows", 0, started)
+    condition, scope = scope_filter(con, suite)
+    rows = int(scalar(con, f"select count(*) from {suite.table} where {condition}"))
+    chosen = engine or suite.engine
+    if chosen == "auto":
+        chosen = "sql" if rows > GX_MAX_ROWS else "gx"
+
+    raws: dict[str, RawResult] = {}
+    runnable: list[QualityCheck] = []
+    for check in suite.checks:
+        missing = [c for c in check.columns if c not in columns]
+        parent_missing = check.parent_table and table_columns(con, check.parent_table) is None
+        if missing:
+            raws[check.name] = RawResult(False, error=f"column {', '.join(missing)} is not in {suite.table}")
+        elif parent_missing:
+            raws[check.name] = RawResult(False, error=f"the parent table {check.parent_table} does not exist")
+        else:
+            runnable.append(check)
+    broken = _broken_derived(con, suite.table, [c for c in runnable if c.kind in ("rule", "relationship")])
+    raws.update({name: RawResult(False, error=f"its SQL does not run: {e}") for name, e in broken.items()})
+    runnable = [c for c in runnable if c.name not in broken]
+    # a column-set check needs every column; the others only what they read
+    needs_all = any(c.kind == "columns" for c in runnable)
+    source = source_select(
+        suite.table, condition, columns if needs_all else [c for c in suite.columns_used() if c in columns], runnable
+    )
+    # what the pull adds is not part of the table: a column-set check expects it too
+    added = tuple(c.rule_column for c in runnable if c.kind == "rule")
+    added += tuple(c.reference_column for c in runnable if c.kind == "relationship")
+    runnable = [replace(c, values=c.values + added) if c.kind == "columns" else c for c in runnable]
+    keys = [k for k in suite.key_columns if k in columns]
+    try:
+        if chosen == "gx":
+            raws.update(run_gx(con.execute(source).df(), runnable, keys, suite_name=suite.table))
+        else:
+            raws.update(run_sql(con, source, runnable, keys))
+    except duckdb.Error as exc:  # the rows could not be read at all: every check says why
+        raws.update({c.name: RawResult(False, error=str(exc).splitlines()[0][:300]) for c in runnable})
+    return _finish(suite, raws, chosen, scope, rows, started)
+
+
+def _finish(suite: Suite, raws: dict[str, RawResult], engine: str, scope: str, rows: int, started) -> SuiteRun:
+    seconds = time.perf_counter() - started
+    share = int(1000 * seconds / max(1, len(suite.checks)))
+    outcomes = tuple(outcome(suite, c, raws[c.name], engine, scope, share) for c in suite.checks)
+    return SuiteRun(suite, engine, scope, rows, seconds, outcomes)
+
+
+def describe(suite: Suite, check: QualityCheck, raw: RawResult, scope: str) -> str:
+    """What happened, in a sentence, followed by what to do (the check's description)."""
+    where = f"{suite.table} ({scope})"
+    if raw.error:
+        return f"{check.name} could not run on {where}: {raw.error}. Fix the suite or the table, then rerun."
+    if check.kind in ("row_count", "columns"):
+        verdict = "as expected" if raw.success else "not as expected"
+        return f"{check.name} on {where}: observed {raw.observed}, {verdict}." + (
+            "" if raw.success else f" {check.description}"
+        )
+    n, bad = raw.rows_considered or 0, raw.unexpected_count or 0
+    if bad == 0:
+        return f"{check.name} holds on all {n:,} rows checked of {where}."
+    pct = 100.0 * bad / n if n else 0.0
+    if raw.success:
+        return (
+            f"{bad:,} of {n:,} rows of {where} ({pct:.2f}%) fail {check.name}, within the tolerance "
+            f"({check.threshold} must pass); review the rows listed: {check.description}"
+        )
+    return f"{bad:,} of {n:,} rows of {where} ({pct:.2f}%) fail {check.name}: {check.description}"
+
+
+def outcome(suite: Suite, check: QualityCheck, raw: RawResult, engine: str, scope: str, ms: int) -> CheckOutcome:
+    return CheckOutcome(
+        table=suite.table,
+        name=check.name,
+        dimension=check.dimension,
+        severity=check.severity,
+        passed=raw.success and not raw.error,
+        description=describe(suite, check, raw, scope),
+        engine=engine,
+        scope=scope,
+        rows_checked=raw.rows_considered,
+        unexpected_count=raw.unexpected_count,
+        unexpected_pct=raw.unexpected_pct,
+        observed_value=raw.observed or (None if raw.unexpected_count is None else f"{raw.unexpected_count} unexpected"),
+        threshold=check.threshold,
+        sample_keys=raw.sample,
+        duration_ms=ms,
+    )

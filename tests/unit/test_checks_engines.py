@@ -1,0 +1,215 @@
+"""Each kind of quality check on a tiny table, clean and with planted defects, run by Great Expectations and by
+plain DuckDB SQL: both engines must count the same rows and name the same failing keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from checks import runner
+from checks.runner import run_suite
+from checks.spec import (
+    WARN,
+    OrderSpec,
+    QualityCheck,
+    RangeSpec,
+    RelationshipSpec,
+    RuleSpec,
+    Suite,
+    in_set_check,
+    not_null_check,
+    order_check,
+    pattern_check,
+    range_check,
+    relationship_check,
+    row_count_check,
+    rule_check,
+    unique_check,
+)
+
+T = "core.t"
+D = dt.date
+
+
+def _table(con, rows: list[tuple]) -> None:
+    con.execute("create schema if not exists core")
+    con.execute(
+        "create or replace table core.t (id varchar, code varchar, amount bigint, start_date date, end_date date, "
+        "parent_id varchar)"
+    )
+    if rows:
+        con.executemany("insert into core.t values (?, ?, ?, ?, ?, ?)", rows)
+    con.execute("create or replace table core.p (id varchar)")
+    con.execute("insert into core.p values ('P1'), ('P2')")
+
+
+CLEAN = [
+    ("A", "x", 10, D(2024, 1, 1), D(2024, 1, 31), "P1"),
+    ("B", "y", 0, D(2024, 2, 1), D(2024, 2, 1), "P2"),  # same-day end is allowed (on or after)
+    ("C", "x", 5, D(2024, 3, 1), None, None),  # missing end date and parent are not defects
+]
+
+DEFECTS = [
+    ("A", "x", 10, D(2024, 1, 1), D(2024, 1, 31), "P1"),
+    ("B", None, 20, D(2024, 1, 1), D(2024, 1, 31), "P1"),  # planted: code missing
+    ("B", "y", 20, D(2024, 1, 1), D(2024, 1, 31), "P2"),  # planted: id B twice
+    ("C", "Z9", 5, D(2024, 1, 1), D(2024, 1, 31), "P1"),  # planted: code outside {x, y} and not [a-z]
+    ("D", "x", -5, D(2024, 1, 1), D(2024, 1, 31), "P1"),  # planted: amount below 0
+    ("E", "x", 5, D(2024, 2, 1), D(2024, 1, 15), "P2"),  # planted: ends before it starts
+    ("F", "y", 5, D(2024, 1, 1), None, "P9"),  # planted: parent P9 is not in core.p
+]
+
+CHECKS = [
+    not_null_check(T, "code"),
+    unique_check(T, ["id"]),
+    unique_check(T, ["id", "code"]),
+    unique_check(T, ["id", "amount"]),
+    in_set_check(T, "code", ("x", "y")),
+    range_check(T, "amount", RangeSpec(min=0, max=100)),
+    pattern_check(T, "code", "[a-z]"),
+    order_check(T, OrderSpec(earlier="start_date", later="end_date")),
+    relationship_check(T, "parent_id", RelationshipSpec(to="core.p.id")),
+    rule_check(T, RuleSpec(name="one_row_per_id", sql="count(*) over (partition by id) = 1", reason="id repeats")),
+    row_count_check(T, RangeSpec(min=1, max=10)),
+]
+
+
+def run_both(con, suite: Suite) -> dict[str, tuple]:
+    """Outcomes by check name, after asserting that GX and SQL agree on every count and key."""
+    by_gx = {o.name: o for o in run_suite(con, suite, "gx").outcomes}
+    by_sql = {o.name: o for o in run_suite(con, suite, "sql").outcomes}
+    for name, g in by_gx.items():
+        s = by_sql[name]
+        assert (g.passed, g.rows_checked, g.unexpected_count) == (s.passed, s.rows_checked, s.unexpected_count), name
+        assert sorted(g.sample_keys) == sorted(s.sample_keys), name
+    return {n: (o.passed, o.rows_checked, o.unexpected_count, sorted(o.sample_keys)) for n, o in by_gx.items()}
+
+
+def test_clean_table_passes_every_check(con):
+    _table(con, CLEAN)
+    outcomes = run_both(con, Suite(T, tuple(CHECKS), key_columns=("id",)))
+    assert all(o[0] for o in outcomes.values()), outcomes
+    assert all(not o[2] for o in outcomes.values() if o[2] is not None)
+
+
+def test_planted_defects_are_counted_and_named(con):
+    _table(con, DEFECTS)
+    outcomes = run_both(con, Suite(T, tuple(CHECKS), key_columns=("id",)))
+    # (passed, rows considered, unexpected, failing keys); rows considered leave out missing values
+    assert outcomes["completeness_code"] == (False, 7, 1, ["id=B"])  # all 7 rows, 1 without code
+    assert outcomes["uniqueness_id"] == (False, 7, 2, ["id=B", "id=B"])  # both rows of B
+    assert outcomes["uniqueness_id_code"] == (True, 7, 0, [])  # (B, null) and (B, y) differ
+    assert outcomes["uniqueness_id_amount"] == (False, 7, 2, ["id=B", "id=B"])  # (B, 20) twice
+    assert outcomes["validity_code"] == (False, 6, 1, ["id=C"])  # 6 codes present, Z9 outside
+    assert outcomes["validity_amount_range"] == (False, 7, 1, ["id=D"])
+    assert outcomes["validity_code_pattern"] == (False, 6, 1, ["id=C"])
+    # 6 rows with both dates (F has no end): E ends before it starts
+    assert outcomes["consistency_end_date_after_start_date"] == (False, 6, 1, ["id=E"])
+    assert outcomes["integrity_parent_id"] == (False, 7, 1, ["id=F"])  # every row has a parent; P9 unknown
+    assert outcomes["consistency_one_row_per_id"] == (False, 7, 2, ["id=B", "id=B"])
+    assert outcomes["volume_row_count"][0] is True  # 7 rows, within 1..10
+
+
+def test_mostly_lets_a_few_exceptions_pass_but_still_reports_them(con):
+    _table(con, DEFECTS)
+    check = not_null_check(T, "code", WARN, mostly=0.8)
+    outcomes = run_both(con, Suite(T, (check,), key_columns=("id",)))
+    # 6 of 7 rows have a code: 6 / 7 = 0.857 >= 0.8, so it passes with the one gap listed
+    assert outcomes["completeness_code"] == (True, 7, 1, ["id=B"])
+    strict = not_null_check(T, "code", WARN, mostly=0.9)
+    # 0.857 < 0.9: fails
+    assert run_both(con, Suite(T, (strict,), key_columns=("id",)))["completeness_code"][0] is False
+
+
+def test_relationship_accepts_extra_values_and_ignores_missing_keys(con):
+    _table(con, DEFECTS)
+    check = relationship_check(T, "parent_id", RelationshipSpec(to="core.p.id", also=["P9"]))
+    assert run_both(con, Suite(T, (check,), key_columns=("id",)))["integrity_parent_id"] == (True, 7, 0, [])
+    con.execute("update core.t set parent_id = null where id = 'F'")  # no key: not considered at all
+    check = relationship_check(T, "parent_id", RelationshipSpec(to="core.p.id"))
+    assert run_both(con, Suite(T, (check,), key_columns=("id",)))["integrity_parent_id"] == (True, 6, 0, [])
+
+
+def test_row_count_and_column_set_are_table_level(con):
+    _table(con, CLEAN)
+    checks = (
+        row_count_check(T, RangeSpec(min=1, max=1)),  # 3 rows: too many
+        QualityCheck("schema_columns_match_contract", "columns", (), "x", values=("id", "code", "amount")),
+    )
+    gx = {o.name: o for o in run_suite(con, Suite(T, checks), "gx").outcomes}
+    sql = {o.name: o for o in run_suite(con, Suite(T, checks), "sql").outcomes}
+    for outcomes in (gx, sql):
+        assert outcomes["volume_row_count"].passed is False
+        assert outcomes["volume_row_count"].observed_value == "3"
+        assert outcomes["schema_columns_match_contract"].passed is False
+        # the table has three columns more than the expected set
+        observed = outcomes["schema_columns_match_contract"].observed_value
+        assert observed == "missing [], unexpected ['end_date', 'parent_id', 'start_date']"
+
+
+def test_what_cannot_run_fails_with_the_reason(con):
+    _table(con, CLEAN)
+    checks = (
+        not_null_check(T, "nope"),  # no such column
+        relationship_check(T, "parent_id", RelationshipSpec(to="core.missing.id")),  # no such parent table
+        rule_check(T, RuleSpec(name="broken", sql="no_such_column > 0", reason="x")),  # SQL that does not bind
+        not_null_check(T, "code"),  # still runs
+    )
+    for engine in ("gx", "sql"):
+        outcomes = {o.name: o for o in run_suite(con, Suite(T, checks, key_columns=("id",)), engine).outcomes}
+        assert not outcomes["completeness_nope"].passed
+        assert "column nope is not in core.t" in outcomes["completeness_nope"].description
+        assert "core.missing does not exist" in outcomes["integrity_parent_id"].description
+        assert "its SQL does not run" in outcomes["consistency_broken"].description
+        assert outcomes["completeness_code"].passed
+
+
+def test_an_empty_or_missing_table(con):
+    _table(con, [])
+    outcomes = run_both(con, Suite(T, tuple(CHECKS[:-1]), key_columns=("id",)))  # no row: nothing to fail
+    assert all(o == (True, 0, 0, []) for o in outcomes.values()), outcomes
+    missing = run_suite(con, Suite("core.gone", (not_null_check("core.gone", "id"),)))
+    assert [o.passed for o in missing.outcomes] == [False]
+    assert "core.gone does not exist" in missing.outcomes[0].description
+
+
+def test_auto_engine_switches_to_sql_above_the_row_limit(con, monkeypatch):
+    _table(con, CLEAN)
+    suite = Suite(T, (not_null_check(T, "code"),), key_columns=("id",))
+    assert run_suite(con, suite).engine == "gx"
+    monkeypatch.setattr(runner, "GX_MAX_ROWS", 2)  # 3 rows > 2
+    assert run_suite(con, suite).engine == "sql"
+
+
+@pytest.mark.parametrize("engine", ["gx", "sql"])
+def test_newest_load_scope_checks_only_the_rows_of_the_last_load(con, engine):
+    from assets.ingest.manifest import ensure_schemas
+
+    ensure_schemas(con)
+    con.execute(
+        "create table staging.stg_x__y (id varchar, code varchar, _file_sha256 varchar, _source_path varchar, "
+        "_line_no bigint)"
+    )
+    con.execute(
+        """
+        insert into staging.stg_x__y values
+            ('A', null, 'old', 'y_2024_01.csv', 2),  -- planted: a missing code in the older load
+            ('B', 'x', 'new', 'y_2024_02.csv', 2),
+            ('C', 'x', 'new', 'y_2024_02.csv', 3)
+        """
+    )
+    con.execute(
+        """
+        insert into meta.load_manifest (file_sha256, contract, source_path, status, loaded_at) values
+            ('old', 'x__y', 'y_2024_01.csv', 'loaded', '2024-02-03 02:00'),
+            ('new', 'x__y', 'y_2024_02.csv', 'loaded', '2024-03-03 02:00')
+        """
+    )
+    suite = Suite("staging.stg_x__y", (not_null_check("staging.stg_x__y", "code"),), ("id",), "newest_load",
+                  contract="x__y")  # fmt: skip
+    run = run_suite(con, suite, engine)
+    assert (run.rows, run.outcomes[0].passed) == (2, True)  # B and C only
+    assert run.scope == "newest load: 1 file(s) loaded at 2024-03-03 02:00:00"
+    con.execute("update staging.stg_x__y set code = null where id = 'C'")  # planted: now in the newest load
+    assert run_suite(con, suite, engine).outcomes[0].sample_keys == ("id=C",)
