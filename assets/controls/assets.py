@@ -1,0 +1,112 @@
+"""Internal-control and compliance assets: the registry tables, the input status, and one SQL model per family.
+
+Each ``sql/int_findings__*.sql`` family writes findings of the registry's rules; ``int_controls__findings`` unions
+them with one ``input_missing`` finding per rule whose input is missing or empty, and ``marts.control_findings``
+/ ``marts.compliance_findings`` split them by kind. A model whose input table is missing stands in with an empty
+findings table instead of failing the run (see ``runner.py``).
+"""
+
+import hashlib
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from assets.controls.registry import (
+    BENFORD_BANDS_TABLE,
+    PARAMETERS_TABLE,
+    REGISTRY_TABLE,
+    load_registry,
+    write_control_config,
+)
+from assets.controls.runner import INPUT_STATUS_TABLE, control_models, run_control_model, write_input_status
+from pipelines.metadata import table_metadata
+from pipelines.settings import get_settings
+from pipelines.sqlmodels import SqlModel
+
+GROUP = "controls"
+OWNERS = ["team:internal-audit"]
+KINDS = {"duckdb", "sql"}
+
+
+def key_of(table: str) -> dg.AssetKey:
+    return dg.AssetKey(table.split("."))
+
+
+CONFIG_DESCRIPTIONS = {
+    REGISTRY_TABLE: "Registry of control and compliance rules: code, kind, model, entity, default severity, inputs, "
+    "source and threshold parameters. Grain: one row per rule. Source: assets/controls/registry.yaml.",
+    PARAMETERS_TABLE: "Thresholds of the control and compliance rules, one column per parameter, read by the "
+    "control SQL. Grain: one row. Source: assets/controls/registry.yaml.",
+    BENFORD_BANDS_TABLE: "Nigrini's MAD conformity bands for Benford tests. Grain: one row per test. Source: "
+    "assets/controls/benford_mad_bands.csv.",
+}
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(key=key_of(t), group_name=GROUP, kinds={"duckdb", "yaml"}, owners=OWNERS, description=d)
+        for t, d in CONFIG_DESCRIPTIONS.items()
+    ],
+    can_subset=False,
+)
+def control_config(duckdb: DuckDBResource):
+    """Load the registry of controls, its thresholds and the Benford bands."""
+    with duckdb.get_connection() as con:
+        tables = write_control_config(con)
+        results = [dg.MaterializeResult(asset_key=key_of(t), metadata=table_metadata(con, t)) for t in tables]
+    yield from results
+
+
+@dg.asset(
+    key=key_of(INPUT_STATUS_TABLE),
+    deps=sorted({key_of(t) for r in load_registry() for t in r.inputs}, key=lambda k: k.to_user_string()),
+    group_name=GROUP,
+    kinds={"duckdb", "python"},
+    owners=OWNERS,
+    description="Whether each input table of each control rule exists and how many rows it has (a missing or "
+    "empty input becomes an input_missing finding). Grain: one row per rule and input table.",
+)
+def control_input_status(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    with duckdb.get_connection() as con:
+        write_input_status(con)
+        problems = con.execute(
+            f"select control_code || ': ' || input_table from {INPUT_STATUS_TABLE} "
+            "where not is_present or n_rows = 0 order by 1"
+        ).fetchall()
+        metadata = table_metadata(con, INPUT_STATUS_TABLE)
+    return dg.MaterializeResult(metadata={**metadata, "missing_or_empty_inputs": [p[0] for p in problems]})
+
+
+def control_model_asset(model: SqlModel) -> dg.AssetsDefinition:
+    description = f"{model.summary} Grain: {model.grain}." if model.grain else model.summary
+
+    @dg.asset(
+        key=key_of(model.table),
+        deps=[dg.AssetKey(list(ref)) for ref in model.upstream],
+        group_name=GROUP,
+        kinds=KINDS,
+        owners=OWNERS,
+        description=description,
+        code_version=hashlib.sha256(model.sql.encode()).hexdigest()[:16],
+        metadata={"sql_file": model.path.name, "grain": model.grain},
+    )
+    def _model(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+        with duckdb.get_connection() as con:
+            missing = run_control_model(con, model, get_settings())
+            if missing:
+                context.log.warning(f"{model.table}: inputs missing {missing}; stood in with an empty table")
+            exists = bool(con.execute(
+                "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+                [model.schema, model.name],
+            ).fetchall()[0][0])  # fmt: skip
+            metadata = table_metadata(con, model.table) if exists else {}
+        return dg.MaterializeResult(metadata={**metadata, "missing_inputs": missing})
+
+    return _model
+
+
+def control_assets() -> list:
+    return [control_config, control_input_status, *(control_model_asset(m) for m in control_models())]
+
+
+defs = dg.Definitions(assets=control_assets())

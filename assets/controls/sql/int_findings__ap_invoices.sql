@@ -1,0 +1,241 @@
+-- int_findings__ap_invoices: supplier-invoice exceptions: exact and near duplicates, creator = approver, split purchases, paid before received.
+-- grain: one row per finding (control_code, invoice)
+-- schema: core
+--
+-- Rules (domain_reference.md section 3, tests 6-9; thresholds from core.control_parameters):
+--   duplicate_payment_exact  same vendor, invoice number (trimmed, upper case) and amount as an earlier invoice
+--                            (earlier = received first, then the lower invoice id); the earliest is the original
+--   duplicate_payment_near   an earlier invoice of the same vendor with (a) another invoice number, an invoice
+--                            date at most near_duplicate_window_days before, and an amount that differs by at
+--                            most near_duplicate_amount_tolerance_pct of the smaller amount (0 = same amount);
+--                            or (b) the same invoice number and a different amount. The later invoice is listed.
+--   sod_invoice              approved_by = created_by, unless the user is in sod_exception_users
+--   split_invoice            >= split_min_items invoices of one vendor entered by one user with invoice dates at
+--                            most split_window_days apart (counted from the group's first invoice), each below
+--                            the first approval limit (the lowest band's upper bound in core.map_approval_limits)
+--                            and at least split_min_item_share_of_limit of it, together above it; every invoice
+--                            of such a group is listed
+--   invoice_paid_before_received  paid_date < received_date
+with invoices as (
+    select * from core.fct_ap_invoice
+),
+
+limits as (
+    select * from core.map_approval_limits
+),
+
+params as (
+    select * from core.control_parameters
+),
+
+keyed as (
+    select
+        *,
+        upper(trim(invoice_no)) as invoice_no_key,
+        row_number() over (
+            partition by vendor_id, upper(trim(invoice_no)), amount_idr order by received_date, invoice_id
+        ) as copy_no,
+        first_value(invoice_id) over (
+            partition by vendor_id, upper(trim(invoice_no)), amount_idr order by received_date, invoice_id
+        ) as original_invoice_id
+    from invoices
+    where invoice_no is not null and amount_idr is not null
+),
+
+exact_duplicates as (
+    select
+        'duplicate_payment_exact' as control_code,
+        'duplicate_payment_exact:' || k.invoice_id as finding_id,
+        k.invoice_id,
+        k.invoice_date,
+        k.department_id,
+        k.amount_idr as amount_at_risk_idr,
+        'Invoice ' || k.invoice_id || ' of vendor ' || k.vendor_id || ' repeats invoice number ' || k.invoice_no
+            || ' and amount ' || format('Rp{:,}', k.amount_idr) || ' of ' || k.original_invoice_id
+            || case when k.is_paid then ' and was paid on ' || strftime(k.paid_date, '%Y-%m-%d') else '' end
+            || '; recover or cancel the duplicate.' as description,
+        json_object('vendor_id', k.vendor_id, 'invoice_no', k.invoice_no, 'amount_idr', k.amount_idr,
+                    'original_invoice_id', k.original_invoice_id, 'copy_no', k.copy_no,
+                    'received_date', k.received_date, 'paid_date', k.paid_date,
+                    'created_by', k.created_by)::varchar as evidence
+    from keyed k
+    where k.copy_no > 1
+),
+
+near_pairs as (
+    select
+        b.invoice_id,
+        a.invoice_id as earlier_invoice_id,
+        a.invoice_no as earlier_invoice_no,
+        a.amount_idr as earlier_amount_idr,
+        a.invoice_date as earlier_invoice_date,
+        a.invoice_no_key = b.invoice_no_key as is_same_number
+    from keyed a
+    join keyed b
+        on b.vendor_id = a.vendor_id
+        and (b.invoice_date, b.invoice_id) > (a.invoice_date, a.invoice_id)
+    cross join params p
+    where (
+            a.invoice_no_key <> b.invoice_no_key
+            and b.invoice_date <= a.invoice_date + p.near_duplicate_window_days
+            and abs(b.amount_idr - a.amount_idr)
+                <= p.near_duplicate_amount_tolerance_pct / 100.0 * least(a.amount_idr, b.amount_idr)
+        )
+        or (a.invoice_no_key = b.invoice_no_key and a.amount_idr <> b.amount_idr)
+),
+
+near_duplicates as (
+    select
+        'duplicate_payment_near' as control_code,
+        'duplicate_payment_near:' || b.invoice_id as finding_id,
+        b.invoice_id,
+        b.invoice_date,
+        b.department_id,
+        b.amount_idr as amount_at_risk_idr,
+        'Invoice ' || b.invoice_id || ' of vendor ' || b.vendor_id || ' (' || b.invoice_no || ', '
+            || format('Rp{:,}', b.amount_idr) || ', ' || strftime(b.invoice_date, '%Y-%m-%d') || ') looks like '
+            || string_agg(n.earlier_invoice_id || ' (' || n.earlier_invoice_no || ', '
+                          || format('Rp{:,}', n.earlier_amount_idr) || ', '
+                          || strftime(n.earlier_invoice_date, '%Y-%m-%d') || ')', '; ' order by n.earlier_invoice_id)
+            || '; confirm with the vendor that both were delivered before paying again.' as description,
+        json_object('vendor_id', b.vendor_id, 'invoice_no', b.invoice_no, 'amount_idr', b.amount_idr,
+                    'invoice_date', b.invoice_date,
+                    'earlier_invoice_ids', list(n.earlier_invoice_id order by n.earlier_invoice_id),
+                    'same_invoice_number', bool_or(n.is_same_number))::varchar as evidence
+    from near_pairs n
+    join keyed b using (invoice_id)
+    group by b.invoice_id, b.vendor_id, b.invoice_no, b.amount_idr, b.invoice_date, b.department_id
+),
+
+self_approved as (
+    select
+        'sod_invoice' as control_code,
+        'sod_invoice:' || i.invoice_id as finding_id,
+        i.invoice_id,
+        i.invoice_date,
+        i.department_id,
+        i.amount_idr as amount_at_risk_idr,
+        'Invoice ' || i.invoice_id || ' of vendor ' || i.vendor_id || ' for ' || format('Rp{:,}', i.amount_idr)
+            || ' was entered and approved by the same user ' || i.created_by
+            || '; have an authorised approver review it.' as description,
+        json_object('vendor_id', i.vendor_id, 'created_by', i.created_by, 'approved_by', i.approved_by,
+                    'approved_date', i.approved_date, 'approval_level', i.approval_level)::varchar as evidence
+    from invoices i
+    cross join params p
+    where i.created_by = i.approved_by
+        and not list_contains(p.sod_exception_users, i.created_by)
+),
+
+first_limit as (
+    select min(amount_to_idr) as limit_idr from limits where amount_to_idr is not null
+),
+
+below_limit as (
+    select i.*, l.limit_idr
+    from invoices i
+    cross join first_limit l
+    cross join params p
+    where i.amount_idr < l.limit_idr
+        and i.amount_idr >= p.split_min_item_share_of_limit * l.limit_idr
+        and i.invoice_date is not null
+        and i.created_by is not null
+),
+
+split_groups as (
+    -- one candidate group per anchor invoice: it and the same vendor's and user's invoices in the window after it
+    select
+        a.invoice_id as anchor_invoice_id,
+        any_value(a.limit_idr) as limit_idr,
+        list(b.invoice_id order by b.invoice_date, b.invoice_id) as invoice_ids,
+        sum(b.amount_idr) as total_idr,
+        count(*) as n_items
+    from below_limit a
+    join below_limit b
+        on b.vendor_id = a.vendor_id
+        and b.created_by = a.created_by
+        and b.invoice_date between a.invoice_date and a.invoice_date + (select split_window_days from params)
+        and (b.invoice_date, b.invoice_id) >= (a.invoice_date, a.invoice_id)
+    group by a.invoice_id
+    having count(*) >= (select split_min_items from params) and sum(b.amount_idr) > any_value(a.limit_idr)
+),
+
+split_members as (
+    select
+        unnest(invoice_ids) as invoice_id,
+        invoice_ids,
+        total_idr,
+        n_items,
+        limit_idr
+    from split_groups
+),
+
+splits as (
+    select
+        'split_invoice' as control_code,
+        'split_invoice:' || i.invoice_id as finding_id,
+        i.invoice_id,
+        i.invoice_date,
+        i.department_id,
+        i.amount_idr as amount_at_risk_idr,
+        'Invoice ' || i.invoice_id || ' (' || format('Rp{:,}', i.amount_idr) || ') is one of '
+            || arg_max(m.n_items, m.total_idr) || ' invoices of vendor ' || i.vendor_id || ' entered by '
+            || i.created_by || ' within ' || (select split_window_days from params) || ' days ('
+            || array_to_string(arg_max(m.invoice_ids, m.total_idr), ', ') || '), each below the approval limit '
+            || format('Rp{:,}', any_value(m.limit_idr)) || ' but together '
+            || format('Rp{:,}', max(m.total_idr)::bigint)
+            || '; check whether one purchase was split to avoid the higher approval.' as description,
+        json_object('vendor_id', i.vendor_id, 'created_by', i.created_by,
+                    'group_invoice_ids', arg_max(m.invoice_ids, m.total_idr),
+                    'group_total_idr', max(m.total_idr), 'approval_limit_idr', any_value(m.limit_idr),
+                    'approved_by', i.approved_by)::varchar as evidence
+    from split_members m
+    join invoices i using (invoice_id)
+    group by i.invoice_id, i.invoice_date, i.department_id, i.amount_idr, i.vendor_id, i.created_by, i.approved_by
+),
+
+paid_before_received as (
+    select
+        'invoice_paid_before_received' as control_code,
+        'invoice_paid_before_received:' || invoice_id as finding_id,
+        invoice_id,
+        invoice_date,
+        department_id,
+        amount_idr as amount_at_risk_idr,
+        'Invoice ' || invoice_id || ' of vendor ' || vendor_id || ' for ' || format('Rp{:,}', amount_idr)
+            || ' was paid on ' || strftime(paid_date, '%Y-%m-%d') || ', '
+            || date_diff('day', paid_date, received_date) || ' day(s) before it was received on '
+            || strftime(received_date, '%Y-%m-%d') || '; check what the payment was for.' as description,
+        json_object('vendor_id', vendor_id, 'received_date', received_date, 'approved_date', approved_date,
+                    'paid_date', paid_date, 'payment_reference', payment_reference)::varchar as evidence
+    from invoices
+    where paid_date < received_date
+),
+
+unioned as (
+    select * from exact_duplicates
+    union all
+    select * from near_duplicates
+    union all
+    select * from self_approved
+    union all
+    select * from splits
+    union all
+    select * from paid_before_received
+),
+
+final as (
+    select
+        finding_id,
+        control_code,
+        null::varchar as severity,
+        'invoice' as entity,
+        invoice_id as entity_key,
+        date_trunc('month', invoice_date)::date as period,
+        department_id,
+        amount_at_risk_idr::bigint as amount_at_risk_idr,
+        description,
+        evidence
+    from unioned
+)
+
+select * from final order by control_code, entity_key

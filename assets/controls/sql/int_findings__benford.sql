@@ -1,0 +1,59 @@
+-- int_findings__benford: Benford populations that do not conform (marginal or nonconformity by Nigrini's MAD bands) or are too small to judge.
+-- grain: one row per finding (test and population)
+-- schema: core
+--
+-- From marts.control_benford (domain_reference.md section 3.1). A test is a finding when its MAD is marginal
+-- (severity low) or nonconformity (the registry's severity), or when the population has fewer amounts than
+-- benford_min_sample (severity low: the result is not reliable either way). The evidence lists the digits whose
+-- Z statistic is significant, largest first, so the reviewer can attribute them to vendors, users or accounts.
+with benford as (
+    select * from marts.control_benford
+),
+
+tests as (
+    select
+        population,
+        test,
+        case test when 'first_digit' then 'benford_first_digit' when 'first_two_digits' then 'benford_first_two_digits'
+        end as control_code,
+        any_value(period) as period,
+        any_value(n_amounts) as n_amounts,
+        any_value(mad) as mad,
+        any_value(conformity) as conformity,
+        any_value(is_small_sample) as is_small_sample,
+        list({'digit': digit, 'observed_share': round(observed_share, 4), 'expected_share': round(expected_share, 4),
+              'z_stat': round(z_stat, 2)} order by z_stat desc) filter (where is_significant) as significant_digits
+    from benford
+    group by population, test
+),
+
+final as (
+    select
+        control_code || ':' || population as finding_id,
+        control_code,
+        case when conformity = 'nonconformity' and not is_small_sample then null else 'low' end as severity,
+        'population' as entity,
+        population as entity_key,
+        period,
+        null::varchar as department_id,
+        null::bigint as amount_at_risk_idr,
+        'Benford ' || replace(test, '_', ' ') || ' test on ' || replace(population, '_', ' ') || ': '
+            || case
+                when n_amounts = 0 then 'no amounts to test'
+                else n_amounts || ' amounts, MAD ' || format('{:.4f}', mad) || ' = ' || conformity
+            end
+            || case when is_small_sample then ' (fewer amounts than the minimum sample, so not reliable)' else '' end
+            || case
+                when conformity in ('marginal', 'nonconformity') and len(significant_digits) > 0
+                    then '; look first at the amounts starting with '
+                        || array_to_string(list_transform(significant_digits[1:3], lambda x: x.digit::varchar), ', ')
+                else ''
+            end || '.' as description,
+        json_object('population', population, 'test', test, 'n_amounts', n_amounts, 'mad', mad,
+                    'conformity', conformity, 'is_small_sample', is_small_sample,
+                    'significant_digits', coalesce(significant_digits[1:10], []))::varchar as evidence
+    from tests
+    where conformity in ('marginal', 'nonconformity') or is_small_sample
+)
+
+select * from final order by control_code, entity_key
