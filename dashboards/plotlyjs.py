@@ -1,4 +1,5 @@
-"""The one local copy of plotly.js that every page loads, so the reports work offline."""
+"""The shared files every page loads from ``assets/`` beside it: one local copy of plotly.js and the pages'
+own script and stylesheet, so the reports work offline and no request leaves the machine."""
 
 from __future__ import annotations
 
@@ -7,6 +8,15 @@ from pathlib import Path
 from plotly.offline import get_plotlyjs
 
 PLOTLY_JS = "assets/plotly.min.js"
+STATIC_DIR = Path(__file__).parent / "static"
+STATIC_FILES = ("kinerja.js", "kinerja.css")
+
+
+def _write_if_changed(target: Path, content: str) -> None:
+    data = content.encode("utf-8")
+    if not target.exists() or target.read_bytes() != data:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
 
 
 def publish_plotlyjs(reports_dir: Path) -> Path:
@@ -17,3 +27,13 @@ def publish_plotlyjs(reports_dir: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(script, encoding="utf-8")
     return target
+
+
+def publish_assets(reports_dir: Path) -> list[Path]:
+    """plotly.js, kinerja.js and kinerja.css under ``reports_dir/assets``."""
+    written = [publish_plotlyjs(reports_dir)]
+    for name in STATIC_FILES:
+        target = reports_dir / "assets" / name
+        _write_if_changed(target, (STATIC_DIR / name).read_text(encoding="utf-8"))
+        written.append(target)
+    return written

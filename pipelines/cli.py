@@ -37,9 +37,7 @@ def run_nightly(instance=None, defs=None):
     if defs is None:
         from pipelines.definitions import defs
     if instance is None:
-        instance = (
-            dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-        )
+        instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     job = defs.resolve_job_def(NIGHTLY_JOB)
     return job.execute_in_process(instance=instance, raise_on_error=False)
 
@@ -69,9 +67,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     result = run_nightly()
     elapsed = time.perf_counter() - started
-    print(
-        f"\nnightly_refresh {'succeeded' if result.success else 'FAILED'} in {elapsed:.1f} s (run {result.run_id})"
-    )
+    print(f"\nnightly_refresh {'succeeded' if result.success else 'FAILED'} in {elapsed:.1f} s (run {result.run_id})")
     if settings.warehouse_path.exists():
         print_load_summary(settings.warehouse_path)
     reports = sorted(settings.reports_dir.glob("*.html"))
@@ -107,9 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--end-period", default=None, help="last month, YYYY-MM (default: the last full month)")
     gen.set_defaults(func=cmd_generate)
     run = sub.add_parser("run", help="run the nightly refresh now, in this process")
-    run.add_argument(
-        "--no-generate", action="store_true", help="do not generate the demo when landing is empty"
-    )
+    run.add_argument("--no-generate", action="store_true", help="do not generate the demo when landing is empty")
     run.set_defaults(func=cmd_run)
     val = sub.add_parser("validate-contracts", help="check every source contract and say what is wrong")
     val.set_defaults(func=cmd_validate)

@@ -4,6 +4,7 @@ second run that changes nothing."""
 from __future__ import annotations
 
 import pytest
+from fixtures.project import forget_settings, generate, point_settings_at
 
 pytestmark = pytest.mark.integration
 
@@ -22,23 +23,13 @@ def project(tmp_path_factory):
     import dagster as dg
     import duckdb
 
-    from generator import GeneratorConfig, generate_company
-    from pipelines import settings as settings_module
     from pipelines.cli import run_nightly
     from pipelines.definitions import build_definitions
 
     root = tmp_path_factory.mktemp("project")
     with pytest.MonkeyPatch.context() as mp:
-        for key, name in [("LANDING_DIR", "landing"), ("WAREHOUSE_PATH", "warehouse.duckdb"),
-                          ("REPORTS_DIR", "reports"), ("ANSWER_KEY_DIR", "answer_key")]:  # fmt: skip
-            mp.setenv(f"KINERJA_{key}", str(root / name))
-        mp.setenv("KINERJA_REPORTING_MONTHS", str(MONTHS))
-        settings_module.get_settings.cache_clear()
-        settings = settings_module.get_settings()
-        generate_company(GeneratorConfig(
-            employees=EMPLOYEES, months=MONTHS, end_period=END_PERIOD, seed=7,
-            landing_dir=settings.landing_dir, answer_key_dir=settings.answer_key_dir, show_progress=False,
-        ))  # fmt: skip
+        settings = point_settings_at(mp, root, MONTHS)
+        generate(settings, employees=EMPLOYEES, months=MONTHS, end_period=END_PERIOD, seed=7)
         defs = build_definitions()
         instance = dg.DagsterInstance.ephemeral()
         first = run_nightly(instance=instance, defs=defs)
@@ -50,7 +41,7 @@ def project(tmp_path_factory):
         con = duckdb.connect(str(settings.warehouse_path), read_only=True)
         yield {"settings": settings, "first": first, "second": second, "after_first": after_first, "con": con}
         con.close()
-    settings_module.get_settings.cache_clear()
+    forget_settings()
 
 
 def test_both_runs_succeed_with_every_check_passing(project):
@@ -111,9 +102,12 @@ def test_second_run_is_a_no_op_with_identical_marts(project):
         assert _snapshot(con, table) == rows, f"{table} changed on the second run"
 
 
-def test_the_dashboard_page_is_published_with_one_local_plotly(project):
+def test_the_dashboard_pages_are_published_with_one_local_plotly(project):
     reports = project["settings"].reports_dir
-    page = (reports / "workforce.html").read_text()
-    assert '<script src="assets/plotly.min.js">' in page
-    assert "https://" not in page.split("<main>")[0], "no remote script or style in the head"
+    names = {p.name for p in reports.glob("*.html")}
+    assert {"overview.html", "hr.html", "payroll.html", "finance.html", "controls.html", "quality.html"} <= names
+    for name in ("overview.html", "hr.html"):
+        page = (reports / name).read_text()
+        assert '<script src="assets/plotly.min.js">' in page, name
+        assert "https://" not in page.split("<main")[0], f"{name}: no remote script or style in the head"
     assert list(reports.rglob("plotly*.js")) == [reports / "assets" / "plotly.min.js"]

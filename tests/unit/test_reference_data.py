@@ -71,8 +71,7 @@ def overlapping_periods(df: pd.DataFrame, key: list[str]) -> list[str]:
         for row in group.sort_values("period_start").itertuples():
             if previous_end is not None and row.period_start <= previous_end:
                 problems.append(
-                    f"{key_value}: {row.period_start.date()} starts before the period from "
-                    f"{previous_start.date()} ends"
+                    f"{key_value}: {row.period_start.date()} starts before the period from {previous_start.date()} ends"
                 )
             previous_start = row.period_start
             previous_end = row.period_end if pd.notna(row.period_end) else pd.Timestamp.max
@@ -179,9 +178,7 @@ def test_dates_are_iso(name):
 
 def test_every_effective_dated_file_has_a_natural_key():
     effective_dated = {
-        p.stem
-        for p in DATA.glob("*.csv")
-        if "effective_from" in p.read_text("utf-8").splitlines()[0].split(",")
+        p.stem for p in DATA.glob("*.csv") if "effective_from" in p.read_text("utf-8").splitlines()[0].split(",")
     }
     assert effective_dated == set(EFFECTIVE_KEYS)
 
@@ -257,9 +254,7 @@ def test_row_counts():
     assert len(load("pph21_pasal17")) == 5
 
 
-@pytest.mark.parametrize(
-    ("category", "zero_rate_upper"), [("A", 5_400_000), ("B", 6_200_000), ("C", 6_600_000)]
-)
+@pytest.mark.parametrize(("category", "zero_rate_upper"), [("A", 5_400_000), ("B", 6_200_000), ("C", 6_600_000)])
 def test_ter_bands_are_well_formed(category, zero_rate_upper):
     bands = load("pph21_ter_monthly").query("category == @category")
     lower = bands["gross_lower_excl_idr"].astype(float).tolist()

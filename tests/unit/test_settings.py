@@ -18,9 +18,7 @@ def test_defaults_are_the_indonesian_profile_with_absolute_paths():
 
 
 def test_environment_overrides_the_file(tmp_path):
-    settings = load_settings(
-        environ={"KINERJA_WORK_WEEK_DAYS": "6", "KINERJA_WAREHOUSE_PATH": str(tmp_path / "w.db")}
-    )
+    settings = load_settings(environ={"KINERJA_WORK_WEEK_DAYS": "6", "KINERJA_WAREHOUSE_PATH": str(tmp_path / "w.db")})
     assert settings.work_week_days == 6
     assert settings.warehouse_path == tmp_path / "w.db"
 

@@ -1,0 +1,127 @@
+"""The controls-and-compliance page: findings of ``marts.control_findings`` and ``marts.compliance_findings``
+counted per rule, severity, month and department (aggregates only; the findings themselves stay in the
+warehouse for the staff who review them). A table not built yet gets an honest "not available yet"."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+
+from dashboards.formatting import redact
+from dashboards.render import Site, dashboard_page
+from dashboards.warehouse import columns_of, pick, table_exists
+
+FINDINGS_TABLES = (("control", "marts.control_findings"), ("compliance", "marts.compliance_findings"))
+HIGH_SEVERITIES = ("critical", "high", "error")
+# later issues name their columns their own way: the first of these a table has is the rule it broke
+RULE_COLUMNS = ("control_code", "rule_code", "finding_code", "finding_type", "check_code", "code", "control", "rule")
+
+
+def _period_expr(column: str) -> str:
+    text = f"{column}::varchar"
+    return f"coalesce(try_cast({text} as date), try_strptime({text}, '%Y-%m')::date)"
+
+
+def findings_summary(con: duckdb.DuckDBPyConnection, table: str) -> dict | None:
+    """Counts and amounts per rule, severity, month and department, read whatever the columns are named."""
+    cols = columns_of(con, table)
+    rule = pick(cols, *RULE_COLUMNS)
+    if rule is None:
+        return None
+    severity = pick(cols, "severity", "level", "priority")
+    period = pick(cols, "period", "period_month", "month")
+    department = pick(cols, "department_id")
+    amount = pick(cols, "amount_at_risk_idr", "amount_idr", "amount_at_risk", "amount")
+    name = pick(cols, "control_name", "rule_name", "title")
+    rows = con.execute(
+        f"""
+        select
+            {rule}::varchar as rule,
+            {f"coalesce(lower({severity}::varchar), '')" if severity else "''"} as severity,
+            {_period_expr(period) if period else "null::date"} as period,
+            {f"{department}::varchar" if department else "null"} as department_id,
+            count(*) as n_findings,
+            {f"sum({amount})::double" if amount else "null::double"} as amount_idr,
+            {f"any_value({name})::varchar" if name else "null"} as rule_name
+        from {table}
+        group by all
+        order by all
+        """
+    ).fetchall()
+    return {"rows": rows, "has_department": department is not None, "has_period": period is not None,
+            "has_amount": amount is not None}  # fmt: skip
+
+
+def data_findings_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Marts of source rows that loaded but cannot be trusted as they are (``marts.<domain>_data_findings``)."""
+    rows = con.execute(
+        "select table_name from duckdb_tables() where schema_name = 'marts' and suffix(table_name, '_data_findings') "
+        "order by 1"
+    ).fetchall()
+    return [f"marts.{r[0]}" for r in rows]
+
+
+def findings_rows(
+    con: duckdb.DuckDBPyConnection, site: Site, tables: list[tuple[str, str]]
+) -> tuple[list[dict], list[list], dict[str, str], list[str]]:
+    """Per (label, table): the source description, and rows [source, rule, severity, month, department, n, amount]."""
+    index = {p: i for i, p in enumerate(site.periods)}
+    sources, rows, names, notes = [], [], {}, []
+    for label, table in tables:
+        summary = findings_summary(con, table) if table_exists(con, table) else None
+        sources.append({
+            "label": label, "table": table, "available": summary is not None,
+            "hasDepartment": bool(summary and summary["has_department"]),
+            "hasPeriod": bool(summary and summary["has_period"]), "hasAmount": bool(summary and summary["has_amount"]),
+        })  # fmt: skip
+        if summary is None:
+            notes.append(site.text("not_available", table=table))
+            continue
+        for rule, severity, period, department, n, amount, name in summary["rows"]:
+            i = index.get(period) if isinstance(period, dt.date) else -1
+            if i is None:
+                continue  # outside the reporting window
+            rows.append([len(sources) - 1, redact(rule), severity, i, department or "", int(n),
+                         None if amount is None else round(amount)])  # fmt: skip
+            if name:
+                names[redact(rule)] = redact(name)
+    return sources, rows, names, notes
+
+
+def findings_payload(con: duckdb.DuckDBPyConnection, site: Site) -> tuple[dict, list[str]]:
+    tables = [(site.text(f"source_{key}"), table) for key, table in FINDINGS_TABLES]
+    sources, rows, names, notes = findings_rows(con, site, tables)
+    available = [s["table"] for s in sources if s["available"]]
+    if available:
+        notes.append(site.text("details_in_warehouse", tables=", ".join(available)))
+    payload = {"kind": "findings", "sources": sources, "rows": rows, "ruleNames": names,
+               "highSeverities": list(HIGH_SEVERITIES)}  # fmt: skip
+    return payload, notes
+
+
+def render_controls(con: duckdb.DuckDBPyConnection, site: Site) -> Path:
+    payload, notes = findings_payload(con, site)
+    return dashboard_page(site, "controls", site.text("title_controls"), "controls.html", payload, notes)
+
+
+def findings_for_month(con: duckdb.DuckDBPyConnection, period: dt.date) -> dict[str, list[tuple]] | None:
+    """For the monthly review: (rule, severity, n, amount) per source for one month; None when no table exists."""
+    found: dict[str, list[tuple]] = {}
+    for key, table in FINDINGS_TABLES:
+        if not table_exists(con, table):
+            continue
+        summary = findings_summary(con, table)
+        if summary is None:
+            continue
+        totals: dict[tuple[str, str], list] = {}
+        for rule, severity, month, _department, n, amount, _name in summary["rows"]:
+            if summary["has_period"] and month != period:
+                continue
+            entry = totals.setdefault((redact(rule), severity), [0, None])
+            entry[0] += n
+            if amount is not None:
+                entry[1] = (entry[1] or 0) + amount
+        found[key] = sorted(((r, s, n, a) for (r, s), (n, a) in totals.items()), key=lambda x: (-x[2], x[0]))
+    return found or None

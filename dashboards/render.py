@@ -1,0 +1,203 @@
+"""The page framework: what every page shares (navigation, filters, freshness line, quality badge, privacy
+note) and how a page is written: Jinja2 with autoescape, data for the page's script embedded as JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from dashboards import formatting
+from dashboards.i18n import SEPARATORS, domain_name, labels, month_label, timestamp_label
+from dashboards.plotlyjs import publish_assets
+from dashboards.warehouse import (
+    ALL,
+    Freshness,
+    QualityBadge,
+    department_names,
+    freshness,
+    kpi_periods,
+    quality_badge,
+    table_exists,
+)
+from pipelines.settings import Settings
+
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+FIXED_DOMAINS = ("hr", "payroll", "finance")
+RESERVED = {"index", "overview", "controls", "quality", "review", "workforce", "assets"}
+
+
+def domain_file(domain: str) -> str:
+    return f"kpi-{domain}.html" if domain in RESERVED else f"{domain}.html"
+
+
+def page_domains(registry_domains: list[str]) -> list[str]:
+    """HR, payroll and finance always have a page; any other KPI domain in the registry gets one too."""
+    return list(FIXED_DOMAINS) + sorted(set(registry_domains) - set(FIXED_DOMAINS))
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything the pages of one run share."""
+
+    settings: Settings
+    now: dt.datetime
+    periods: list[dt.date]
+    departments: list[tuple[str, str]]  # (id, name), the company first
+    freshness: Freshness
+    badge: QualityBadge
+    domains: list[str]
+    small: dict[str, str]  # department -> one character per period: 1 = below the minimum group size
+
+    @property
+    def language(self) -> str:
+        return self.settings.language
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return labels(self.language)
+
+    def text(self, key: str, **params: object) -> str:
+        return self.labels[key].format(**params)
+
+    def month(self, period: dt.date, short: bool = False) -> str:
+        return month_label(period, self.language, short)
+
+    def nav(self) -> list[dict]:
+        items = [("overview", "overview.html", self.text("nav_overview"))]
+        for domain in self.domains:
+            key = f"nav_{domain}"
+            items.append((domain, domain_file(domain), self.labels.get(key) or domain_name(domain, self.language)))
+        items += [
+            ("controls", "controls.html", self.text("nav_controls")),
+            ("quality", "quality.html", self.text("nav_quality")),
+            ("review", "review.html", self.text("nav_review")),
+        ]
+        return [{"key": k, "href": h, "label": label} for k, h, label in items]
+
+
+def load_site(con: duckdb.DuckDBPyConnection, settings: Settings, domains: list[str], now: dt.datetime) -> Site:
+    periods = kpi_periods(con)
+    names = department_names(con)
+    ids = set(names)
+    small: dict[str, list[str]] = {}
+    if table_exists(con, "marts.scorecard"):
+        index = {p: i for i, p in enumerate(periods)}
+        rows = con.execute(
+            "select department_id, period, bool_or(is_small_group) from marts.scorecard group by all"
+        ).fetchall()
+        for department, period, is_small in rows:
+            ids.add(department)
+            flags = small.setdefault(department, ["0"] * len(periods))
+            if is_small and period in index:
+                flags[index[period]] = "1"
+    ids.discard(ALL)
+    departments = [(ALL, labels(settings.language)["all_departments"])] + sorted(
+        ((d, names.get(d, d)) for d in ids), key=lambda item: (item[1].casefold(), item[0])
+    )
+    return Site(
+        settings=settings,
+        now=now,
+        periods=periods,
+        departments=departments,
+        freshness=freshness(con, periods, now),
+        badge=quality_badge(con),
+        domains=domains,
+        small={d: "".join(flags) for d, flags in small.items()},
+    )
+
+
+def embed_json(payload: dict) -> str:
+    """JSON for a <script type="application/json"> block: nothing in it can close the tag or open a comment."""
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def common_payload(site: Site, page: str) -> dict:
+    """The part of every page's data that its script needs: labels, number format, months, departments."""
+    return {
+        "page": page,
+        "lang": site.language,
+        "labels": site.labels,
+        "format": {
+            **SEPARATORS[site.language],
+            "decimals": formatting.DECIMALS,
+            "whole": sorted(formatting.WHOLE_WHEN_INTEGRAL),
+            "suffix": formatting.SUFFIX,
+            "currency": formatting.CURRENCY_PREFIX,
+        },
+        "minGroup": site.settings.privacy_min_group_size,
+        "periods": [p.strftime("%Y-%m") for p in site.periods],
+        "periodLabels": [site.month(p, short=True) for p in site.periods],
+        "periodNames": [site.month(p) for p in site.periods],
+        "departments": [list(d) for d in site.departments],
+        "small": site.small,
+    }
+
+
+def header_context(site: Site, page: str, title: str) -> dict:
+    f = site.freshness
+    if f.last_load is None:
+        fresh = site.text("freshness_none")
+    else:
+        latest = site.month(f.latest_period) if f.latest_period else "–"
+        fresh = site.text("freshness", timestamp=timestamp_label(f.last_load, site.language), period=latest)
+    badge = site.badge
+    badge_text = {
+        "ok": site.text("quality_ok"),
+        "warn": site.text("quality_warn", n=badge.issues),
+        "error": site.text("quality_error", n=badge.issues),
+    }[badge.level]
+    return {
+        "lang": site.language,
+        "page": page,
+        "title": title,
+        "company": site.settings.company_name,
+        "nav": site.nav(),
+        "freshness": fresh,
+        "stale": site.text("freshness_stale", days=f.days_old) if f.is_stale else None,
+        "rendered": site.text("rendered", timestamp=timestamp_label(site.now, site.language)),
+        "badge": {
+            "level": badge.level,
+            "text": badge_text,
+            "title": site.text(
+                "quality_badge_title",
+                failed=badge.failed_files,
+                quarantined=formatting.number(badge.quarantined_rows, 0, site.language),
+                checks=badge.failing_checks,
+            ),
+        },
+        "privacy_note": site.text("privacy_note", min=site.settings.privacy_min_group_size),
+        "L": site.labels,
+    }
+
+
+def write_page(site: Site, template: str, filename: str, context: dict) -> Path:
+    reports = site.settings.reports_dir
+    reports.mkdir(parents=True, exist_ok=True)
+    publish_assets(reports)
+    html = TEMPLATES.get_template(template).render(**context)
+    target = reports / filename
+    target.write_text(html, encoding="utf-8")
+    return target
+
+
+def dashboard_page(site: Site, page: str, title: str, filename: str, payload: dict, notes: list[str]) -> Path:
+    """A filterable page: header, filters, and the containers the script fills from ``payload``."""
+    context = header_context(site, page, title)
+    context.update(
+        periods=[(p.strftime("%Y-%m"), site.month(p)) for p in site.periods],
+        departments=site.departments,
+        notes=notes,
+        data_json=embed_json({**common_payload(site, page), **payload}),
+    )
+    return write_page(site, "dashboard.html", filename, context)

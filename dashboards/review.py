@@ -1,0 +1,188 @@
+"""Monthly review pages, one per month, for the monthly performance meeting: the company scorecard, what
+moved since the previous month, open findings and data quality. Rendered on the server (no script needed),
+with a print stylesheet; ``review.html`` lists the months."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+from markupsafe import Markup
+
+from dashboards import formatting
+from dashboards.findings import FINDINGS_TABLES, findings_for_month
+from dashboards.kpi_pages import SHOWN_FOR_SMALL_GROUPS, overview_codes
+from dashboards.render import Site, header_context, write_page
+from dashboards.warehouse import ALL, registry, table_exists
+
+BIGGEST_MOVES = 5
+MAX_RED_DEPARTMENTS = 15
+STATUS_KEYS = {"green": ("g", "status_green"), "amber": ("a", "status_amber"), "red": ("r", "status_red")}
+
+
+def review_file(period: dt.date) -> str:
+    return f"review-{period:%Y-%m}.html"
+
+
+def spark_svg(values: list[float | None], target: float | None) -> Markup:
+    """A 12-month sparkline as inline SVG, built from numbers only."""
+    w, h, pad = 110, 24, 2
+    known = [v for v in values if v is not None]
+    if not known:
+        return Markup("")
+    span_values = known + ([target] if target is not None else [])
+    lo, hi = min(span_values), max(span_values)
+    span = (hi - lo) or 1
+
+    def x(i: int) -> float:
+        return pad + (0 if len(values) == 1 else i / (len(values) - 1) * (w - 2 * pad))
+
+    def y(v: float) -> float:
+        return h - pad - (v - lo) / span * (h - 2 * pad)
+
+    parts, pen = [], False
+    for i, v in enumerate(values):
+        if v is None:
+            pen = False
+            continue
+        parts.append(f"{'L' if pen else 'M'}{x(i):.1f} {y(v):.1f}")
+        pen = True
+    target_line = (
+        f'<line class="spark-target" x1="{pad}" x2="{w - pad}" y1="{y(target):.1f}" y2="{y(target):.1f}"/>'
+        if target is not None
+        else ""
+    )
+    return Markup(
+        f'<svg class="spark" viewBox="0 0 {w} {h}" aria-hidden="true">{target_line}'
+        f'<path class="spark-line" d="{" ".join(parts)}"/></svg>'
+    )
+
+
+def _scorecard_rows(con: duckdb.DuckDBPyConnection, period: dt.date) -> list[dict]:
+    cursor = con.execute("select * from marts.scorecard where period = ?", [period])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
+def _status(site: Site, status: str | None) -> dict:
+    code, key = STATUS_KEYS.get(status, ("-", "status_none"))
+    return {"code": code, "text": site.text(key)}
+
+
+def _target_text(row: dict, site: Site) -> str:
+    if row["target"] is None:
+        return "–"
+    sign = {"lower_is_better": "≤ ", "higher_is_better": "≥ "}.get(row["direction"], "")
+    return sign + formatting.kpi_value(row["target"], row["unit"], site.language)
+
+
+def _change(row: dict, site: Site) -> dict:
+    if row["change"] is None:
+        return {"text": "–", "class": ""}
+    favourable = row["is_change_favourable"]
+    return {
+        "text": formatting.kpi_change(row["change"], row["unit"], site.language, site.text("points")),
+        "class": "" if favourable is None else "better" if favourable else "worse",
+        "word": "" if favourable is None else site.text("favourable" if favourable else "unfavourable"),
+    }
+
+
+def review_context(con: duckdb.DuckDBPyConnection, site: Site, period: dt.date) -> dict:
+    entries = {e["code"]: e for e in registry(con)}
+    codes = overview_codes(con, list(entries.values()))
+    rows = _scorecard_rows(con, period)
+    company = {r["kpi_code"]: r for r in rows if r["department_id"] == ALL}
+    departments = dict(site.departments)
+
+    def kpi_name(code: str) -> str:
+        entry = entries.get(code, {})
+        return (entry.get("name_id") if site.language == "id" else None) or entry.get("name") or code
+
+    scorecard = []
+    for code in codes:
+        row = company.get(code)
+        if row is None:
+            continue
+        scorecard.append({
+            "name": kpi_name(code),
+            "actual": formatting.kpi_value(row["actual"], row["unit"], site.language),
+            "target": _target_text(row, site),
+            "status": _status(site, row["status"]),
+            "previous": formatting.kpi_value(row["actual_previous_month"], row["unit"], site.language),
+            "change": _change(row, site),
+            "spark": spark_svg(list(row["trend_12m"] or []), row["target"]),
+        })  # fmt: skip
+    status_changes = [
+        {"name": kpi_name(r["kpi_code"]), "before": _status(site, r["status_previous_month"]),
+         "after": _status(site, r["status"]), "actual": formatting.kpi_value(r["actual"], r["unit"], site.language)}
+        for r in sorted(company.values(), key=lambda r: kpi_name(r["kpi_code"]))
+        if r["status"] and r["status_previous_month"] and r["status"] != r["status_previous_month"]
+    ]  # fmt: skip
+    moved = sorted(
+        (r for r in company.values() if r["change_pct"] is not None and r["change"]),
+        key=lambda r: -abs(r["change_pct"]),
+    )[:BIGGEST_MOVES]
+    biggest = [
+        {"name": kpi_name(r["kpi_code"]), "change": _change(r, site),
+         "from": formatting.kpi_value(r["actual_previous_month"], r["unit"], site.language),
+         "to": formatting.kpi_value(r["actual"], r["unit"], site.language),
+         "pct": formatting.number(r["change_pct"], 1, site.language) + "%"}
+        for r in moved
+    ]  # fmt: skip
+    red = sorted(
+        (
+            r for r in rows
+            if r["department_id"] != ALL and r["status"] == "red"
+            and not (r["is_small_group"] and r["unit"] not in SHOWN_FOR_SMALL_GROUPS)
+        ),
+        key=lambda r: (kpi_name(r["kpi_code"]), departments.get(r["department_id"], r["department_id"])),
+    )  # fmt: skip
+    red_departments = [
+        {"name": kpi_name(r["kpi_code"]), "department": departments.get(r["department_id"], r["department_id"]),
+         "actual": formatting.kpi_value(r["actual"], r["unit"], site.language), "target": _target_text(r, site)}
+        for r in red[:MAX_RED_DEPARTMENTS]
+    ]  # fmt: skip
+    findings = findings_for_month(con, period)
+    badge = site.badge
+    previous = site.periods[site.periods.index(period) - 1] if site.periods.index(period) > 0 else None
+    return {
+        "period_name": site.month(period),
+        "previous_name": site.month(previous) if previous else "–",
+        "scorecard": scorecard,
+        "status_changes": status_changes,
+        "biggest": biggest,
+        "red_departments": red_departments,
+        "red_more": max(0, len(red) - MAX_RED_DEPARTMENTS),
+        "findings": None
+        if findings is None
+        else [(site.text(f"source_{key}"), items) for key, items in findings.items()],
+        "findings_missing": [t for _, t in FINDINGS_TABLES if not table_exists(con, t)],
+        "money": lambda v: formatting.kpi_value(v, "idr", site.language),
+        "count": lambda v: formatting.number(v, 0, site.language),
+        "quality": {
+            "failed": badge.failed_files,
+            "quarantined": badge.quarantined_rows,
+            "checks": badge.failing_checks,
+        },
+    }
+
+
+def render_reviews(con: duckdb.DuckDBPyConnection, site: Site) -> list[Path]:
+    """One page per month with KPI values, and the index ``review.html``."""
+    written = []
+    index_items = []
+    if table_exists(con, "marts.scorecard"):
+        for period in site.periods:
+            context = header_context(site, "review", f"{site.text('title_review')} · {site.month(period)}")
+            context.update(review_context(con, site, period))
+            written.append(write_page(site, "review.html", review_file(period), context))
+            counts = {"g": 0, "a": 0, "r": 0}
+            for item in context["scorecard"]:
+                if item["status"]["code"] in counts:
+                    counts[item["status"]["code"]] += 1
+            index_items.append({"href": review_file(period), "name": site.month(period), "counts": counts})
+    context = header_context(site, "review", site.text("title_review_index"))
+    context.update(items=list(reversed(index_items)), no_kpis=site.text("no_kpis"))
+    written.append(write_page(site, "review_index.html", "review.html", context))
+    return written

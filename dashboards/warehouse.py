@@ -1,0 +1,142 @@
+"""What every page reads from the warehouse: departments, months, the KPI registry, freshness and the quality
+badge. Tables built by later issues (findings, check history) are optional: callers ask ``table_exists``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+
+from assets.ingest.manifest import scalar
+
+STALE_AFTER_DAYS = 2  # the refresh is nightly: older than two nights means at least one missed load
+ALL = "ALL"
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".")
+    return bool(
+        scalar(
+            con,
+            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+            [schema, name],
+        )
+    ) or bool(
+        scalar(con, "select count(*) from duckdb_views() where schema_name = ? and view_name = ?", [schema, name])
+    )
+
+
+def columns_of(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    return {r[0]: str(r[1]) for r in con.execute(f"describe {table}").fetchall()}
+
+
+def pick(columns: dict[str, str], *candidates: str) -> str | None:
+    """The first candidate column the table has (later issues name things their own way)."""
+    return next((c for c in candidates if c in columns), None)
+
+
+def department_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    if not table_exists(con, "staging.stg_hris__departments"):
+        return {}
+    rows = con.execute("select department_id, department_name from staging.stg_hris__departments").fetchall()
+    return {r[0]: r[1] or r[0] for r in rows}
+
+
+def kpi_periods(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
+    """Months with KPI values, oldest first (the reporting window while there are none yet)."""
+    for table in ("marts.scorecard", "core.dim_period"):
+        if table_exists(con, table):
+            periods = [r[0] for r in con.execute(f"select distinct period from {table} order by 1").fetchall()]
+            if periods:
+                return periods
+    return []
+
+
+def registry(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The KPI registry in file order (domain files sorted, entries as written)."""
+    if not table_exists(con, "marts.kpi_registry"):
+        return []
+    cursor = con.execute("select * from marts.kpi_registry order by rowid")
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class Freshness:
+    last_load: dt.datetime | None
+    latest_period: dt.date | None
+    days_old: int | None
+
+    @property
+    def is_stale(self) -> bool:
+        return self.days_old is not None and self.days_old >= STALE_AFTER_DAYS
+
+
+def freshness(con: duckdb.DuckDBPyConnection, periods: list[dt.date], now: dt.datetime) -> Freshness:
+    last = None
+    if table_exists(con, "meta.load_manifest"):
+        last = scalar(con, "select max(loaded_at) from meta.load_manifest where status = 'loaded'")
+    days = None if last is None else (now - last).days
+    return Freshness(last, periods[-1] if periods else None, days)
+
+
+@dataclass(frozen=True)
+class QualityBadge:
+    level: str  # ok | warn | error
+    failed_files: int
+    quarantined_rows: int
+    sources_with_quarantine: int
+    failing_checks: int
+    failing_error_checks: int
+
+    @property
+    def issues(self) -> int:
+        return self.failed_files + self.sources_with_quarantine + self.failing_checks
+
+
+def latest_check_results(con: duckdb.DuckDBPyConnection) -> list[dict] | None:
+    """Latest result per check from ``meta.check_results`` (issue 5), or None while it does not exist."""
+    if not table_exists(con, "meta.check_results"):
+        return None
+    cols = columns_of(con, "meta.check_results")
+    name = pick(cols, "check_name", "name")
+    passed = pick(cols, "passed", "success")
+    if not name or not passed:
+        return None
+    table = pick(cols, "asset_key", "table_name", "asset", "table")
+    severity = pick(cols, "severity", "level")
+    moment = pick(cols, "checked_at", "evaluated_at", "run_at", "created_at", "recorded_at", "timestamp")
+    unexpected = pick(cols, "unexpected_count", "n_failing", "failing_rows")
+    key = f"{table}, {name}" if table else name
+    order = f"order by {moment} desc" if moment else ""
+    rows = con.execute(
+        f"""
+        select {table or "null"} as table_name, {name} as check_name, {passed}::boolean as passed,
+               {severity or "null"} as severity, {moment or "null"} as checked_at,
+               {f"{unexpected}::bigint" if unexpected else "null::bigint"} as unexpected_count
+        from meta.check_results
+        qualify row_number() over (partition by {key} {order}) = 1
+        order by 3, 1, 2
+        """
+    ).fetchall()
+    names = ("table", "check", "passed", "severity", "checked_at", "unexpected")
+    return [dict(zip(names, r, strict=True)) for r in rows]
+
+
+def quality_badge(con: duckdb.DuckDBPyConnection) -> QualityBadge:
+    failed = quarantined = sources = 0
+    if table_exists(con, "meta.load_manifest"):
+        failed, quarantined, sources = con.execute(
+            """
+            select count(*) filter (where status = 'failed'),
+                   coalesce(sum(rows_quarantined) filter (where status = 'loaded'), 0),
+                   count(distinct contract) filter (where status = 'loaded' and rows_quarantined > 0)
+            from meta.load_manifest
+            """
+        ).fetchall()[0]
+    checks = latest_check_results(con) or []
+    failing = [c for c in checks if not c["passed"]]
+    errors = [c for c in failing if str(c["severity"] or "").upper() == "ERROR"]
+    level = "error" if failed or errors else "warn" if quarantined or failing else "ok"
+    return QualityBadge(level, int(failed), int(quarantined), int(sources), len(failing), len(errors))

@@ -1,0 +1,237 @@
+"""The dashboards in a real browser: Debian's chromium driven by Playwright (installed by `make browser-deps`,
+never downloaded by Playwright), on a small generated company run through the nightly job.
+
+The landing files are edited before the run: department D07 is renamed <script>alert(1)</script>, D09 a
+spreadsheet formula, and one leave request has a leave type the contract does not allow (it is quarantined).
+Screenshots of every page go to test-artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from fixtures.project import forget_settings, generate, point_settings_at
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+EMPLOYEES, MONTHS, END_PERIOD = 60, 6, "2025-06"
+SCRIPT_NAME = "<script>alert(1)</script>"
+FORMULA_NAME = "=SUM(1,2)"
+RENAMED = {"D07": SCRIPT_NAME, "D09": FORMULA_NAME}
+MAX_PAGE_BYTES = 2 * 1024 * 1024
+
+
+def _edit_landing(landing: Path) -> None:
+    path = landing / "hris" / "departments.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        row["department_name"] = RENAMED.get(row["department_id"], row["department_name"])
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    leave = landing / "hris" / "leave.csv"
+    employee = next(csv.DictReader(leave.open(encoding="utf-8")))["employee_id"]
+    with leave.open("a", encoding="utf-8") as fh:  # 'holiday' is not an allowed leave type: quarantined
+        fh.write(f"LV9999999,{employee},holiday,2025-06-10,2025-06-11,2,approved,\n")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """Generate, edit, run the nightly job, serve the reports on 127.0.0.1; yield what the tests need."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed: run `make browser-deps`")
+    import dagster as dg
+    import duckdb
+
+    from dashboards.serve import serve_in_thread
+    from pipelines.cli import run_nightly
+    from pipelines.definitions import build_definitions
+
+    root = tmp_path_factory.mktemp("dashboards")
+    with pytest.MonkeyPatch.context() as mp:
+        settings = point_settings_at(mp, root, MONTHS)
+        generate(settings, employees=EMPLOYEES, months=MONTHS, end_period=END_PERIOD, seed=7)
+        _edit_landing(settings.landing_dir)
+        result = run_nightly(instance=dg.DagsterInstance.ephemeral(), defs=build_definitions())
+        assert result.success, "the nightly run failed"
+        con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+        server, base = serve_in_thread(settings.reports_dir)
+        yield {"settings": settings, "con": con, "base": base, "reports": settings.reports_dir}
+        server.shutdown()
+        con.close()
+    forget_settings()
+
+
+@pytest.fixture(scope="module")
+def browser_context(site):
+    """One browser and one context for the module: pages share the HTTP cache, so plotly.js is parsed once."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = chromium.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        yield context
+        context.close()
+        chromium.close()
+
+
+class Tab:
+    """A page that records console errors, page errors, dialogs and every request it makes."""
+
+    def __init__(self, context, base: str):
+        self.page = context.new_page()
+        self.base = base
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+
+    def open(self, name: str):
+        self.page.goto(self.base + name)
+        self.page.wait_for_selector("body[data-ready='1']", state="attached", timeout=10_000)
+        return self.page
+
+    def outside(self) -> list[str]:
+        return [u for u in self.requests if not u.startswith(self.base) and not u.startswith(("data:", "blob:"))]
+
+
+@pytest.fixture
+def tab(browser_context, site):
+    t = Tab(browser_context, site["base"])
+    yield t
+    t.page.close()
+
+
+def _pages(site) -> list[str]:
+    return sorted(p.name for p in site["reports"].glob("*.html"))
+
+
+def test_every_page_loads_offline_with_no_console_error(site, tab):
+    names = _pages(site)
+    expected = {"overview.html", "hr.html", "payroll.html", "finance.html", "controls.html", "quality.html",
+                "review.html", f"review-{END_PERIOD}.html"}  # fmt: skip
+    assert expected <= set(names)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        page = tab.open(name)
+        page.screenshot(path=str(ARTIFACTS / f"{Path(name).stem}.png"), full_page=True)
+        assert tab.errors == [], f"{name}: console errors {tab.errors}"
+    assert tab.outside() == [], "every request stays on 127.0.0.1"
+    assert tab.dialogs == []
+    assert sorted(p.name for p in site["reports"].rglob("*.js") if "plotly" in p.name) == ["plotly.min.js"]
+
+
+def test_pages_stay_under_two_megabytes_beside_the_shared_plotly(site):
+    sizes = {p.name: p.stat().st_size for p in site["reports"].glob("*.html")}
+    assert max(sizes.values()) < MAX_PAGE_BYTES, sizes
+
+
+def _headcount(con, department: str, period: str) -> float:
+    return con.execute(
+        "select value from marts.kpi_values where kpi_code = 'headcount_period_end' and department_id = ? "
+        "and strftime(period, '%Y-%m') = ?",
+        [department, period],
+    ).fetchall()[0][0]
+
+
+@pytest.mark.parametrize("name", ["overview.html", "hr.html"])
+def test_department_filter_sets_the_headcount_card_to_the_warehouse_value(site, tab, name):
+    page = tab.open(name)
+    card = page.locator("[data-kpi='headcount_period_end'] .value")
+    assert float(card.get_attribute("data-value")) == _headcount(site["con"], "ALL", END_PERIOD)
+    # D01 is the executive office: two people, a small group, whose headcount is still shown
+    for department in ("D07", "D09", "D01"):
+        page.select_option("#filter-department", department)
+        expected = _headcount(site["con"], department, END_PERIOD)
+        assert float(card.get_attribute("data-value")) == expected
+        assert card.inner_text() == f"{expected:,.0f}"
+    page.select_option("#filter-period", "2025-01")
+    assert float(card.get_attribute("data-value")) == _headcount(site["con"], "D01", "2025-01")
+    assert "dept=D01" in page.url and "period=2025-01" in page.url  # the filters travel with the link
+    assert tab.errors == []
+
+
+def test_a_script_named_department_renders_as_text(site, tab):
+    page = tab.open("hr.html")
+    assert page.locator("#filter-department option[value='D07']").inner_text() == SCRIPT_NAME
+    assert page.get_by_role("button", name=SCRIPT_NAME, exact=True).count() >= 1  # the table's drill-down
+    page.select_option("#filter-department", "D07")
+    assert SCRIPT_NAME in page.locator("#tables").inner_text()
+    injected = page.evaluate(
+        "Array.from(document.scripts).filter(s => s.type !== 'application/json' && s.text.includes('alert(1)')).length"
+    )
+    assert injected == 0
+    assert tab.dialogs == [] and tab.errors == []
+
+
+def test_csv_export_neutralises_formula_cells(site, tab):
+    page = tab.open("hr.html")
+    with page.expect_download() as info:
+        page.locator(".table-block button.export").first.click()
+    text = Path(info.value.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(text.splitlines()))
+    names = [r[0] for r in rows[1:]]
+    assert "'" + FORMULA_NAME in names and FORMULA_NAME not in names
+    assert SCRIPT_NAME in names
+    cells = page.evaluate("['=1+2', '+1', '-cmd', '@SUM(A1)', 'plain', -5, 'a,b'].map(v => Kinerja.csvCell(v))")
+    assert cells == ["'=1+2", "'+1", "'-cmd", "'@SUM(A1)", "plain", "-5", '"a,b"']
+
+
+def test_sorting_and_drill_down_from_the_department_table(site, tab):
+    page = tab.open("hr.html")
+    table = page.locator(".table-block").first
+    column = table.locator("th").nth(1)
+    column.locator("button").click()  # numbers sort largest first
+    assert column.get_attribute("aria-sort") == "descending"
+    raw = table.locator("tbody tr td:nth-child(2)").all_inner_texts()
+    numbers = [float(v.replace(",", "")) for v in raw if v[0].isdigit()]
+    assert numbers == sorted(numbers, reverse=True) and len(numbers) > 3
+    table.get_by_role("button", name=FORMULA_NAME, exact=True).click()
+    assert page.locator("#filter-department").input_value() == "D09"
+
+
+def test_quality_page_counts_the_quarantined_leave_request(site, tab):
+    page = tab.open("quality.html")
+    assert page.locator("[data-kpi='rows_quarantined'] .value").inner_text() == "1"
+    assert "hris__leave" in page.locator("#tables").inner_text()
+    assert page.locator("[data-quality-badge]").get_attribute("data-quality-badge") == "warn"
+
+
+def test_the_monthly_review_prints_without_navigation(site, tab):
+    page = tab.open(f"review-{END_PERIOD}.html")
+    page.emulate_media(media="print")
+    assert page.locator("nav.pages").evaluate("n => getComputedStyle(n).display") == "none"
+    assert page.locator("section").count() >= 4
+
+
+def test_no_national_id_tax_id_or_bank_account_anywhere_in_the_reports(site):
+    from assets.ingest.contracts import discover_contracts, load_contract
+
+    con = site["con"]
+    secrets: set[str] = set()
+    for path in discover_contracts(site["settings"].contracts_dir):
+        contract = load_contract(path)
+        for column in [c for c, spec in contract.columns.items() if spec.personal]:
+            rows = con.execute(
+                f'select distinct "{column}"::varchar from staging.{contract.staging_table} '
+                f'where "{column}" is not null'
+            ).fetchall()
+            secrets |= {r[0] for r in rows if len(r[0]) >= 6}
+    assert len(secrets) > 50, "the generated company has national ids, tax ids and bank accounts to look for"
+    for page in site["reports"].rglob("*"):
+        if page.is_file() and page.name != "plotly.min.js":
+            text = page.read_text(encoding="utf-8")
+            found = [s for s in secrets if s in text]
+            assert found == [], f"{page.name} shows personal identifiers {found[:3]}"

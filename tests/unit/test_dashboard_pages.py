@@ -1,0 +1,256 @@
+"""Dashboard pages rendered from a hand-made warehouse: what the pages say, what they leave out (small groups,
+personal keys), escaping, language, and that a KPI of a new domain gets a page with no new code.
+
+Warehouse (two months, May and June 2025; minimum group size 5):
+  departments  D1 "Operations" (10 people), D2 named <script>alert(1)</script> (3 then 2 people: small)
+  KPIs         headcount_period_end (hr, employees), turnover_rate_monthly_pct (hr, pct, lower is better),
+               payroll_cost_per_employee_idr (payroll, idr, lower), tickets_sla_pct (it, pct, higher)
+  targets      turnover ALL 5.0 band 2 (May 6.5 amber, June 8.0 red); payroll ALL Rp 19,000,000 band 1,000,000
+               (June 18,900,000 green); tickets ALL 90 band 5 (May 91.5 green, June 88 amber)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+from fixtures.warehouse import create_staging, run_models
+
+from assets.ingest.manifest import ensure_schemas
+from dashboards import formatting
+from dashboards.findings import render_controls
+from dashboards.kpi_pages import render_domain, render_overview
+from dashboards.quality import render_quality
+from dashboards.render import embed_json, load_site, page_domains
+from dashboards.review import render_reviews
+from pipelines.settings import Settings
+
+D = dt.date.fromisoformat
+SCRIPT_NAME = "<script>alert(1)</script>"
+MAY, JUNE = D("2025-05-01"), D("2025-06-01")
+REGISTRY = [
+    ("headcount_period_end", "Headcount, period end", "Jumlah karyawan akhir periode", "hr", "employees", "neutral"),
+    ("turnover_rate_monthly_pct", "Turnover rate, monthly", "Tingkat perputaran bulanan", "hr", "pct",
+     "lower_is_better"),
+    ("payroll_cost_per_employee_idr", "Payroll cost per employee", "Biaya penggajian per karyawan", "payroll", "idr",
+     "lower_is_better"),
+    ("tickets_sla_pct", "Tickets within SLA", "Tiket sesuai SLA", "it", "pct", "higher_is_better"),
+]  # fmt: skip
+VALUES = {  # (kpi, department): (May, June)
+    ("headcount_period_end", "ALL"): (13, 12),
+    ("headcount_period_end", "D1"): (10, 10),
+    ("headcount_period_end", "D2"): (3, 2),
+    ("turnover_rate_monthly_pct", "ALL"): (6.5, 8.0),
+    ("turnover_rate_monthly_pct", "D1"): (10.0, 0.0),
+    ("turnover_rate_monthly_pct", "D2"): (33.3333, 47.1234),
+    ("payroll_cost_per_employee_idr", "ALL"): (18_700_000, 18_900_000),
+    ("payroll_cost_per_employee_idr", "D1"): (18_000_000, 18_100_000),
+    ("payroll_cost_per_employee_idr", "D2"): (21_345_678, 22_456_789),
+    ("tickets_sla_pct", "ALL"): (91.5, 88.0),
+}
+GROUP_SIZE = {"ALL": 13, "D1": 10, "D2": 3}
+
+
+def target(kpi, value, direction, band):
+    return {"kpi_code": kpi, "department_id": "ALL", "period_from": MAY, "target": value, "direction": direction,
+            "amber_band": band}  # fmt: skip
+
+
+@pytest.fixture
+def warehouse(con):
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.kpi_registry (code varchar, name varchar, name_id varchar, domain varchar, unit varchar, "
+        "direction varchar, model varchar, definition varchar, formula varchar, source varchar)"
+    )
+    con.executemany(
+        "insert into marts.kpi_registry values (?, ?, ?, ?, ?, ?, 'm', 'what it is', 'a / b', 'ref')", REGISTRY
+    )
+    units = {r[0]: r[4] for r in REGISTRY}
+    con.execute(
+        "create table marts.kpi_values (period date, department_id varchar, kpi_code varchar, value double, "
+        "numerator double, denominator double, unit varchar, group_size double, is_small_group boolean)"
+    )
+    con.executemany(
+        "insert into marts.kpi_values values (?, ?, ?, ?, null, null, ?, ?, ?)",
+        [
+            (period, dept, kpi, value, units[kpi], GROUP_SIZE[dept], GROUP_SIZE[dept] < 5)
+            for (kpi, dept), pair in VALUES.items()
+            for period, value in zip((MAY, JUNE), pair, strict=True)
+        ],
+    )
+    create_staging(con, "performance__kpi_targets", [
+        target("turnover_rate_monthly_pct", 5.0, "lower_is_better", 2.0),
+        target("payroll_cost_per_employee_idr", 19_000_000, "lower_is_better", 1_000_000),
+        target("tickets_sla_pct", 90, "higher_is_better", 5),
+    ])  # fmt: skip
+    create_staging(con, "hris__departments", [
+        {"department_id": "D1", "department_name": "Operations"},
+        {"department_id": "D2", "department_name": SCRIPT_NAME},
+    ])  # fmt: skip
+    run_models(con, Settings(), "assets/performance/sql/scorecard.sql")
+    ensure_schemas(con)
+    con.execute(
+        "insert into meta.load_manifest (file_sha256, contract, source_path, status, rows_read, rows_staged, "
+        "rows_quarantined, loaded_at) values ('abc', 'hris__leave', 'hris/leave.csv', 'loaded', 3, 2, 1, ?)",
+        [dt.datetime(2025, 7, 1, 2, 0)],
+    )
+    # one quarantined leave request dated June 2025 (its first date column, start_date, sets the month)
+    con.execute(
+        "create table quarantine.hris__leave as select 'x' as _file_sha256, 'hris/leave.csv' as _source_path, "
+        "4::bigint as _line_no, 'allowed_values' as rule, 'leave_type' as column_name, 'not allowed' as reason, "
+        "1::bigint as n_violations, "
+        """'{"leave_id": "LV9", "start_date": "2025-06-10", "leave_type": "holiday"}' as record"""
+    )
+    return con
+
+
+def site_for(con, tmp_path, language="en", now=dt.datetime(2025, 7, 4, 9, 0)):
+    settings = Settings(reports_dir=tmp_path / language, language=language, privacy_min_group_size=5)
+    return load_site(con, settings, page_domains(["hr", "payroll", "it"]), now)
+
+
+def payload(page) -> dict:
+    match = re.search(r'<script type="application/json" id="kinerja-data">(.*?)</script>', page.read_text(), re.S)
+    return json.loads(match.group(1))
+
+
+def test_rupiah_and_rates_are_written_with_the_language_separators():
+    assert formatting.kpi_value(18_700_000, "idr", "en") == "Rp 18,700,000"
+    assert formatting.kpi_value(18_700_000, "idr", "id") == "Rp 18.700.000"
+    assert formatting.kpi_value(2.345, "pct", "id") == "2,35%"  # 2 decimals, comma in Indonesian
+    assert formatting.kpi_value(61.0, "employees", "en") == "61"  # whole headcounts have no decimals
+    assert formatting.kpi_value(61.1667, "employees", "en") == "61.2"
+    assert formatting.kpi_change(-1_500_000, "idr", "en") == "-Rp 1,500,000"
+    assert formatting.kpi_change(0.3, "pct", "en") == "+0.30 pts"  # a change of a rate is in points
+
+
+def test_free_text_from_the_warehouse_has_long_numbers_masked_and_dates_kept():
+    text = "line 3: nik 3174012345678901 invalid on 2025-01-15; npwp 12.345.678.9-012.345"
+    assert formatting.redact(text) == "line 3: nik ••• invalid on 2025-01-15; npwp •••"
+
+
+def test_embedded_json_cannot_close_its_script_tag():
+    text = embed_json({"name": "</script><script>alert(1)</script><!--"})
+    assert "<" not in text and ">" not in text
+    assert json.loads(text)["name"] == "</script><script>alert(1)</script><!--"
+
+
+def test_overview_lists_pinned_then_targeted_kpis_and_leaves_small_groups_out(warehouse, tmp_path):
+    page = render_overview(warehouse, site_for(warehouse, tmp_path))
+    data = payload(page)
+    # pinned in dashboards/overview.yaml (in registry): headcount, turnover, payroll cost; then with a target: tickets
+    assert [k["code"] for k in data["kpis"]] == [
+        "headcount_period_end", "turnover_rate_monthly_pct", "payroll_cost_per_employee_idr", "tickets_sla_pct",
+    ]  # fmt: skip
+    # D2 has 3 people (< 5): its headcount is shown, its turnover and pay are not even in the page
+    assert data["values"]["headcount_period_end"]["D2"] == [3, 2]
+    assert data["values"]["turnover_rate_monthly_pct"]["D2"] == [None, None]
+    assert data["values"]["payroll_cost_per_employee_idr"]["D2"] == [None, None]
+    html = page.read_text()
+    for leaked in ("33.3333", "47.1234", "21345678", "22456789"):
+        assert leaked not in html
+    assert data["small"]["D2"] == "11" and data["small"]["D1"] == "00"
+    # statuses by month: turnover amber then red; tickets green then amber
+    assert data["status"]["turnover_rate_monthly_pct"]["ALL"] == "ar"
+    assert data["status"]["tickets_sla_pct"]["ALL"] == "ga"
+    # no department has a turnover target of its own: the company's applies (a rate), flagged as such
+    assert data["scopes"]["turnover_rate_monthly_pct"] == {"D1": "company", "D2": "company"}
+
+
+def test_a_department_name_is_escaped_everywhere(warehouse, tmp_path):
+    site = site_for(warehouse, tmp_path)
+    pages = [render_overview(warehouse, site), render_domain(warehouse, site, "hr"), *render_reviews(warehouse, site)]
+    for page in pages:
+        html = page.read_text()
+        assert "<script>alert(1)" not in html, page.name
+    hr = render_domain(warehouse, site, "hr").read_text()
+    assert '<option value="D2">&lt;script&gt;alert(1)&lt;/script&gt;</option>' in hr
+    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in hr  # inside the page's JSON
+
+
+def test_a_kpi_of_a_new_domain_gets_its_own_page_without_new_code(warehouse, tmp_path):
+    site = site_for(warehouse, tmp_path)
+    assert site.domains == ["hr", "payroll", "finance", "it"]
+    page = render_domain(warehouse, site, "it")
+    assert page.name == "it.html"
+    assert [k["code"] for k in payload(page)["kpis"]] == ["tickets_sla_pct"]
+    assert 'href="it.html"' in render_overview(warehouse, site).read_text()
+    # a domain with no KPIs yet says so instead of showing empty cards
+    assert "No KPIs of this area are in the warehouse yet" in render_domain(warehouse, site, "finance").read_text()
+
+
+def test_indonesian_labels_months_names_and_rupiah(warehouse, tmp_path):
+    site = site_for(warehouse, tmp_path, language="id")
+    overview = render_overview(warehouse, site).read_text()
+    assert "Kartu skor perusahaan" in overview and "Juni 2025" in overview and 'lang="id"' in overview
+    assert "Biaya penggajian per karyawan" in overview  # the registry's name_id
+    pages = {p.name: p for p in render_reviews(warehouse, site)}
+    text = pages["review-2025-06.html"].read_text()
+    assert "Rp 18.900.000" in text and "Tinjauan kinerja bulanan" in text
+
+
+def test_freshness_line_stale_warning_and_quality_badge(warehouse, tmp_path):
+    # last load 2025-07-01 02:00, page built 2025-07-04 09:00: three days old, stale after two
+    html = render_overview(warehouse, site_for(warehouse, tmp_path)).read_text()
+    assert "Data as of 1 Jul 2025 02:00 (last successful load) · figures up to June 2025" in html
+    assert "The last successful load is 3 days old" in html
+    assert 'data-quality-badge="warn"' in html  # one quarantined row, no failed file
+    fresh = render_overview(warehouse, site_for(warehouse, tmp_path, now=dt.datetime(2025, 7, 1, 9, 0))).read_text()
+    assert 'class="stale"' not in fresh and 'class="stale"' in html
+
+
+def test_monthly_review_scorecard_what_moved_and_missing_findings(warehouse, tmp_path):
+    site = site_for(warehouse, tmp_path)
+    pages = {p.name: p for p in render_reviews(warehouse, site)}
+    assert sorted(pages) == ["review-2025-05.html", "review-2025-06.html", "review.html"]
+    june = pages["review-2025-06.html"].read_text()
+    assert "Rp 18,900,000" in june and "≤ Rp 19,000,000" in june
+    # turnover went from amber (6.50%) to red (8.00%); tickets from green to amber
+    moved = june.split("Status changes since May 2025")[1].split("Largest changes")[0]
+    assert "Turnover rate, monthly" in moved and "Tickets within SLA" in moved
+    # D1's turnover is 0.00% in June (green against the company's 5.0): no department is off target in June;
+    # D2's 47% is a small group's and is not shown
+    off = june.split("Departments off target")[1].split("</section>")[0]
+    assert "Nothing to report." in off
+    assert "Not available yet: marts.control_findings" in june
+    assert "@media print" in (site.settings.reports_dir / "assets" / "kinerja.css").read_text()
+    may_off = pages["review-2025-05.html"].read_text().split("Departments off target")[1].split("</section>")[0]
+    assert "Operations: Turnover rate, monthly 10.00%" in may_off  # 10.0 > 5.0 + 2.0
+
+
+def test_controls_page_counts_findings_without_their_keys(warehouse, tmp_path):
+    site = site_for(warehouse, tmp_path)
+    empty = render_controls(warehouse, site).read_text()
+    assert "Not available yet: marts.control_findings is not in the warehouse" in empty
+    warehouse.execute(
+        "create table marts.control_findings as select * from (values "
+        "('PAY_AFTER_TERM', 'high', date '2025-06-01', 'D1', 'E00042', 5000000.0), "
+        "('PAY_AFTER_TERM', 'high', date '2025-06-01', 'D1', 'E00043', 2500000.0), "
+        "('SHARED_BANK', 'medium', date '2025-05-01', 'D2', 'E00044', null)) "
+        "t(control_code, severity, period, department_id, entity_key, amount_at_risk_idr)"
+    )
+    page = render_controls(warehouse, site)
+    data = payload(page)
+    # [source, rule, severity, month index, department, findings, amount]
+    assert sorted(data["rows"]) == [[0, "PAY_AFTER_TERM", "high", 1, "D1", 2, 7500000],
+                                    [0, "SHARED_BANK", "medium", 0, "D2", 1, None]]  # fmt: skip
+    assert "E00042" not in page.read_text()
+    assert "Not available yet: marts.compliance_findings" in page.read_text()
+
+
+def test_quality_page_counts_quarantined_rows_in_the_month_of_the_record(warehouse, tmp_path):
+    warehouse.execute(  # a domain's data findings (rows that loaded but cannot be trusted), found by name
+        "create table marts.finance_data_findings as select * from (values "
+        "('ap_invoice_dates', 'ap_invoices', 'INV-1', date '2025-06-01', 330493)) "
+        "t(finding_type, entity, key, period, amount_idr)"
+    )
+    data = payload(render_quality(warehouse, site_for(warehouse, tmp_path)))
+    assert data["findingSources"] == ["Finance data"]
+    assert data["findings"] == [[0, "ap_invoice_dates", "", 1, "", 1, 330493]]
+    # [source, rule, column, month index (June = 1), department, rows]
+    assert data["rows"] == [["hris__leave", "allowed_values", "leave_type", 1, "", 1]]
+    assert data["sources"][0][:6] == ["hris__leave", 1, 0, 3, 2, 1]
+    assert data["checks"] is None  # meta.check_results does not exist yet
