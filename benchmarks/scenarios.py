@@ -5,7 +5,7 @@
 prints one JSON line: {"scenario", "seconds", "peak_rss_mb", ...}. The scenarios:
   nightly      the full nightly_refresh job (Dagster, in-process executor, every check) on a fresh warehouse
   incremental  the same job after one more month of files landed on the warehouse of `nightly`
-  bare_sql     the same ingestion and SQL models with no orchestration and no checks: the limit
+  bare_sql     the same assets called directly, in order, with no orchestration and no checks: the limit
   pandas_kpis  the core KPIs computed with pandas from the landing files, the way an analyst without a
                warehouse would
 """
@@ -26,11 +26,11 @@ def _point_settings_at(workdir: Path, warehouse: str) -> None:
 
 
 def nightly(workdir: Path) -> dict:
+    _point_settings_at(workdir, "warehouse.duckdb")  # before the imports: pipelines.definitions reads the settings
     import dagster as dg
 
     from pipelines.cli import run_nightly
 
-    _point_settings_at(workdir, "warehouse.duckdb")
     result = run_nightly(instance=dg.DagsterInstance.ephemeral())
     steps = {}
     for event in result.all_events:
@@ -41,31 +41,15 @@ def nightly(workdir: Path) -> dict:
 
 
 def bare_sql(workdir: Path) -> dict:
-    import duckdb
-
-    from assets.ingest.contracts import discover_contracts, load_contract
-    from assets.ingest.loader import ingest_contract
-    from assets.ingest.staging import build_staging
-    from assets.kpi.assets import build_kpi_values
-    from assets.reference.assets import load_reference_table, reference_files
-    from benchmarks.models import all_models_in_order
+    _point_settings_at(workdir, "bare.duckdb")  # before the imports: pipelines.definitions reads the settings
+    from benchmarks.bare import run_assets_directly
+    from pipelines.definitions import build_definitions
+    from pipelines.resources import warehouse_resource
     from pipelines.settings import get_settings
-    from pipelines.sqlmodels import run_model
 
-    _point_settings_at(workdir, "bare.duckdb")
-    settings = get_settings()
-    with duckdb.connect(str(settings.warehouse_path)) as con:
-        con.execute(f"set memory_limit = '{settings.duckdb_memory_limit}'; set threads = {settings.duckdb_threads}")
-        for path in reference_files():
-            load_reference_table(con, path, settings.country)
-        for path in discover_contracts(settings.contracts_dir):
-            contract = load_contract(path)
-            ingest_contract(con, contract, settings.landing_dir)
-            build_staging(con, contract)
-        for model in all_models_in_order():
-            run_model(con, model, settings)
-        build_kpi_values(con, settings)
-    return {"success": True}
+    seconds = run_assets_directly(build_definitions(), warehouse_resource(get_settings()))
+    slowest = sorted(seconds.items(), key=lambda kv: -kv[1])[:5]
+    return {"success": True, "slowest_steps": slowest, "steps": seconds}
 
 
 def pandas_kpis(workdir: Path) -> dict:

@@ -111,3 +111,30 @@ def test_the_dashboard_pages_are_published_with_one_local_plotly(project):
         assert '<script src="assets/plotly.min.js">' in page, name
         assert "https://" not in page.split("<main")[0], f"{name}: no remote script or style in the head"
     assert list(reports.rglob("plotly*.js")) == [reports / "assets" / "plotly.min.js"]
+
+
+def test_the_pandas_reference_gives_the_warehouse_kpis(project):
+    """benchmarks/pandas_reference.py (what `make bench` times against the job) computes headcount, turnover,
+    absenteeism and payroll cost from the landing files alone; every value must equal marts.kpi_values."""
+    import pandas as pd
+
+    from benchmarks.pandas_reference import KEYS, compute_kpis
+
+    settings = project["settings"]
+    expected = compute_kpis(settings.landing_dir, MONTHS)
+    codes = sorted(expected["kpi_code"].unique())
+    assert codes == ["absenteeism_rate_pct", "headcount_avg_daily", "headcount_period_end",
+                     "payroll_cost_total_idr", "separations", "turnover_rate_monthly_pct"]  # fmt: skip
+    actual = (
+        project["con"]
+        .execute("select period, department_id, kpi_code, value from marts.kpi_values where kpi_code in ?", [codes])
+        .df()
+    )
+    actual["period"] = pd.to_datetime(actual["period"])
+    merged = expected.merge(actual, on=KEYS, how="outer", suffixes=("_pandas", "_sql"), indicator=True)
+    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"].head(10).to_string()
+    assert len(merged) == MONTHS * len(codes) * merged["department_id"].nunique()
+    differ = (merged["value_pandas"] - merged["value_sql"]).abs() > 1e-9
+    both_null = merged["value_pandas"].isna() & merged["value_sql"].isna()
+    assert not (differ & ~both_null).any(), merged[differ & ~both_null].head(10).to_string()
+    assert merged["value_sql"].notna().sum() > 0.9 * len(merged)

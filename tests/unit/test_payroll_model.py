@@ -2,6 +2,8 @@
 
 E1  D1 from 2024-01-01, transferred to D2 on 2025-03-01: the February payslip is D1's, March's is D2's.
 E2  hired into D2 on 2025-03-28, after the March pay date (the 25th): still D2's payslip.
+E3  D1 from 2024-01-01, left on 2024-06-30, rehired into D2 on 2025-03-28 (after the pay date): D2's payslip,
+    not the department of the gap between the spells.
 E9  paid in March but unknown to HR: kept, with no department.
 """
 
@@ -68,10 +70,16 @@ def payroll(con):
          "department_id": "D2", **event},
         {"event_id": "3", "employee_id": "E2", "event_date": D("2025-03-28"), "event_type": "hire",
          "department_id": "D2", **event},
+        {"event_id": "4", "employee_id": "E3", "event_date": D("2024-01-01"), "event_type": "hire",
+         "department_id": "D1", **event},
+        {"event_id": "5", "employee_id": "E3", "event_date": D("2024-06-30"), "event_type": "termination",
+         "department_id": "D1", "termination_type": "voluntary", **event},
+        {"event_id": "6", "employee_id": "E3", "event_date": D("2025-03-28"), "event_type": "rehire",
+         "department_id": "D2", **event},
     ])  # fmt: skip
     create_staging(con, "hris__employees", [
         {"employee_id": e, "hire_date": D("2024-01-01"), "department_id": "D1", "employment_type": "PKWTT"}
-        for e in ("E1", "E2")
+        for e in ("E1", "E2", "E3")
     ])  # fmt: skip
     create_staging(con, "hris__attendance", [])
     create_staging(con, "payroll__payroll_components", [
@@ -82,6 +90,7 @@ def payroll(con):
         *lines("PR-2025-02", "2025-02", "2025-02-25", "E1", {"BASIC": 10_000_000, "ALW_FIXED": 1_000_000}),
         *lines("PR-2025-03", "2025-03", "2025-03-25", "E1", MARCH_E1),
         *lines("PR-2025-03", "2025-03", "2025-03-25", "E2", {"BASIC": 1_290_323}),
+        *lines("PR-2025-03", "2025-03", "2025-03-25", "E3", {"BASIC": 1_290_323}),
         *lines("PR-2025-03", "2025-03", "2025-03-25", "E9", {"BASIC": 5_000_000}),
     ])  # fmt: skip
     run_models(
@@ -122,6 +131,7 @@ def test_department_is_the_one_on_the_pay_date(payroll):
     assert payslip(payroll, "PR-2025-02", "E1")["department_id"] == "D1"
     assert payslip(payroll, "PR-2025-03", "E1")["department_id"] == "D2"  # transferred on 1 March
     assert payslip(payroll, "PR-2025-03", "E2")["department_id"] == "D2"  # joined after the pay date
+    assert payslip(payroll, "PR-2025-03", "E3")["department_id"] == "D2"  # rehired into D2 after the pay date
 
 
 def test_lines_of_unknown_employees_and_components_are_kept_and_marked(payroll):
@@ -131,4 +141,4 @@ def test_lines_of_unknown_employees_and_components_are_kept_and_marked(payroll):
     ).fetchall()
     assert unknown == [("E1", "MEAL", "D2", True, False), ("E9", "BASIC", None, False, True)]
     assert payslip(payroll, "PR-2025-03", "E9")["gross_idr"] == 5_000_000
-    assert payroll.execute("select count(*) from core.fct_payslip_line").fetchall() == [(20,)]  # 2 + 16 + 1 + 1
+    assert payroll.execute("select count(*) from core.fct_payslip_line").fetchall() == [(21,)]  # 2 + 16 + 1 + 1 + 1

@@ -4,7 +4,8 @@
 --
 -- period is the month start of the run's period. department_id is the employee's department on the pay date
 -- (a transfer on the 1st moves the whole month); for someone hired after the pay date of their first month, the
--- department they joined that month. Lines whose employee or component is unknown are kept (never dropped) and
+-- department they joined that month (a rehire into another department after the pay date included). Only
+-- employed versions count. Lines whose employee or component is unknown are kept (never dropped) and
 -- marked with is_known_employee / is_known_component, so totals and the recalculation can say so.
 with lines as (
     select * from staging.stg_payroll__payslip_lines
@@ -44,6 +45,7 @@ department_on_pay_date as (
     from employee_runs r
     join employees e
         on e.employee_id = r.employee_id
+        and e.is_employed
         and e.valid_from <= last_day(r.period)
     qualify row_number() over (
         partition by r.run_id, r.employee_id
