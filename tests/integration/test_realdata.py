@@ -358,3 +358,59 @@ def test_orphan_object_codes_are_staged_and_absent_from_the_chart(wh):
     readme = {"351", "352", "354", "355", "356", "375", "376", "478", "499", "559", "F30"}
     assert readme <= set(cordova), "the README's Cordova orphans (353 does not occur in the data)"
     assert set(cordova) - readme == {"F40", "GFX", "R10", "R20", "R30", "R32", "R40"}, "more than the README lists"
+
+
+# --- onboarding reports: Grand Total reconciliation and spend --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def reports(wh):
+    from assets.finance.onboarding import build_onboarding_reports
+
+    built = build_onboarding_reports(wh.con)
+    assert built == ["marts.lambeth_grand_total_check", "marts.spend_by_account_category", "marts.spend_by_supplier"]
+    return wh
+
+
+def test_every_lambeth_file_has_a_grand_total_verdict(reports):
+    rows = reports.rows("select month, status, grand_total_source, difference_gbp from marts.lambeth_grand_total_check")
+    assert [r[0] for r in rows] == LAMBETH_MONTHS
+    by_month = {r[0]: r[1:] for r in rows}
+    assert by_month["2011-01"] == ("no_grand_total", None, None)  # the file has no Grand Total row
+    # 2011-05: README `Grand Total,42881868.96`, and its 966 supplier rows add up to it
+    assert by_month["2011-05"] == ("reconciles", "staged row", Decimal("0.00"))
+    # 2011-11: the total sits in the fused, quarantined last line with about 105 suppliers: it cannot reconcile
+    assert by_month["2011-11"][:2] == ("differs", "quarantined line")
+    assert by_month["2011-11"][2] > 0
+    for month, (status, _, difference) in by_month.items():
+        assert status in ("reconciles", "differs", "no_grand_total"), month
+        if status == "differs":
+            explanation = reports.value(
+                "select explanation from marts.lambeth_grand_total_check where month = ?", [month]
+            )
+            assert f"{abs(difference):,.2f}" in explanation, "the difference is named in the explanation"
+
+
+def test_supplier_totals_add_up_to_the_staged_rows(reports):
+    staged = reports.value(
+        "select sum(amount_gbp) from staging.stg_lambeth__supplier_spend where supplier_name <> 'Grand Total'"
+    )
+    by_supplier = reports.value(
+        "select sum(amount) from marts.spend_by_supplier where source = 'lambeth_monthly_totals'"
+    )
+    assert by_supplier == staged
+    top = reports.rows(
+        "select rank_in_source, share_pct from marts.spend_by_supplier where source = 'lambeth_monthly_totals' "
+        "order by rank_in_source limit 2"
+    )
+    assert top[0][0] == 1 and top[0][1] >= top[1][1]
+
+
+def test_alaska_spend_by_category_loses_no_expenditure_line(reports):
+    lines = reports.value(
+        "select (select count(*) from staging.stg_alaska__gl_arsd where object_code between '300' and '599') + "
+        "(select count(*) from staging.stg_alaska__gl_cordova where object_code between '300' and '599')"
+    )
+    assert reports.value("select sum(n_lines) from marts.spend_by_account_category where source = 'alaska_gl'") == lines
+    categories = {r[0] for r in reports.rows("select distinct account_category from marts.spend_by_account_category")}
+    assert "Certificated Salaries" in categories
