@@ -168,14 +168,15 @@ def staging_sql(contract: Contract, files: list[str] | None = None, existing: st
     pk = contract.primary_key
     pk_cols = ", ".join(q(k) for k in pk)
     pk_text = " || ', ' || ".join(f"{lit(k + '=')} || coalesce({q(k)}::varchar, '')" for k in pk) if pk else "''"
-    dup_message = f"'duplicate primary key (' || {pk_text} || '): first staged from ' || _first_seen" if pk else "null"
+    first_seen = "coalesce(_seen_before, _first_in_load.p || ' line ' || _first_in_load.l)"
+    dup_message = f"'duplicate primary key (' || {pk_text} || '): first staged from ' || {first_seen}" if pk else "null"
     rank = (
         f"row_number() over (partition by {pk_cols}, len(_errors) = 0 order by _file_order, _source_path, _line_no)"
         if pk else "1"
     )  # fmt: skip
-    first_seen = (
-        f"first_value(_source_path || ' line ' || _line_no) over (partition by {pk_cols}, len(_errors) = 0 "
-        "order by _file_order, _source_path, _line_no)"
+    first_in_load = (
+        f"first_value(struct_pack(p := _source_path, l := _line_no)) over (partition by {pk_cols}, "
+        "len(_errors) = 0 order by _file_order, _source_path, _line_no)"
         if pk else "null"
     )  # fmt: skip
     only = f"where a.file_sha256 in ({', '.join(lit(f) for f in files)})" if files is not None else ""
@@ -197,7 +198,7 @@ def staging_sql(contract: Contract, files: list[str] | None = None, existing: st
         ),
         cleaned as (
             select r._file_sha256, r._source_path, r._line_no, a._file_order,
-                   to_json(struct_pack({", ".join(f"{q(c)} := r.{q(c)}" for c in cols)}))::varchar as _record,
+                   {", ".join(f"r.{q(c)} as {q('_raw_' + c)}" for c in cols)},
                    {", ".join(clean)}
             from raw.{contract.raw_table} r join active a on a.file_sha256 = r._file_sha256
             {only}
@@ -215,16 +216,24 @@ def staging_sql(contract: Contract, files: list[str] | None = None, existing: st
         ),
         keyed as (
             select ruled.*, {rank} as _pk_rank,
-                   coalesce({seen}, {first_seen}) as _first_seen, {seen} is not null as _is_taken
+                   {seen} as _seen_before, {first_in_load} as _first_in_load, {seen} is not null as _is_taken
             from ruled {taken}
         ),
-        final as (
+        judged as (
             select *,
                    case when len(_errors) = 0 and (_pk_rank > 1 or _is_taken)
                         then [struct_pack(rule := 'primary_key_unique', column_name := {lit(", ".join(pk))},
                                           message := {dup_message})]
                         else _errors end as _violations
             from keyed
+        ),
+        final as (
+            -- the row as landed, serialised for quarantined rows only (for every row it cost half the staging time)
+            select {", ".join(q(c) for c in cols)}, _file_sha256, _source_path, _line_no, _file_order, _violations,
+                   case when len(_violations) > 0
+                        then to_json(struct_pack({", ".join(f"{q(c)} := {q('_raw_' + c)}" for c in cols)}))::varchar
+                   end as _record
+            from judged
         )
         select * from final
     """  # fmt: skip
