@@ -20,6 +20,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from pipelines.metadata import table_metadata
+from pipelines.partitions import PartitionBuild, fingerprint_path, is_fingerprint_file, run_partitioned
 from pipelines.settings import Settings, get_settings
 
 SCHEMAS = ("reference", "staging", "core", "marts", "meta", "quarantine")
@@ -43,6 +44,16 @@ class SqlModel:
     def sql(self) -> str:
         return self.path.read_text(encoding="utf-8")
 
+    @property
+    def fingerprint_sql(self) -> str | None:
+        """The companion ``<name>.partitions.sql`` of a monthly-partitioned model (pipelines/partitions.py)."""
+        path = fingerprint_path(self.path)
+        return path.read_text(encoding="utf-8") if path.exists() else None
+
+    @property
+    def code_sha256(self) -> str:
+        return hashlib.sha256((self.sql + (self.fingerprint_sql or "")).encode()).hexdigest()
+
 
 def parse_model(path: Path, default_schema: str) -> SqlModel:
     text = path.read_text(encoding="utf-8")
@@ -58,7 +69,9 @@ def parse_model(path: Path, default_schema: str) -> SqlModel:
         elif not summary:
             summary = value.strip() if key.strip() == path.stem else body
     schema = header.get("schema", default_schema)
-    refs = sorted({m for m in TABLE_REF.findall(text) if m != (schema, path.stem)})
+    companion = fingerprint_path(path)
+    scanned = text + (companion.read_text(encoding="utf-8") if companion.exists() else "")
+    refs = sorted({m for m in TABLE_REF.findall(scanned) if m != (schema, path.stem)})
     return SqlModel(path, schema, path.stem, summary, header.get("grain", ""), tuple(refs))
 
 
@@ -77,11 +90,15 @@ def set_variables(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         con.execute(f"set variable {name} = ?", [value])
 
 
-def run_model(con: duckdb.DuckDBPyConnection, model: SqlModel, settings: Settings) -> None:
-    """(Re)build the model's table in one statement, so a rerun replaces it whole."""
+def run_model(con: duckdb.DuckDBPyConnection, model: SqlModel, settings: Settings) -> PartitionBuild | None:
+    """(Re)build the model's table in one statement, so a rerun replaces it whole; a partitioned model replaces
+    only the months whose inputs changed."""
     set_variables(con, settings)
     con.execute(f"create schema if not exists {model.schema}")
+    if model.fingerprint_sql is not None:
+        return run_partitioned(con, model.table, model.sql, model.fingerprint_sql)
     con.execute(f"create or replace table {model.table} as\n{model.sql}")
+    return None
 
 
 def model_asset(model: SqlModel, group_name: str, owners: list[str], extra_deps: list[dg.AssetKey] = ()):
@@ -94,19 +111,20 @@ def model_asset(model: SqlModel, group_name: str, owners: list[str], extra_deps:
         kinds={"duckdb", "sql"},
         owners=owners,
         description=description,
-        code_version=hashlib.sha256(model.sql.encode()).hexdigest()[:16],
+        code_version=model.code_sha256[:16],
         metadata={"sql_file": str(model.path.name), "grain": model.grain},
     )
     def _model(duckdb: DuckDBResource) -> dg.MaterializeResult:
         with duckdb.get_connection() as con:
-            run_model(con, model, get_settings())
-            return dg.MaterializeResult(metadata=table_metadata(con, model.table))
+            build = run_model(con, model, get_settings())
+            partitions = build.metadata() if build else {}
+            return dg.MaterializeResult(metadata={**table_metadata(con, model.table), **partitions})
 
     return _model
 
 
 def load_models(folder: Path, default_schema: str) -> list[SqlModel]:
-    return [parse_model(p, default_schema) for p in sorted(folder.glob("*.sql"))]
+    return [parse_model(p, default_schema) for p in sorted(folder.glob("*.sql")) if not is_fingerprint_file(p)]
 
 
 def model_assets(folder: Path, default_schema: str, group_name: str, owners: list[str]) -> list:

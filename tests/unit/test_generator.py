@@ -387,3 +387,16 @@ def test_no_country_rule_literals_in_generator_code():
         code = re.sub(r'"""[\s\S]*?"""', "", code)
         for literal in forbidden:
             assert not re.search(rf"(?<![\w.]){re.escape(literal)}(?![\w])", code), f"{literal} in {path.name}"
+
+
+def test_every_demo_target_is_on_a_registered_kpi(small):
+    """A target on a code the KPI registry does not know would never reach the scorecard."""
+    from assets.kpi.registry import load_registry
+
+    landing = small[0]
+    targets = pd.read_csv(landing / "performance" / "kpi_targets.csv")
+    codes = {k.code for k in load_registry()}
+    assert sorted(set(targets["kpi_code"]) - codes) == []
+    assert {"opex_budget_variance_pct", "ap_on_time_payment_rate_pct", "bank_match_rate_count_pct"} <= set(
+        targets["kpi_code"]
+    )
