@@ -39,7 +39,10 @@ def run_nightly(instance=None, defs=None):
     if instance is None:
         instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     job = defs.resolve_job_def(NIGHTLY_JOB)
-    return job.execute_in_process(instance=instance, raise_on_error=False)
+    # The console shows the run's INFO events and up (step starts and ends, warnings, failures); the full event
+    # stream stays in the run's event log (make ui).
+    run_config = {"loggers": {"console": {"config": {"log_level": os.environ.get("KINERJA_LOG_LEVEL", "INFO")}}}}
+    return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
 
 
 def print_load_summary(warehouse: Path) -> None:
@@ -71,10 +74,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if settings.warehouse_path.exists():
         print_load_summary(settings.warehouse_path)
     reports = sorted(settings.reports_dir.glob("*.html"))
+    reviews = [p for p in reports if p.name.startswith("review-")]
     if reports:
-        print("\ndashboards:")
+        print("\ndashboards (make serve serves them on http://127.0.0.1:8080/):")
         for page in reports:
-            print(f"  file://{page}")
+            if page not in reviews:
+                print(f"  file://{page}")
+        if reviews:
+            print(f"  monthly reviews: {len(reviews)} pages, {reviews[0].name} .. {reviews[-1].name}")
     return 0 if result.success else 1
 
 

@@ -299,8 +299,9 @@ def test_annual_leave_refused_with_nothing_granted(con):
         request("L3", "E51", "2025-01-13", "rejected"),  # look-alike: refused once, granted once
         request("L4", "E51", "2025-02-10", "approved"),
         request("L5", "E52", "2025-01-13", "rejected"),  # look-alike: 7 months of service on 2025-01-01
+        request("L6", "E57", "2025-03-03", "rejected"),  # look-alike: refused once only (a scheduling clash)
     ]
-    people = [person("E50", "2020-01-01"), person("E51", "2020-01-01"), person("E52", "2024-06-01")]
+    people = [person(e, "2020-01-01") for e in ("E50", "E51", "E57")] + [person("E52", "2024-06-01")]
     findings = build(con, people, leave=leave, models=["int_findings__annual_leave"])
     found = by_code(findings, "annual_leave_not_granted")
     assert set(found) == {"E50"}
