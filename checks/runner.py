@@ -21,7 +21,7 @@ import duckdb
 from assets.ingest.manifest import scalar
 from checks.gx_suite import RawResult, run_gx
 from checks.results import CheckOutcome
-from checks.spec import NEWEST_LOAD, QualityCheck, Suite
+from checks.spec import NEWEST_LOAD, REBUILT_PERIODS, QualityCheck, Suite
 from checks.sql_suite import lit, reference_flag, run_sql, source_select
 
 GX_MAX_ROWS = 1_000_000
@@ -46,8 +46,25 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str] | Non
     return [r[0] for r in rows] or None
 
 
+def _rebuilt_periods_filter(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, str]:
+    """The months the table's last partitioned build rewrote (all rows when it has no partition state)."""
+    built = con.execute(
+        "select count(*), min(period), max(period) from meta.partition_state "
+        "where table_name = ? and built_at = (select max(built_at) from meta.partition_state where table_name = ?)",
+        [table, table],
+    ).fetchall()[0] if table_columns(con, "meta.partition_state") else (0, None, None)  # fmt: skip
+    if not built[0]:
+        return "true", "all rows"
+    condition = f"""period in (
+        select period from meta.partition_state where table_name = {lit(table)}
+          and built_at = (select max(built_at) from meta.partition_state where table_name = {lit(table)}))"""
+    return condition, f"rebuilt months: {built[0]} ({built[1]:%Y-%m} .. {built[2]:%Y-%m})"
+
+
 def scope_filter(con: duckdb.DuckDBPyConnection, suite: Suite) -> tuple[str, str]:
     """(SQL condition on the table's rows, the scope in words)."""
+    if suite.scope == REBUILT_PERIODS:
+        return _rebuilt_periods_filter(con, suite.table)
     if suite.scope != NEWEST_LOAD:
         return "true", "all rows"
     newest = con.execute(

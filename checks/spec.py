@@ -17,6 +17,8 @@ A suite file (``checks/suites/core/dim_employee.yaml``; staging extras use the c
     warn: {not_null: {tax_id: 0.95}}   # the same sections; their failures are recorded and never block
     engine: auto                       # auto | gx | sql (see checks/runner.py)
     scope: all                         # all | newest_load (staging only: the rows of the newest load)
+                                       # | rebuilt_periods (a monthly-partitioned core table: the months its
+                                       #   last build rewrote, see pipelines/partitions.py)
 
 Top-level sections are ERROR checks (blocking: what is downstream does not run); ``warn:`` holds WARN checks
 (recorded, never blocking): use it for what the demo plants as a control finding (a missing tax id), not a defect.
@@ -39,7 +41,7 @@ SUITES_DIR = Path(__file__).parent / "suites"
 ERROR, WARN = "ERROR", "WARN"
 # Columns every staging table carries besides the contract's: the file version and line each row came from.
 STAGING_META_COLUMNS = ("_file_sha256", "_source_path", "_line_no")
-NEWEST_LOAD, ALL_ROWS = "newest_load", "all"
+NEWEST_LOAD, ALL_ROWS, REBUILT_PERIODS = "newest_load", "all", "rebuilt_periods"
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 DIMENSIONS = {
@@ -204,7 +206,7 @@ class SuiteFile(Section):
     table: str | None = Field(None, pattern=r"^[a-z_]+\.[a-z0-9_]+$")
     description: str = ""
     engine: Literal["auto", "gx", "sql"] = "auto"
-    scope: Literal["all", "newest_load"] | None = None
+    scope: Literal["all", "newest_load", "rebuilt_periods"] | None = None
     warn: Section = Section()
 
 
@@ -429,6 +431,7 @@ def yaml_suite(path: Path) -> Suite:
         table=suite_file.table,
         checks=merge_checks(file_checks(suite_file.table, suite_file)),
         key_columns=tuple(key),
+        scope=suite_file.scope or ALL_ROWS,
         engine=suite_file.engine,
         sources=(str(path),),
     )

@@ -94,12 +94,20 @@ def run_partitioned(con: duckdb.DuckDBPyConnection, table: str, model_sql: str, 
                 con.execute(
                     f"insert into {table} select * from (\n{model_sql}\n) m where m.period in ({_dates(changed)})"
                 )
-        if full or changed or removed:
+        # months not rebuilt keep their built_at, so the checks of the table can validate just the new ones
+        rewritten = sorted(current) if full else changed
+        if full:
             con.execute("delete from meta.partition_state where table_name = ?", [table])
+        elif changed or removed:
             con.execute(
-                "insert into meta.partition_state "
-                "select ?, ?, period, fingerprint, now()::timestamp from _fingerprints",
-                [table, code],
+                f"delete from meta.partition_state where table_name = ? and period in ({_dates(changed + removed)})",
+                [table],
+            )
+        if rewritten:
+            con.execute(
+                "insert into meta.partition_state select ?, ?, period, fingerprint, ?::timestamp from _fingerprints "
+                f"where period in ({_dates(rewritten)})",
+                [table, code, dt.datetime.now()],
             )
         con.execute("commit")
     except Exception:

@@ -118,3 +118,18 @@ def test_a_new_month_and_a_leaver_in_it_rebuild_only_that_month(con):
     con.execute("delete from meta.partition_state")
     assert build_fact(con, settings).mode == "full"
     assert incremental == contents(con, "core.fct_attendance_daily")
+
+
+def test_the_checks_of_a_partitioned_table_see_only_the_rebuilt_months(src):
+    from checks.runner import scope_filter
+    from checks.spec import REBUILT_PERIODS, Suite
+
+    suite = Suite(table="core.t", checks=(), scope=REBUILT_PERIODS)
+    run_partitioned(src, "core.t", MODEL, FINGERPRINT)
+    condition, scope = scope_filter(src, suite)
+    assert scope == "rebuilt months: 2 (2025-01 .. 2025-02)"
+    src.execute("insert into staging.src values (4, '2025-03-01', 1)")
+    run_partitioned(src, "core.t", MODEL, FINGERPRINT)
+    condition, scope = scope_filter(src, suite)
+    assert scope == "rebuilt months: 1 (2025-03 .. 2025-03)"
+    assert src.execute(f"select period from core.t where {condition}").fetchall() == [(D("2025-03-01"),)]
