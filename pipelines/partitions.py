@@ -23,6 +23,8 @@ from pathlib import Path
 
 import duckdb
 
+from assets.ingest.manifest import transaction
+
 STATE_DDL = """
 create table if not exists meta.partition_state (
     table_name varchar not null,
@@ -84,35 +86,26 @@ def run_partitioned(con: duckdb.DuckDBPyConnection, table: str, model_sql: str, 
     full = not previous or not _table_exists(con, table)
     changed = sorted(current) if full else sorted(p for p, f in current.items() if previous.get(p) != f)
     removed = [] if full else sorted(set(previous) - set(current))
-    con.execute("begin transaction")
     try:
-        if full:
-            con.execute(f"create or replace table {table} as\n{model_sql}")
-        elif changed or removed:
-            con.execute(f"delete from {table} where period in ({_dates(changed + removed)})")
-            if changed:  # constants, so DuckDB pushes the filter down to the scans of the inputs
+        with transaction(con):
+            if full:
+                con.execute(f"create or replace table {table} as\n{model_sql}")
+                con.execute("delete from meta.partition_state where table_name = ?", [table])
+            elif changed or removed:
+                months = _dates(changed + removed)
+                con.execute(f"delete from {table} where period in ({months})")
+                if changed:  # constants, so DuckDB pushes the filter down to the scans of the inputs
+                    con.execute(
+                        f"insert into {table} select * from (\n{model_sql}\n) m where m.period in ({_dates(changed)})"
+                    )
+                con.execute(f"delete from meta.partition_state where table_name = ? and period in ({months})", [table])
+            # months not rebuilt keep their built_at, so the checks of the table can validate just the new ones
+            if changed:
                 con.execute(
-                    f"insert into {table} select * from (\n{model_sql}\n) m where m.period in ({_dates(changed)})"
+                    "insert into meta.partition_state select ?, ?, period, fingerprint, ?::timestamp "
+                    f"from _fingerprints where period in ({_dates(changed)})",
+                    [table, code, dt.datetime.now()],
                 )
-        # months not rebuilt keep their built_at, so the checks of the table can validate just the new ones
-        rewritten = sorted(current) if full else changed
-        if full:
-            con.execute("delete from meta.partition_state where table_name = ?", [table])
-        elif changed or removed:
-            con.execute(
-                f"delete from meta.partition_state where table_name = ? and period in ({_dates(changed + removed)})",
-                [table],
-            )
-        if rewritten:
-            con.execute(
-                "insert into meta.partition_state select ?, ?, period, fingerprint, ?::timestamp from _fingerprints "
-                f"where period in ({_dates(rewritten)})",
-                [table, code, dt.datetime.now()],
-            )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     finally:
         con.execute("drop table if exists _fingerprints")
     return PartitionBuild("full" if full else "incremental", changed, removed)

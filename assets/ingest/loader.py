@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from assets.ingest.contracts import Contract
-from assets.ingest.manifest import ensure_schemas, known_status
+from assets.ingest.manifest import ensure_schemas, known_status, transaction
 from assets.ingest.readers import FileReadError, LandedFile, land_file
 
 
@@ -86,15 +86,10 @@ def ingest_file(
         message = str(exc) if isinstance(exc, FileReadError) else f"{path}: {type(exc).__name__}: {exc}"
         _record_failure(con, contract, sha, rel, path, message, loaded_at)
         return FileOutcome(rel, sha, "failed", error=message)
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         _write_raw(con, contract, sha, rel, loaded_at)
         _write_manifest(con, contract, sha, rel, path, landed, loaded_at)
         _activate(con, contract, sha, rel)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     return FileOutcome(rel, sha, "loaded", rows_read=landed.rows + landed.rejects)
 
 

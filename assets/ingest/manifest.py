@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import duckdb
 
 SCHEMAS = ("raw", "meta", "reference", "staging", "quarantine", "core", "marts")
@@ -52,6 +55,18 @@ def known_status(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple[str, str]
         "select status, contract_sha256 from meta.load_manifest where file_sha256 = ?", [sha256]
     ).fetchall()
     return (rows[0][0], rows[0][1]) if rows else None
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """All the statements of the block, or none of them: commit at the end, roll back on any error."""
+    con.execute("begin transaction")
+    try:
+        yield
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):

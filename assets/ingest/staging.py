@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import duckdb
 
 from assets.ingest.contracts import DUCKDB_TYPES, ColumnSpec, Contract
-from assets.ingest.manifest import scalar
+from assets.ingest.manifest import scalar, transaction
 
 TRUE_VALUES = ("true", "t", "yes", "y", "1", "ya")
 FALSE_VALUES = ("false", "f", "no", "n", "0", "tidak")
@@ -330,22 +330,18 @@ def _update_counts(con: duckdb.DuckDBPyConnection, contract: Contract, files_fil
 def _rebuild(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
     cols = ", ".join(q(c) for c in contract.columns)
     con.execute(f"create or replace temp table _staged as {staging_sql(contract)}")
-    con.execute("begin transaction")
     try:
-        con.execute(
-            f"""
-            create or replace table staging.{contract.staging_table} as
-            select {cols}, _file_sha256, _source_path, _line_no
-            from _staged where len(_violations) = 0
-            order by _file_order, _line_no
-            """
-        )
-        con.execute(f"create or replace table quarantine.{contract.name} as {_quarantine_select(contract, '')}")
-        _update_counts(con, contract, "")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+        with transaction(con):
+            con.execute(
+                f"""
+                create or replace table staging.{contract.staging_table} as
+                select {cols}, _file_sha256, _source_path, _line_no
+                from _staged where len(_violations) = 0
+                order by _file_order, _line_no
+                """
+            )
+            con.execute(f"create or replace table quarantine.{contract.name} as {_quarantine_select(contract, '')}")
+            _update_counts(con, contract, "")
     finally:
         con.execute("drop table if exists _staged")
 
@@ -354,31 +350,27 @@ def _apply_changes(con: duckdb.DuckDBPyConnection, contract: Contract, removed: 
     """Delete the rows of file versions no longer active, then stage the new ones."""
     cols = ", ".join(q(c) for c in contract.columns)
     staging = f"staging.{contract.staging_table}"
-    con.execute("begin transaction")
     try:
-        if removed:
-            gone = ", ".join(lit(f) for f in removed)
-            con.execute(f"delete from {staging} where _file_sha256 in ({gone})")
-            con.execute(f"delete from quarantine.{contract.name} where _file_sha256 in ({gone})")
-        if added:
-            con.execute(f"create or replace temp table _staged as {staging_sql(contract, added, staging)}")
-            con.execute(
-                f"""
-                insert into {staging}
-                select {cols}, _file_sha256, _source_path, _line_no
-                from _staged where len(_violations) = 0
-                order by _file_order, _line_no
-                """
-            )
-            new = ", ".join(lit(f) for f in added)
-            con.execute(
-                f"insert into quarantine.{contract.name} "
-                f"{_quarantine_select(contract, f'and p.file_sha256 in ({new})')}"
-            )
-            _update_counts(con, contract, f"and m.file_sha256 in ({new})")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+        with transaction(con):
+            if removed:
+                gone = ", ".join(lit(f) for f in removed)
+                con.execute(f"delete from {staging} where _file_sha256 in ({gone})")
+                con.execute(f"delete from quarantine.{contract.name} where _file_sha256 in ({gone})")
+            if added:
+                con.execute(f"create or replace temp table _staged as {staging_sql(contract, added, staging)}")
+                con.execute(
+                    f"""
+                    insert into {staging}
+                    select {cols}, _file_sha256, _source_path, _line_no
+                    from _staged where len(_violations) = 0
+                    order by _file_order, _line_no
+                    """
+                )
+                new = ", ".join(lit(f) for f in added)
+                con.execute(
+                    f"insert into quarantine.{contract.name} "
+                    f"{_quarantine_select(contract, f'and p.file_sha256 in ({new})')}"
+                )
+                _update_counts(con, contract, f"and m.file_sha256 in ({new})")
     finally:
         con.execute("drop table if exists _staged")
