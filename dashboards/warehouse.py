@@ -8,23 +8,10 @@ from dataclasses import dataclass
 
 import duckdb
 
-from assets.ingest.manifest import scalar
+from assets.ingest.manifest import scalar, table_exists
 
 STALE_AFTER_DAYS = 2  # the refresh is nightly: older than two nights means at least one missed load
 ALL = "ALL"
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, name = table.split(".")
-    return bool(
-        scalar(
-            con,
-            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-            [schema, name],
-        )
-    ) or bool(
-        scalar(con, "select count(*) from duckdb_views() where schema_name = ? and view_name = ?", [schema, name])
-    )
 
 
 def columns_of(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:

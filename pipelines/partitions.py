@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from assets.ingest.manifest import transaction
+from assets.ingest.manifest import table_exists, transaction
 
 STATE_DDL = """
 create table if not exists meta.partition_state (
@@ -61,13 +61,6 @@ def is_fingerprint_file(path: Path) -> bool:
     return path.name.endswith(SUFFIX)
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, name = table.split(".")
-    return bool(con.execute(
-        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, name]
-    ).fetchall()[0][0])  # fmt: skip
-
-
 def _dates(periods: list[dt.date]) -> str:
     return ", ".join(f"date '{p.isoformat()}'" for p in periods)
 
@@ -83,7 +76,7 @@ def run_partitioned(con: duckdb.DuckDBPyConnection, table: str, model_sql: str, 
         [table, code],
     ).fetchall())  # fmt: skip
     current = dict(con.execute("select period, fingerprint from _fingerprints").fetchall())
-    full = not previous or not _table_exists(con, table)
+    full = not previous or not table_exists(con, table)
     changed = sorted(current) if full else sorted(p for p, f in current.items() if previous.get(p) != f)
     removed = [] if full else sorted(set(previous) - set(current))
     try:

@@ -19,6 +19,7 @@ from assets.controls.registry import (
     write_control_config,
 )
 from assets.controls.runner import INPUT_STATUS_TABLE, control_models, run_control_model, write_input_status
+from assets.ingest.manifest import table_exists
 from pipelines.metadata import table_metadata
 from pipelines.settings import get_settings
 from pipelines.sqlmodels import SqlModel
@@ -95,11 +96,7 @@ def control_model_asset(model: SqlModel) -> dg.AssetsDefinition:
             missing = run_control_model(con, model, get_settings())
             if missing:
                 context.log.warning(f"{model.table}: inputs missing {missing}; stood in with an empty table")
-            exists = bool(con.execute(
-                "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-                [model.schema, model.name],
-            ).fetchall()[0][0])  # fmt: skip
-            metadata = table_metadata(con, model.table) if exists else {}
+            metadata = table_metadata(con, model.table) if table_exists(con, model.table) else {}
         return dg.MaterializeResult(metadata={**metadata, "missing_inputs": missing})
 
     return _model

@@ -12,7 +12,7 @@ from __future__ import annotations
 import duckdb
 
 from assets.controls.registry import SQL_DIR, load_registry, write_control_config
-from assets.ingest.manifest import scalar
+from assets.ingest.manifest import scalar, table_exists
 from pipelines.settings import Settings
 from pipelines.sqlmodels import SqlModel, load_models, run_model
 
@@ -34,24 +34,6 @@ FINDINGS_COLUMNS = (
 
 def control_models() -> list[SqlModel]:
     return load_models(SQL_DIR, "core")
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, name = table.split(".")
-    return bool(
-        scalar(
-            con,
-            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ? "
-            "and database_name = current_database()",
-            [schema, name],
-        )
-        + scalar(
-            con,
-            "select count(*) from duckdb_views() where schema_name = ? and view_name = ? "
-            "and database_name = current_database()",
-            [schema, name],
-        )
-    )
 
 
 def missing_inputs(con: duckdb.DuckDBPyConnection, model: SqlModel) -> list[str]:

@@ -69,6 +69,18 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("commit")
 
 
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether ``schema.name`` is a table or a view of the connection's own database."""
+    schema, name = table.split(".")
+    return bool(scalar(
+        con,
+        "select (select count(*) from duckdb_tables() where schema_name = $1 and table_name = $2 "
+        "and database_name = current_database()) + (select count(*) from duckdb_views() where schema_name = $1 "
+        "and view_name = $2 and database_name = current_database())",
+        [schema, name],
+    ))  # fmt: skip
+
+
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
     """First value of the first row (the result is fully fetched, as DuckDB 2 requires)."""
     rows = con.execute(sql, params or []).fetchall()

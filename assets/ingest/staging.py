@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import duckdb
 
 from assets.ingest.contracts import DUCKDB_TYPES, ColumnSpec, Contract
-from assets.ingest.manifest import scalar, transaction
+from assets.ingest.manifest import scalar, table_exists, transaction
 
 TRUE_VALUES = ("true", "t", "yes", "y", "1", "ya")
 FALSE_VALUES = ("false", "f", "no", "n", "0", "tidak")
@@ -293,11 +293,7 @@ def build_staging(con: duckdb.DuckDBPyConnection, contract: Contract, incrementa
     con.execute(STATE_DDL)
     active = _active_files(con, contract)
     previous = _previous_state(con, contract)
-    exists = scalar(
-        con,
-        "select count(*) from duckdb_tables() where schema_name = 'staging' and table_name = ?",
-        [contract.staging_table],
-    )
+    exists = table_exists(con, f"staging.{contract.staging_table}")
     if incremental and previous and previous[0] == contract.sha256 and exists:
         removed = sorted(set(previous[1]) - set(active))
         added = sorted(set(active) - set(previous[1]))

@@ -32,22 +32,11 @@ import datetime as dt
 
 import pytest
 import yaml
-from fixtures.warehouse import HR_CORE, ROOT, create_staging, load_reference, run_models
+from fixtures.warehouse import HR_CORE, ROOT, create_payroll_catalogue, create_staging, load_reference, run_models
 
 from pipelines.settings import Settings
 
 D = dt.date.fromisoformat
-CATALOGUE = [  # code, type, category, program
-    ("BASIC", "earning", "basic", None),
-    ("ALW_FIXED", "earning", "allowance_fixed", None),
-    ("OVERTIME", "earning", "overtime", None),
-    ("THR", "earning", "thr", None),
-    ("JHT_EE", "deduction", "bpjs_employee", "JHT"),
-    ("JHT_ER", "employer_contribution", "bpjs_employer", "JHT"),
-    ("BPJS_KES_EE", "deduction", "bpjs_employee", "BPJS_KESEHATAN"),
-    ("BPJS_KES_ER", "employer_contribution", "bpjs_employer", "BPJS_KESEHATAN"),
-    ("PPH21", "tax", "pph21", None),
-]
 CODES = {
     "payroll_cost_total_idr", "payroll_cost_per_employee_idr", "gross_pay_avg_idr", "net_pay_avg_idr",
     "overtime_cost_ratio_pct", "employer_statutory_cost_idr", "pph21_withheld_idr", "thr_paid_idr",
@@ -101,11 +90,7 @@ def kpis(con):
     create_staging(con, "hris__attendance", [
         {"employee_id": "E1", "attendance_date": D("2025-02-28"), "status": "present"}
     ])  # fmt: skip
-    create_staging(con, "payroll__payroll_components", [
-        {"component_code": c, "component_name": c, "component_type": t, "category": k, "program": p,
-         "is_taxable": t == "earning"}
-        for c, t, k, p in CATALOGUE
-    ])  # fmt: skip
+    create_payroll_catalogue(con)
     create_staging(con, "payroll__payslip_lines", [
         {"run_id": f"PR-{period}", "period": period, "pay_date": PAY_DATES[period], "employee_id": employee_id,
          "component_code": code, "amount_idr": amount}

@@ -12,28 +12,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from fixtures.warehouse import HR_CORE, create_staging, load_reference, run_models
+from fixtures.warehouse import HR_CORE, create_payroll_catalogue, create_staging, load_reference, run_models
 
 from pipelines.settings import Settings
 
 D = dt.date.fromisoformat
-CATALOGUE = [  # code, type, category, program, taxable
-    ("BASIC", "earning", "basic", None, True),
-    ("ALW_FIXED", "earning", "allowance_fixed", None, True),
-    ("ALW_VAR", "earning", "allowance_variable", None, True),
-    ("OVERTIME", "earning", "overtime", None, True),
-    ("THR", "earning", "thr", None, True),
-    ("BONUS", "earning", "bonus", None, True),
-    ("BPJS_KES_EE", "deduction", "bpjs_employee", "BPJS_KESEHATAN", False),
-    ("BPJS_KES_ER", "employer_contribution", "bpjs_employer", "BPJS_KESEHATAN", True),
-    ("JHT_EE", "deduction", "bpjs_employee", "JHT", False),
-    ("JHT_ER", "employer_contribution", "bpjs_employer", "JHT", False),
-    ("JP_EE", "deduction", "bpjs_employee", "JP", False),
-    ("JP_ER", "employer_contribution", "bpjs_employer", "JP", False),
-    ("JKK_ER", "employer_contribution", "bpjs_employer", "JKK_RISK_I_VERY_LOW", True),
-    ("JKM_ER", "employer_contribution", "bpjs_employer", "JKM", True),
-    ("PPH21", "tax", "pph21", None, False),
-]
 # E1's March payslip, every component once:
 #   earnings  basic 10,000,000 + fixed 1,000,000 + variable 200,000 + overtime 300,000 + THR 11,000,000
 #             + bonus 2,000,000                                                        = gross 24,500,000
@@ -82,10 +65,7 @@ def payroll(con):
         for e in ("E1", "E2", "E3")
     ])  # fmt: skip
     create_staging(con, "hris__attendance", [])
-    create_staging(con, "payroll__payroll_components", [
-        {"component_code": c, "component_name": c, "component_type": t, "category": k, "program": p, "is_taxable": x}
-        for c, t, k, p, x in CATALOGUE
-    ])  # fmt: skip
+    create_payroll_catalogue(con)
     create_staging(con, "payroll__payslip_lines", [
         *lines("PR-2025-02", "2025-02", "2025-02-25", "E1", {"BASIC": 10_000_000, "ALW_FIXED": 1_000_000}),
         *lines("PR-2025-03", "2025-03", "2025-03-25", "E1", MARCH_E1),

@@ -16,29 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fixtures.warehouse import HR_CORE, create_staging, load_reference, run_models
+from fixtures.warehouse import HR_CORE, create_payroll_catalogue, create_staging, load_reference, run_models
 
 from pipelines.settings import Settings
 
 D = dt.date.fromisoformat
 
-# code, type, category, program, taxable: the demo company's catalogue
-CATALOGUE = [
-    ("BASIC", "earning", "basic", None, True),
-    ("ALW_FIXED", "earning", "allowance_fixed", None, True),
-    ("OVERTIME", "earning", "overtime", None, True),
-    ("THR", "earning", "thr", None, True),
-    ("BONUS", "earning", "bonus", None, True),
-    ("BPJS_KES_EE", "deduction", "bpjs_employee", "BPJS_KESEHATAN", False),
-    ("BPJS_KES_ER", "employer_contribution", "bpjs_employer", "BPJS_KESEHATAN", True),
-    ("JHT_EE", "deduction", "bpjs_employee", "JHT", False),
-    ("JHT_ER", "employer_contribution", "bpjs_employer", "JHT", False),
-    ("JP_EE", "deduction", "bpjs_employee", "JP", False),
-    ("JP_ER", "employer_contribution", "bpjs_employer", "JP", False),
-    ("JKK_ER", "employer_contribution", "bpjs_employer", "JKK_RISK_I_VERY_LOW", True),
-    ("JKM_ER", "employer_contribution", "bpjs_employer", "JKM", True),
-    ("PPH21", "tax", "pph21", None, False),
-]
 PAYROLL_MODELS = tuple(
     f"assets/payroll/sql/{name}.sql"
     for name in (
@@ -83,10 +66,7 @@ def build(con, people, lines, attendance=(), settings=None):
     create_staging(con, "hris__employees", [master for master, _ in people])
     create_staging(con, "hris__job_history", [e for _, events in people for e in events])
     create_staging(con, "hris__attendance", list(attendance))
-    create_staging(con, "payroll__payroll_components", [
-        {"component_code": c, "component_name": c, "component_type": t, "category": k, "program": p, "is_taxable": x}
-        for c, t, k, p, x in CATALOGUE
-    ])  # fmt: skip
+    create_payroll_catalogue(con)
     create_staging(con, "payroll__payslip_lines", lines)
     run_models(con, settings, *HR_CORE, *PAYROLL_MODELS)
     rows = con.execute(

@@ -12,16 +12,11 @@ from pathlib import Path
 
 import duckdb
 
+from assets.ingest.manifest import table_exists
 from pipelines.settings import Settings
 from pipelines.sqlmodels import load_models, run_model
 
 SQL_DIR = Path(__file__).parent
-
-
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    return bool(con.execute(
-        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, name]
-    ).fetchall()[0][0])  # fmt: skip
 
 
 def build_onboarding_reports(con: duckdb.DuckDBPyConnection, settings: Settings | None = None) -> list[str]:
@@ -29,7 +24,7 @@ def build_onboarding_reports(con: duckdb.DuckDBPyConnection, settings: Settings 
     settings = settings or Settings()
     built = []
     for model in load_models(SQL_DIR, "marts"):
-        if all(_exists(con, schema, name) for schema, name in model.upstream):
+        if all(table_exists(con, f"{schema}.{name}") for schema, name in model.upstream):
             run_model(con, model, settings)
             built.append(model.table)
     return built
