@@ -21,7 +21,7 @@ import duckdb
 from assets.ingest.manifest import scalar
 from checks.gx_suite import RawResult, run_gx
 from checks.results import CheckOutcome
-from checks.spec import NEWEST_LOAD, REBUILT_PERIODS, QualityCheck, Suite
+from checks.spec import NEWEST_LOAD, REBUILT_PERIODS, WARN, QualityCheck, Suite
 from checks.sql_suite import lit, reference_flag, run_sql, source_select
 
 GX_MAX_ROWS = 1_000_000
@@ -94,6 +94,27 @@ def _broken_derived(con, table: str, checks: list[QualityCheck]) -> dict[str, st
     return broken
 
 
+def _unfilled_columns(con, suite: Suite, columns: list[str], condition: str) -> set[str]:
+    """Columns of a core or mart table that no row fills: no loaded source provides what they are built from
+    (a company without that export), which is 'not computable', not a broken row. Staging tables are the
+    sources themselves and are always checked as declared."""
+    if suite.contract is not None:
+        return set()
+    used = [c for c in suite.columns_used() if c in columns]
+    if not used:
+        return set()
+    counts = con.execute(
+        f"select count(*), {', '.join(f'count({lit_column(c)})' for c in used)} from {suite.table} where {condition}"
+    ).fetchone()
+    if not counts[0]:
+        return set()
+    return {c for c, n in zip(used, counts[1:], strict=True) if n == 0}
+
+
+def lit_column(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, engine: str | None = None) -> SuiteRun:
     """Run every check of ``suite``; ``engine`` overrides the suite's (auto, gx or sql)."""
     started = time.perf_counter()
@@ -138,7 +159,22 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, engine: str | None =
             raws.update(run_sql(con, source, runnable, keys))
     except duckdb.Error as exc:  # the rows could not be read at all: every check says why
         raws.update({c.name: RawResult(False, error=str(exc).splitlines()[0][:300]) for c in runnable})
+    suite, raws = _not_computable(con, suite, raws, columns, condition)
     return _finish(suite, raws, chosen, scope, rows, started)
+
+
+def _not_computable(con, suite: Suite, raws: dict[str, RawResult], columns: list[str], condition: str):
+    """A failed check on a column that no row fills is 'not computable' (no loaded source provides the column),
+    not a broken row: its outcome is kept as a WARN, which never blocks what is downstream."""
+    failed = [c for c in suite.checks if not raws[c.name].success and c.kind not in ("row_count", "columns")]
+    if not failed:
+        return suite, raws
+    unfilled = _unfilled_columns(con, suite, columns, condition)
+    downgraded = {c.name for c in failed if set(c.columns) & unfilled}
+    if not downgraded:
+        return suite, raws
+    checks = tuple(replace(c, severity=WARN) if c.name in downgraded else c for c in suite.checks)
+    return replace(suite, checks=checks), raws
 
 
 def _finish(suite: Suite, raws: dict[str, RawResult], engine: str, scope: str, rows: int, started) -> SuiteRun:

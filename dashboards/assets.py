@@ -27,7 +27,12 @@ from pipelines.settings import get_settings
 
 OWNERS = ["team:performance"]
 SCORECARD = dg.AssetKey(["marts", "scorecard"])
-DEPARTMENTS = dg.AssetKey(["staging", "stg_hris__departments"])
+DEPARTMENTS = dg.AssetKey(["canonical", "departments"])
+TARGETS = dg.AssetKey(["canonical", "kpi_targets"])
+# Read when the warehouse has them (a page without them says every KPI and rule is computable).
+KPI_COMPUTABILITY = dg.AssetKey(["marts", "kpi_computability"])
+RULE_COMPUTABILITY = dg.AssetKey(["marts", "rule_computability"])
+CONTROL_REGISTRY = dg.AssetKey(["marts", "control_registry"])
 
 
 def defined_asset_keys() -> set[dg.AssetKey]:
@@ -40,6 +45,12 @@ def defined_asset_keys() -> set[dg.AssetKey]:
             for item in defs.assets or []:
                 keys |= set(getattr(item, "keys", None) or {item.key})
     return keys
+
+
+def defined(*keys: dg.AssetKey) -> list[dg.AssetKey]:
+    """Those of ``keys`` that an asset of the ``assets`` package defines."""
+    known = defined_asset_keys()
+    return [k for k in keys if k in known]
 
 
 def findings_keys() -> list[dg.AssetKey]:
@@ -102,7 +113,8 @@ def _domain_renderer(domain: str):
 
 
 def dashboard_assets() -> list:
-    kpi_deps = [SCORECARD, KPI_VALUES, DEPARTMENTS, *staged_keys()]
+    kpi_deps = [SCORECARD, KPI_VALUES, *defined(DEPARTMENTS, TARGETS, KPI_COMPUTABILITY), *staged_keys()]
+    rule_deps = defined(DEPARTMENTS, RULE_COMPUTABILITY, CONTROL_REGISTRY)
     quality = quality_keys()
     pages = [
         _page_asset(
@@ -128,14 +140,14 @@ def dashboard_assets() -> list:
             "controls",
             "Controls and compliance: findings counted per rule, severity, month and "
             "department (aggregates only). Grain: one HTML page.",
-            [SCORECARD, DEPARTMENTS, *findings_keys(), *staged_keys()],
+            [SCORECARD, *rule_deps, *findings_keys(), *staged_keys()],
             lambda con, site: [render_controls(con, site)],
         ),  # fmt: skip
         _page_asset(
             "quality",
             "Data quality: loads per source, quarantined rows per source and rule, latest "
             "check results. Grain: one HTML page.",
-            [SCORECARD, DEPARTMENTS, *quality],
+            [SCORECARD, *defined(DEPARTMENTS), *quality],
             lambda con, site: [render_quality(con, site)],
         ),  # fmt: skip
         _page_asset(

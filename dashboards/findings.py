@@ -1,6 +1,8 @@
 """The controls-and-compliance page: findings of ``marts.control_findings`` and ``marts.compliance_findings``
 counted per rule, severity, month and department (aggregates only; the findings themselves stay in the
-warehouse for the staff who review them). A table not built yet gets an honest "not available yet"."""
+warehouse for the staff who review them). A table not built yet gets an honest "not available yet"; the rules
+the data cannot compute (``marts.rule_computability``) are listed under "Rules not computable on this data" with
+the columns they need."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import duckdb
 
 from dashboards.formatting import redact
 from dashboards.render import Site, dashboard_page
-from dashboards.warehouse import columns_of, pick, table_exists
+from dashboards.warehouse import columns_of, pick, rule_computability, table_exists
 
 FINDINGS_TABLES = (("control", "marts.control_findings"), ("compliance", "marts.compliance_findings"))
 HIGH_SEVERITIES = ("critical", "high", "error")
@@ -43,7 +45,7 @@ def findings_summary(con: duckdb.DuckDBPyConnection, table: str) -> dict | None:
             {_period_expr(period) if period else "null::date"} as period,
             {f"{department}::varchar" if department else "null"} as department_id,
             count(*) as n_findings,
-            {f"sum({amount})::double" if amount else "null::double"} as amount_idr,
+            {f"sum(try_cast({amount} as double))" if amount else "null::double"} as amount,
             {f"any_value({name})::varchar" if name else "null"} as rule_name
         from {table}
         group by all
@@ -101,9 +103,26 @@ def findings_payload(con: duckdb.DuckDBPyConnection, site: Site) -> tuple[dict, 
     return payload, notes
 
 
+def rule_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Rule code -> name, from ``marts.control_registry`` when the warehouse has it."""
+    if not table_exists(con, "marts.control_registry"):
+        return {}
+    cols = columns_of(con, "marts.control_registry")
+    if "code" not in cols or "name" not in cols:
+        return {}
+    rows = con.execute("select code::varchar, name::varchar from marts.control_registry").fetchall()
+    return {code: name for code, name in rows if code and name}
+
+
 def render_controls(con: duckdb.DuckDBPyConnection, site: Site) -> Path:
     payload, notes = findings_payload(con, site)
-    return dashboard_page(site, "controls", site.text("title_controls"), "controls.html", payload, notes)
+    names = rule_names(con)
+    missing = rule_computability(con)
+    items = site.not_computable_items([(redact(names.get(code) or code), nc) for code, nc in missing.items()])
+    return dashboard_page(
+        site, "controls", site.text("title_controls"), "controls.html", payload, notes,
+        (site.text("rules_not_computable"), items),
+    )  # fmt: skip
 
 
 def findings_for_month(con: duckdb.DuckDBPyConnection, period: dt.date) -> dict[str, list[tuple]] | None:

@@ -1,4 +1,15 @@
-"""Numbers as managers read them: rupiah and counts with thousands separators, rates with their unit.
+"""Numbers as managers read them: money in the reporting currency and counts with thousands separators, rates
+with their unit.
+
+Money (registry unit ``money``; ``idr`` in warehouses built before the unit was renamed) is in the company's
+reporting currency (settings key ``currency``, an ISO 4217 code) and written with its symbol in front: IDR
+``Rp 18,700,000`` (``Rp 18.700.000`` in Indonesian), USD ``$18,700,000``, GBP ``£18,700,000``, EUR
+``€18,700,000``, any other code as the code and a space (``CHF 18,700,000``).
+
+Money is shown in whole units of the currency, in every currency (no cents, not even for USD or EUR): the money
+KPIs are monthly totals and averages per head in the thousands or millions, where cents add digits and no
+information, and one rule keeps cards, tables, charts and CSV exports alike (the page data is rounded the same
+way, ``kpi_pages._round``).
 
 ``static/kinerja.js`` formats the same way in the browser (``Kinerja.format``); keep the two in step.
 """
@@ -10,11 +21,32 @@ import re
 
 from dashboards.i18n import SEPARATORS
 
+MONEY_UNITS = ("money", "idr")  # idr: the unit's name in warehouses built before money was in any currency
 # Decimals shown per registry unit; employees and counts drop them when the value is whole.
-DECIMALS = {"idr": 0, "employees": 1, "count": 0, "pct": 2, "days": 1, "hours": 1, "ratio": 2, "fte": 1, "years": 1}
+DECIMALS = {"money": 0, "idr": 0, "employees": 1, "count": 0, "pct": 2, "days": 1, "hours": 1, "ratio": 2,
+            "fte": 1, "years": 1}  # fmt: skip
 WHOLE_WHEN_INTEGRAL = {"employees", "count", "fte"}
 SUFFIX = {"pct": "%", "days": " d", "hours": " h", "years": " y"}
-CURRENCY_PREFIX = "Rp "
+# Symbols written before an amount; any other currency is written as its ISO code and a space.
+CURRENCY_SYMBOLS = {"IDR": "Rp ", "USD": "$", "GBP": "£", "EUR": "€"}
+DEFAULT_CURRENCY = "IDR"
+
+
+def is_money(unit: str | None) -> bool:
+    return unit in MONEY_UNITS
+
+
+def reporting_currency() -> str:
+    """The reporting currency of the settings (``currency``), upper case."""
+    from pipelines.settings import get_settings
+
+    return (get_settings().currency or DEFAULT_CURRENCY).upper()
+
+
+def currency_prefix(currency: str | None = None) -> str:
+    """What goes before an amount: ``Rp ``, ``$``, ``£``, ``€``, or ``CHF `` for a code without a symbol here."""
+    code = (currency or reporting_currency()).strip().upper()
+    return CURRENCY_SYMBOLS.get(code, f"{code} ")
 
 
 def number(value: float, decimals: int, language: str) -> str:
@@ -32,24 +64,31 @@ def decimals_for(value: float, unit: str) -> int:
     return DECIMALS.get(unit, 2)
 
 
-def kpi_value(value: float | None, unit: str, language: str) -> str:
-    """A KPI value with its unit: ``Rp 18,700,000``, ``2.35%``, ``61`` or ``61.2``; a dash when missing."""
+def money(value: float | None, language: str, currency: str | None = None) -> str:
+    """An amount in the reporting currency (``currency``; the settings' when not given), in whole units."""
+    return kpi_value(value, "money", language, currency)
+
+
+def kpi_value(value: float | None, unit: str, language: str, currency: str | None = None) -> str:
+    """A KPI value with its unit: ``Rp 18,700,000``, ``$18,700,000``, ``2.35%``, ``61`` or ``61.2``; a dash when
+    missing. Money is in ``currency`` (an ISO code; the settings' reporting currency when not given)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     text = number(value, decimals_for(value, unit), language)
-    if unit == "idr":
-        return ("-" + CURRENCY_PREFIX + text[1:]) if text.startswith("-") else CURRENCY_PREFIX + text
+    if is_money(unit):
+        prefix = currency_prefix(currency)
+        return ("-" + prefix + text[1:]) if text.startswith("-") else prefix + text
     return text + SUFFIX.get(unit, "")
 
 
-def kpi_change(change: float | None, unit: str, language: str, points: str = "pts") -> str:
+def kpi_change(change: float | None, unit: str, language: str, points: str = "pts", currency: str | None = None) -> str:
     """A signed change; a change of a percentage is in percentage points."""
     if change is None:
         return "–"
     sign = "+" if change > 0 else ""
     if unit == "pct":
         return f"{sign}{number(change, 2, language)} {points}"
-    return sign + kpi_value(change, unit, language)
+    return sign + kpi_value(change, unit, language, currency)
 
 
 # Long digit runs (national id 16 digits, tax id 15-16, bank accounts) in free text taken from the warehouse

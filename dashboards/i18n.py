@@ -82,6 +82,17 @@ LABELS: dict[str, dict[str, str]] = {
         "no_kpis": "No KPIs of this area are in the warehouse yet. They appear here with no new code once their "
         "model and registry entry exist.",
         "not_available": "Not available yet: {table} is not in the warehouse. This section fills in once it is built.",
+        "not_computable": "not computable: needs {columns}",
+        "not_computable_plain": "not computable on this data",
+        "or": "or",
+        "kpis_not_computable": "KPIs not computable on this data",
+        "rules_not_computable": "Rules not computable on this data",
+        "summary_not_computable": "{n} not computable",
+        "domain_not_computable": "None of the {n} KPIs of this area can be computed from the data loaded.",
+        "domain_not_computable_one": "The KPI of this area cannot be computed from the data loaded.",
+        "domain_needs": "Load exports with these columns to compute them: {columns}.",
+        "no_values": "No month of KPI values is in the warehouse yet: the figures fill in after a load with data "
+        "for these KPIs.",
         "findings": "Findings",
         "findings_high": "High severity",
         "amount_at_risk": "Amount at risk",
@@ -206,6 +217,17 @@ LABELS: dict[str, dict[str, str]] = {
         "no_kpis": "Belum ada KPI bidang ini di gudang data. KPI akan muncul di sini tanpa kode baru setelah model "
         "dan entri registrinya ada.",
         "not_available": "Belum tersedia: {table} belum ada di gudang data. Bagian ini terisi setelah tabel dibuat.",
+        "not_computable": "tidak dapat dihitung: perlu {columns}",
+        "not_computable_plain": "tidak dapat dihitung dari data ini",
+        "or": "atau",
+        "kpis_not_computable": "KPI yang tidak dapat dihitung dari data ini",
+        "rules_not_computable": "Aturan yang tidak dapat dihitung dari data ini",
+        "summary_not_computable": "{n} tidak dapat dihitung",
+        "domain_not_computable": "Tidak satu pun dari {n} KPI bidang ini dapat dihitung dari data yang dimuat.",
+        "domain_not_computable_one": "KPI bidang ini tidak dapat dihitung dari data yang dimuat.",
+        "domain_needs": "Muat ekspor dengan kolom berikut untuk menghitungnya: {columns}.",
+        "no_values": "Belum ada bulan dengan nilai KPI di gudang data: angka terisi setelah pemuatan data untuk KPI "
+        "ini.",
         "findings": "Temuan",
         "findings_high": "Tingkat tinggi",
         "amount_at_risk": "Nilai berisiko",
@@ -271,11 +293,11 @@ LABELS: dict[str, dict[str, str]] = {
 
 # Card groups on a domain page are the KPI families (the SQL model kpi_<domain>__<family>).
 FAMILY_NAMES = {
-    "en": {"opex": "Operating expense", "close": "Period close", "costs": "Payroll cost"},
+    "en": {"opex": "Operating expense", "close": "Period close", "costs": "Payroll cost", "spend": "Supplier spend"},
     "id": {"workforce": "Tenaga kerja", "turnover": "Perputaran karyawan", "attendance": "Kehadiran", "pay": "Upah",
            "training": "Pelatihan", "recruitment": "Rekrutmen", "movements": "Mutasi", "organisation": "Organisasi",
            "costs": "Biaya penggajian", "bank": "Bank", "budget": "Anggaran", "close": "Tutup buku",
-           "opex": "Biaya operasional", "payables": "Utang usaha"},
+           "opex": "Biaya operasional", "payables": "Utang usaha", "spend": "Belanja pemasok"},
 }  # fmt: skip
 
 DOMAIN_NAMES = {

@@ -12,7 +12,7 @@ from dashboards.findings import data_findings_tables, findings_rows
 from dashboards.formatting import redact
 from dashboards.i18n import domain_name, timestamp_label
 from dashboards.render import Site, dashboard_page
-from dashboards.warehouse import latest_check_results, table_exists
+from dashboards.warehouse import columns_of, latest_check_results, table_exists
 
 NOTE_CHARS = 240
 
@@ -78,11 +78,14 @@ def quarantine_rows(con: duckdb.DuckDBPyConnection, site: Site) -> list[list]:
     ]
     out = []
     for name in tables:
-        month, department = _record_month(name, site.settings)
+        cols = columns_of(con, f"quarantine.{name}")
+        month, department = _record_month(name, site.settings) if "record" in cols else ("null::date", "null")
+        rule = "rule::varchar" if "rule" in cols else "null::varchar"
+        column = "column_name::varchar" if "column_name" in cols else "null::varchar"
         rows = con.execute(
             f"""
-            select rule, column_name, {month} as month, {department} as department_id, count(*)
-            from quarantine.{name} group by all order by all
+            select {rule}, {column}, {month} as month, {department} as department_id, count(*)
+            from quarantine."{name}" group by all having count(*) > 0 order by all
             """
         ).fetchall()
         for rule, column, period, dept, n in rows:

@@ -1,5 +1,7 @@
 """The page framework: what every page shares (navigation, filters, freshness line, quality badge, privacy
-note) and how a page is written: Jinja2 with autoescape, data for the page's script embedded as JSON."""
+note, money in the reporting currency, "not computable" lines) and how a page is written: Jinja2 with
+autoescape, data for the page's script embedded as JSON. Every page is written whatever the warehouse holds:
+a missing or empty table gives an empty section with a note, never a failed page."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from dashboards.plotlyjs import publish_assets
 from dashboards.warehouse import (
     ALL,
     Freshness,
+    NotComputable,
     QualityBadge,
     department_names,
     freshness,
@@ -72,6 +75,45 @@ class Site:
     def month(self, period: dt.date, short: bool = False) -> str:
         return month_label(period, self.language, short)
 
+    @property
+    def currency(self) -> str:
+        """The reporting currency (ISO code) money is shown in."""
+        return (self.settings.currency or formatting.DEFAULT_CURRENCY).upper()
+
+    def value(self, value: float | None, unit: str) -> str:
+        """A KPI value as the page writes it (money in the reporting currency)."""
+        return formatting.kpi_value(value, unit, self.language, self.currency)
+
+    def change(self, change: float | None, unit: str) -> str:
+        return formatting.kpi_change(change, unit, self.language, self.text("points"), self.currency)
+
+    def money(self, value: float | None) -> str:
+        return formatting.money(value, self.language, self.currency)
+
+    def columns_text(self, missing: tuple[str, ...]) -> str:
+        """``employees.hire_date|job_history.event_date`` reads "employees.hire_date or job_history.event_date";
+        with more than one requirement, a choice is put in brackets."""
+        joiner = f" {self.text('or')} "
+        parts = []
+        for item in missing:
+            choices = [c.strip() for c in item.split("|") if c.strip()]
+            text = joiner.join(choices)
+            parts.append(f"({text})" if len(choices) > 1 and len(missing) > 1 else text)
+        return ", ".join(parts)
+
+    def needs(self, item: NotComputable) -> str:
+        """``not computable: needs employees.hire_date`` (Indonesian ``tidak dapat dihitung: perlu ...``)."""
+        if not item.missing:
+            return self.text("not_computable_plain")
+        return self.text("not_computable", columns=self.columns_text(item.missing))
+
+    def not_computable_items(self, items: list[tuple[str, NotComputable]]) -> list[dict]:
+        """(name, what is missing) as the "not computable" section of a page lists them."""
+        return [
+            {"code": item.code, "name": name, "needs": self.needs(item), "reason": formatting.redact(item.reason)}
+            for name, item in items
+        ]
+
     def nav(self) -> list[dict]:
         items = [("overview", "overview.html", self.text("nav_overview"))]
         for domain in self.domains:
@@ -96,6 +138,8 @@ def load_site(con: duckdb.DuckDBPyConnection, settings: Settings, domains: list[
             "select department_id, period, bool_or(is_small_group) from marts.scorecard group by all"
         ).fetchall()
         for department, period, is_small in rows:
+            if department is None:
+                continue
             ids.add(department)
             flags = small.setdefault(department, ["0"] * len(periods))
             if is_small and period in index:
@@ -133,7 +177,9 @@ def common_payload(site: Site, page: str) -> dict:
             "decimals": formatting.DECIMALS,
             "whole": sorted(formatting.WHOLE_WHEN_INTEGRAL),
             "suffix": formatting.SUFFIX,
-            "currency": formatting.CURRENCY_PREFIX,
+            "money": list(formatting.MONEY_UNITS),
+            "currency": formatting.currency_prefix(site.currency),
+            "currencyCode": site.currency,
         },
         "minGroup": site.settings.privacy_min_group_size,
         "periods": [p.strftime("%Y-%m") for p in site.periods],
@@ -191,13 +237,26 @@ def write_page(site: Site, template: str, filename: str, context: dict) -> Path:
     return target
 
 
-def dashboard_page(site: Site, page: str, title: str, filename: str, payload: dict, notes: list[str]) -> Path:
-    """A filterable page: header, filters, and the containers the script fills from ``payload``."""
+def dashboard_page(
+    site: Site,
+    page: str,
+    title: str,
+    filename: str,
+    payload: dict,
+    notes: list[str],
+    unavailable: tuple[str, list[dict]] | None = None,
+) -> Path:
+    """A filterable page: header, filters, and the containers the script fills from ``payload``; ``unavailable``
+    is a heading and the KPIs or rules the data cannot compute (``Site.not_computable_items``), written on the
+    server so the page says what it needs even without its script."""
+    heading, items = unavailable or ("", [])
     context = header_context(site, page, title)
     context.update(
         periods=[(p.strftime("%Y-%m"), site.month(p)) for p in site.periods],
         departments=site.departments,
         notes=notes,
+        unavailable_title=heading,
+        unavailable=items,
         data_json=embed_json({**common_payload(site, page), **payload}),
     )
     return write_page(site, "dashboard.html", filename, context)

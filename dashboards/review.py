@@ -1,6 +1,7 @@
 """Monthly review pages, one per month, for the monthly performance meeting: the company scorecard, what
 moved since the previous month, open findings and data quality. Rendered on the server (no script needed),
-with a print stylesheet; ``review.html`` lists the months."""
+with a print stylesheet; ``review.html`` lists the months. A scorecard KPI the data cannot compute keeps its
+line, saying which columns it needs."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from markupsafe import Markup
 from dashboards import formatting
 from dashboards.findings import FINDINGS_TABLES, findings_for_month
 from dashboards.kpi_pages import SHOWN_FOR_SMALL_GROUPS, overview_codes
+from dashboards.kpi_pages import kpi_name as registry_name
 from dashboards.render import Site, header_context, write_page
-from dashboards.warehouse import ALL, registry, table_exists
+from dashboards.warehouse import ALL, kpi_computability, registry, table_exists
 
 BIGGEST_MOVES = 5
 MAX_RED_DEPARTMENTS = 15
@@ -74,7 +76,7 @@ def _target_text(row: dict, site: Site) -> str:
     if row["target"] is None:
         return "–"
     sign = {"lower_is_better": "≤ ", "higher_is_better": "≥ "}.get(row["direction"], "")
-    return sign + formatting.kpi_value(row["target"], row["unit"], site.language)
+    return sign + site.value(row["target"], row["unit"])
 
 
 def _change(row: dict, site: Site) -> dict:
@@ -82,7 +84,7 @@ def _change(row: dict, site: Site) -> dict:
         return {"text": "–", "class": ""}
     favourable = row["is_change_favourable"]
     return {
-        "text": formatting.kpi_change(row["change"], row["unit"], site.language, site.text("points")),
+        "text": site.change(row["change"], row["unit"]),
         "class": "" if favourable is None else "better" if favourable else "worse",
         "word": "" if favourable is None else site.text("favourable" if favourable else "unfavourable"),
     }
@@ -91,31 +93,36 @@ def _change(row: dict, site: Site) -> dict:
 def review_context(con: duckdb.DuckDBPyConnection, site: Site, period: dt.date) -> dict:
     entries = {e["code"]: e for e in registry(con)}
     codes = overview_codes(con, list(entries.values()))
+    missing = kpi_computability(con)
     rows = _scorecard_rows(con, period)
     company = {r["kpi_code"]: r for r in rows if r["department_id"] == ALL}
     departments = dict(site.departments)
 
     def kpi_name(code: str) -> str:
-        entry = entries.get(code, {})
-        return (entry.get("name_id") if site.language == "id" else None) or entry.get("name") or code
+        return registry_name(entries.get(code, {"code": code}), site.language)
 
     scorecard = []
     for code in codes:
+        if code in missing:
+            scorecard.append({"name": kpi_name(code), "not_computable": site.needs(missing[code]),
+                              "reason": formatting.redact(missing[code].reason),
+                              "status": {"code": "nc", "text": ""}})  # fmt: skip
+            continue
         row = company.get(code)
         if row is None:
             continue
         scorecard.append({
             "name": kpi_name(code),
-            "actual": formatting.kpi_value(row["actual"], row["unit"], site.language),
+            "actual": site.value(row["actual"], row["unit"]),
             "target": _target_text(row, site),
             "status": _status(site, row["status"]),
-            "previous": formatting.kpi_value(row["actual_previous_month"], row["unit"], site.language),
+            "previous": site.value(row["actual_previous_month"], row["unit"]),
             "change": _change(row, site),
             "spark": spark_svg(list(row["trend_12m"] or []), row["target"]),
         })  # fmt: skip
     status_changes = [
         {"name": kpi_name(r["kpi_code"]), "before": _status(site, r["status_previous_month"]),
-         "after": _status(site, r["status"]), "actual": formatting.kpi_value(r["actual"], r["unit"], site.language)}
+         "after": _status(site, r["status"]), "actual": site.value(r["actual"], r["unit"])}
         for r in sorted(company.values(), key=lambda r: kpi_name(r["kpi_code"]))
         if r["status"] and r["status_previous_month"] and r["status"] != r["status_previous_month"]
     ]  # fmt: skip
@@ -125,8 +132,8 @@ def review_context(con: duckdb.DuckDBPyConnection, site: Site, period: dt.date) 
     )[:BIGGEST_MOVES]
     biggest = [
         {"name": kpi_name(r["kpi_code"]), "change": _change(r, site),
-         "from": formatting.kpi_value(r["actual_previous_month"], r["unit"], site.language),
-         "to": formatting.kpi_value(r["actual"], r["unit"], site.language),
+         "from": site.value(r["actual_previous_month"], r["unit"]),
+         "to": site.value(r["actual"], r["unit"]),
          "pct": formatting.number(r["change_pct"], 1, site.language) + "%"}
         for r in moved
     ]  # fmt: skip
@@ -140,7 +147,7 @@ def review_context(con: duckdb.DuckDBPyConnection, site: Site, period: dt.date) 
     )  # fmt: skip
     red_departments = [
         {"name": kpi_name(r["kpi_code"]), "department": departments.get(r["department_id"], r["department_id"]),
-         "actual": formatting.kpi_value(r["actual"], r["unit"], site.language), "target": _target_text(r, site)}
+         "actual": site.value(r["actual"], r["unit"]), "target": _target_text(r, site)}
         for r in red[:MAX_RED_DEPARTMENTS]
     ]  # fmt: skip
     findings = findings_for_month(con, period)
@@ -158,7 +165,7 @@ def review_context(con: duckdb.DuckDBPyConnection, site: Site, period: dt.date) 
         if findings is None
         else [(site.text(f"source_{key}"), items) for key, items in findings.items()],
         "findings_missing": [t for _, t in FINDINGS_TABLES if not table_exists(con, t)],
-        "money": lambda v: formatting.kpi_value(v, "idr", site.language),
+        "money": site.money,
         "count": lambda v: formatting.number(v, 0, site.language),
         "quality": {
             "failed": badge.failed_files,

@@ -1,5 +1,10 @@
-"""What every page reads from the warehouse: departments, months, the KPI registry, freshness and the quality
-badge. Tables built by later issues (findings, check history) are optional: callers ask ``table_exists``."""
+"""What every page reads from the warehouse: departments, months, the KPI registry, freshness, the quality
+badge and which KPIs and rules the data cannot compute.
+
+A warehouse may hold only some domains (a company that exports only its HR master has no payroll and no
+finance), and an older one lacks tables added since: every read here takes a missing or empty table as "none"
+and never fails. Tables built by later issues (findings, check history) are optional: callers ask
+``table_exists``."""
 
 from __future__ import annotations
 
@@ -23,18 +28,39 @@ def pick(columns: dict[str, str], *candidates: str) -> str | None:
     return next((c for c in candidates if c in columns), None)
 
 
+def first_table(con: duckdb.DuckDBPyConnection, *tables: str) -> str | None:
+    """The first of ``tables`` the warehouse has (the canonical table, then what older warehouses had)."""
+    return next((t for t in tables if table_exists(con, t)), None)
+
+
+DEPARTMENT_TABLES = ("canonical.departments", "staging.stg_hris__departments")
+TARGET_TABLES = ("canonical.kpi_targets", "staging.stg_performance__kpi_targets")
+
+
 def department_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    if not table_exists(con, "staging.stg_hris__departments"):
-        return {}
-    rows = con.execute("select department_id, department_name from staging.stg_hris__departments").fetchall()
-    return {r[0]: r[1] or r[0] for r in rows}
+    """Department id -> name, from the canonical departments (the demo's staging table in older warehouses)."""
+    for table in DEPARTMENT_TABLES:
+        if not table_exists(con, table):
+            continue
+        cols = columns_of(con, table)
+        if "department_id" not in cols:
+            continue
+        name = pick(cols, "department_name", "name")
+        rows = con.execute(
+            f"select department_id::varchar, {f'{name}::varchar' if name else 'null'} from {table} "
+            "where department_id is not null"
+        ).fetchall()
+        if rows:
+            return {r[0]: r[1] or r[0] for r in rows}
+    return {}
 
 
 def kpi_periods(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
     """Months with KPI values, oldest first (the reporting window while there are none yet)."""
     for table in ("marts.scorecard", "core.dim_period"):
-        if table_exists(con, table):
-            periods = [r[0] for r in con.execute(f"select distinct period from {table} order by 1").fetchall()]
+        if table_exists(con, table) and "period" in columns_of(con, table):
+            rows = con.execute(f"select distinct period from {table} where period is not null order by 1").fetchall()
+            periods = [r[0] for r in rows if isinstance(r[0], dt.date)]
             if periods:
                 return periods
     return []
@@ -47,6 +73,59 @@ def registry(con: duckdb.DuckDBPyConnection) -> list[dict]:
     cursor = con.execute("select * from marts.kpi_registry order by rowid")
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class NotComputable:
+    """A KPI or control rule the data cannot compute, and the canonical columns it needs (``entity.column``;
+    alternatives as ``employees.hire_date|job_history.event_date``)."""
+
+    code: str
+    missing: tuple[str, ...]
+    reason: str
+
+
+KPI_COMPUTABILITY = "marts.kpi_computability"
+RULE_COMPUTABILITY = "marts.rule_computability"
+
+
+def _missing_list(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = value if isinstance(value, list | tuple) else str(value).split(",")
+    return tuple(str(v).strip() for v in items if v is not None and str(v).strip())
+
+
+def not_computable(con: duckdb.DuckDBPyConnection, table: str, key: str) -> dict[str, NotComputable]:
+    """Codes marked not computable in ``table`` (``marts.kpi_computability`` by ``kpi_code``, or
+    ``marts.rule_computability`` by ``rule_code``). Without the table (an older warehouse) everything is
+    computable, so this is empty; a code with no row, or with a null flag, is computable too."""
+    if not table_exists(con, table):
+        return {}
+    cols = columns_of(con, table)
+    code, flag = pick(cols, key, "code"), pick(cols, "is_computable")
+    if code is None or flag is None:
+        return {}
+    missing, reason = pick(cols, "missing_columns"), pick(cols, "reason")
+    rows = con.execute(
+        f"""
+        select {code}::varchar, {missing or "null"}, {f"{reason}::varchar" if reason else "null"}
+        from {table}
+        where {code} is not null and not coalesce({flag}::boolean, true)
+        order by 1
+        """
+    ).fetchall()
+    return {c: NotComputable(c, _missing_list(m), r or "") for c, m, r in rows}
+
+
+def kpi_computability(con: duckdb.DuckDBPyConnection) -> dict[str, NotComputable]:
+    """KPIs the data cannot compute (they have no rows in marts.kpi_values), by code."""
+    return not_computable(con, KPI_COMPUTABILITY, "kpi_code")
+
+
+def rule_computability(con: duckdb.DuckDBPyConnection) -> dict[str, NotComputable]:
+    """Control and compliance rules the data cannot compute, by code."""
+    return not_computable(con, RULE_COMPUTABILITY, "rule_code")
 
 
 @dataclass(frozen=True)

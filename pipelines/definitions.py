@@ -12,16 +12,26 @@ from pipelines.resources import warehouse_resource
 from pipelines.settings import get_settings
 
 DOMAIN_PACKAGES = ("assets", "checks", "dashboards")
+# The settings the domain modules' ``defs`` were built with (contracts decide the staging assets and checks).
+_built_with: dict[str, object] = {}
 
 
 def domain_definitions() -> list[dg.Definitions]:
+    """Every domain module's ``defs``; rebuilt (the modules reloaded) when the settings changed since they were
+    built, e.g. another contracts folder in the same process."""
+    settings = get_settings().model_dump()
+    stale = bool(_built_with) and _built_with != settings
     found = []
     for package_name in DOMAIN_PACKAGES:
         package = importlib.import_module(package_name)
         for module_info in sorted(pkgutil.walk_packages(package.__path__, f"{package_name}."), key=lambda m: m.name):
             module = importlib.import_module(module_info.name)
+            if stale and isinstance(getattr(module, "defs", None), dg.Definitions):
+                module = importlib.reload(module)
             if isinstance(getattr(module, "defs", None), dg.Definitions):
                 found.append(module.defs)
+    _built_with.clear()
+    _built_with.update(settings)
     return found
 
 

@@ -5,6 +5,10 @@ A model file starts with comment lines that describe it:
     -- dim_employee: employee history, one version per change.
     -- grain: one row per employee per validity range
     -- schema: core
+    -- needs: employees.employee_id|job_history.employee_id, employees.hire_date|job_history.event_date
+
+``needs`` names the canonical columns (``entity.column``; ``|`` between alternatives) without which the model's
+result means nothing; what reads the model inherits them (assets/canonical/needs.py).
 
 The table it builds is ``<schema>.<file stem>``; its upstream assets are the ``schema.table`` names the SQL
 reads. Settings reach SQL as DuckDB variables (``getvariable('work_week_days')``), never as literals.
@@ -23,7 +27,7 @@ from pipelines.metadata import table_metadata
 from pipelines.partitions import PartitionBuild, fingerprint_path, is_fingerprint_file, run_partitioned
 from pipelines.settings import Settings, get_settings
 
-SCHEMAS = ("reference", "staging", "core", "marts", "meta", "quarantine")
+SCHEMAS = ("reference", "staging", "canonical", "core", "marts", "meta", "quarantine")
 TABLE_REF = re.compile(r"\b(" + "|".join(SCHEMAS) + r")\.([a-z_][a-z0-9_]*)\b")
 
 
@@ -35,6 +39,7 @@ class SqlModel:
     summary: str
     grain: str
     upstream: tuple[tuple[str, str], ...]
+    needs: tuple[str, ...] = ()  # canonical columns the model cannot do without ("entity.column", "a.x|b.y")
 
     @property
     def table(self) -> str:
@@ -64,7 +69,7 @@ def parse_model(path: Path, default_schema: str) -> SqlModel:
             break
         body = line[2:].strip()
         key, _, value = body.partition(":")
-        if key.strip() in ("grain", "schema"):
+        if key.strip() in ("grain", "schema", "needs"):
             header[key.strip()] = value.strip()
         elif not summary:
             summary = value.strip() if key.strip() == path.stem else body
@@ -72,12 +77,14 @@ def parse_model(path: Path, default_schema: str) -> SqlModel:
     companion = fingerprint_path(path)
     scanned = text + (companion.read_text(encoding="utf-8") if companion.exists() else "")
     refs = sorted({m for m in TABLE_REF.findall(scanned) if m != (schema, path.stem)})
-    return SqlModel(path, schema, path.stem, summary, header.get("grain", ""), tuple(refs))
+    needs = tuple(n.strip() for n in header.get("needs", "").split(",") if n.strip())
+    return SqlModel(path, schema, path.stem, summary, header.get("grain", ""), tuple(refs), needs)
 
 
 def sql_variables(settings: Settings) -> dict[str, object]:
     return {
         "country": settings.country,
+        "currency": settings.currency,
         "work_week_days": settings.work_week_days,
         "reporting_months": settings.reporting_months,
         "min_group_size": settings.privacy_min_group_size,
@@ -85,9 +92,25 @@ def sql_variables(settings: Settings) -> dict[str, object]:
     }
 
 
+CURRENCY_SYMBOLS = {"IDR": "Rp", "USD": "$", "GBP": "£", "EUR": "€", "JPY": "¥", "SGD": "S$", "AUD": "A$"}
+
+
+def currency_symbol(currency: str) -> str:
+    """How amounts in ``currency`` are written: ``Rp5,000``, ``$12.50``; other codes as ``CHF 5,000``."""
+    return CURRENCY_SYMBOLS.get(currency, f"{currency} ")
+
+
 def set_variables(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Settings as DuckDB variables, and ``money_text(x)``: an amount in the reporting currency as text, with
+    thousands separators and cents only where the amount has them."""
     for name, value in sql_variables(settings).items():
         con.execute(f"set variable {name} = ?", [value])
+    con.execute("set variable currency_symbol = ?", [currency_symbol(settings.currency)])
+    con.execute(
+        "create or replace temp macro money_text(x) as case when x is null then null "
+        "else getvariable('currency_symbol') || case when x::decimal(38, 2) = round(x::decimal(38, 2)) "
+        "then format('{:,}', round(x::decimal(38, 2))::hugeint) else format('{:,.2f}', x::double) end end"
+    )
 
 
 def run_model(con: duckdb.DuckDBPyConnection, model: SqlModel, settings: Settings) -> PartitionBuild | None:

@@ -18,7 +18,13 @@ from assets.controls.registry import (
     load_registry,
     write_control_config,
 )
-from assets.controls.runner import INPUT_STATUS_TABLE, control_models, run_control_model, write_input_status
+from assets.controls.runner import (
+    INPUT_STATUS_TABLE,
+    control_models,
+    run_control_model,
+    write_input_status,
+    write_rule_computability,
+)
 from assets.ingest.manifest import table_exists
 from pipelines.metadata import table_metadata
 from pipelines.settings import get_settings
@@ -72,10 +78,30 @@ def control_input_status(duckdb: DuckDBResource) -> dg.MaterializeResult:
         write_input_status(con)
         problems = con.execute(
             f"select control_code || ': ' || input_table from {INPUT_STATUS_TABLE} "
-            "where not is_present or n_rows = 0 order by 1"
+            "where (not is_present or n_rows = 0) and not is_optional order by 1"
         ).fetchall()
         metadata = table_metadata(con, INPUT_STATUS_TABLE)
     return dg.MaterializeResult(metadata={**metadata, "missing_or_empty_inputs": [p[0] for p in problems]})
+
+
+@dg.asset(
+    key=dg.AssetKey(["marts", "rule_computability"]),
+    deps=[dg.AssetKey(["marts", "canonical_coverage"])],
+    group_name=GROUP,
+    kinds={"duckdb", "python"},
+    owners=OWNERS,
+    description="Whether the loaded data holds the canonical columns each control and compliance rule needs; a "
+    "rule that is not computable reports what it misses as an input_missing finding instead of its findings. "
+    "Grain: one row per rule.",
+)
+def rule_computability(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    with duckdb.get_connection() as con:
+        write_rule_computability(con)
+        not_computable = con.execute(
+            "select rule_code || ': ' || reason from marts.rule_computability where not is_computable order by 1"
+        ).fetchall()
+        metadata = table_metadata(con, "marts.rule_computability")
+    return dg.MaterializeResult(metadata={**metadata, "not_computable": [r[0] for r in not_computable]})
 
 
 def control_model_asset(model: SqlModel) -> dg.AssetsDefinition:
@@ -103,7 +129,12 @@ def control_model_asset(model: SqlModel) -> dg.AssetsDefinition:
 
 
 def control_assets() -> list:
-    return [control_config, control_input_status, *(control_model_asset(m) for m in control_models())]
+    return [
+        control_config,
+        control_input_status,
+        rule_computability,
+        *(control_model_asset(m) for m in control_models()),
+    ]
 
 
 defs = dg.Definitions(assets=control_assets())

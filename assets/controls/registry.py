@@ -48,6 +48,8 @@ class ControlRule(BaseModel):
     source: str
     parameters: dict[str, ParameterValue] = {}
     reference: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()  # canonical columns the rule needs beyond those of its inputs' models
+    optional: bool = False  # over a source many companies lack: when it is absent, no input_missing finding
 
 
 class RegistryError(ValueError):
@@ -112,12 +114,12 @@ def write_registry(con: duckdb.DuckDBPyConnection, rules: tuple[ControlRule, ...
     con.execute(
         f"create or replace table {REGISTRY_TABLE} (code varchar primary key, kind varchar, model varchar, "
         "name varchar, entity varchar, severity varchar, inputs varchar[], reference varchar[], "
-        "description varchar, source varchar, parameters varchar)"
+        "description varchar, source varchar, parameters varchar, is_optional boolean)"
     )
     con.executemany(
-        f"insert into {REGISTRY_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"insert into {REGISTRY_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [[r.code, r.kind, r.model, r.name, r.entity, r.severity, list(r.inputs), list(r.reference),
-          r.description, r.source, json.dumps(r.parameters)] for r in rules],
+          r.description, r.source, json.dumps(r.parameters), r.optional] for r in rules],
     )  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import duckdb
 
+from assets.canonical.needs import needs_of, write_computability
 from assets.controls.registry import SQL_DIR, load_registry, write_control_config
 from assets.ingest.manifest import scalar, table_exists
 from pipelines.settings import Settings
@@ -56,19 +57,20 @@ def run_control_model(con: duckdb.DuckDBPyConnection, model: SqlModel, settings:
 
 
 def write_input_status(con: duckdb.DuckDBPyConnection) -> None:
-    """One row per rule and input table: does it exist, how many rows."""
+    """One row per rule and input table: does it exist, how many rows; is_optional for a rule over a source many
+    companies lack (its empty input is expected, not a gap)."""
     rows = []
     for rule in load_registry():
         for table in rule.inputs:
             present = table_exists(con, table)
             n_rows = int(scalar(con, f"select count(*) from {table}")) if present else None
-            rows.append([rule.code, rule.kind, table, present, n_rows])
+            rows.append([rule.code, rule.kind, table, present, n_rows, rule.optional])
     con.execute("create schema if not exists core")
     con.execute(
         f"create or replace table {INPUT_STATUS_TABLE} (control_code varchar, kind varchar, input_table varchar, "
-        "is_present boolean, n_rows bigint)"
+        "is_present boolean, n_rows bigint, is_optional boolean)"
     )
-    con.executemany(f"insert into {INPUT_STATUS_TABLE} values (?, ?, ?, ?, ?)", rows)
+    con.executemany(f"insert into {INPUT_STATUS_TABLE} values (?, ?, ?, ?, ?, ?)", rows)
 
 
 def ordered(models: list[SqlModel]) -> list[SqlModel]:
@@ -92,12 +94,23 @@ def ordered(models: list[SqlModel]) -> list[SqlModel]:
     return done
 
 
+def rule_needs() -> dict[str, list[str]]:
+    """Every rule's needs: those of its input tables (assets/canonical/needs.py) and its registry entry's own."""
+    return {r.code: sorted(set().union(*(needs_of(t) for t in r.inputs)) | set(r.needs)) for r in load_registry()}
+
+
+def write_rule_computability(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """``marts.rule_computability``; returns the rules the loaded data can run."""
+    return write_computability(con, "rule_computability", "rule_code", rule_needs())
+
+
 def build_controls(con: duckdb.DuckDBPyConnection, settings: Settings, names: list[str] | None = None) -> None:
     """Everything the Dagster assets of this package do, in one call (tests, the evaluation script).
 
     ``names`` limits the run to those models (plus the configuration and the input status)."""
     write_control_config(con)
     write_input_status(con)
+    write_rule_computability(con)
     for model in ordered(control_models()):
         if names is None or model.name in names:
             run_control_model(con, model, settings)

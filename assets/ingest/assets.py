@@ -8,6 +8,7 @@ from dagster_duckdb import DuckDBResource
 from assets.ingest.contracts import Contract, ContractError, discover_contracts, load_contract
 from assets.ingest.loader import ingest_contract
 from assets.ingest.staging import build_staging
+from assets.ingest.validate import contract_problems
 from pipelines.metadata import table_metadata
 from pipelines.settings import get_settings
 
@@ -25,13 +26,22 @@ def _files_table(outcomes) -> str:
     return "\n".join(lines)
 
 
-def build_staging_asset(contract_path: Path) -> dg.AssetsDefinition:
-    """Asset for one contract; an invalid contract still gets an asset, whose run fails with the reason."""
+def usable_contract(contract_path: Path) -> tuple[Contract | None, str | None]:
+    """The contract, or None and every reason it cannot run (its YAML, its SQL, its mapping, its currency)."""
+    from assets.canonical.catalog import rates_files
+
     try:
-        contract: Contract | None = load_contract(contract_path)
-        problem = None
+        contract = load_contract(contract_path)
     except ContractError as exc:
-        contract, problem = None, str(exc)
+        return None, str(exc)
+    problems = contract_problems(contract, get_settings().currency, rates_files())
+    return (None, "; ".join(problems)) if problems else (contract, None)
+
+
+def build_staging_asset(contract_path: Path) -> dg.AssetsDefinition:
+    """Asset for one contract; an invalid contract still gets an asset, whose run fails with the reason (and
+    nothing downstream waits for it)."""
+    contract, problem = usable_contract(contract_path)
     system, _, entity = contract_path.stem.partition("__")
     description = (
         f"{contract.description} Grain: {contract.grain}. Contract: {contract_path.name}."

@@ -39,7 +39,7 @@ def file_sha256(path: Path) -> str:
 
 def matching_files(contract: Contract, landing_dir: Path) -> list[Path]:
     found: set[Path] = set()
-    for pattern in contract.files:
+    for pattern in contract.globs():
         found.update(p for p in landing_dir.glob(pattern) if p.is_file() and not p.name.startswith("~$"))
     return sorted(found)
 
@@ -50,7 +50,7 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None
         f"create table if not exists {table} (_file_sha256 varchar not null, _source_path varchar not null, "
         "_line_no bigint, _loaded_at timestamp not null, _extra varchar)"
     )
-    for column in contract.columns:
+    for column in contract.read_columns:
         con.execute(f'alter table {table} add column if not exists "{column}" varchar')
 
 
@@ -94,7 +94,7 @@ def ingest_file(
 
 
 def _write_raw(con: duckdb.DuckDBPyConnection, contract: Contract, sha: str, rel: str, loaded_at) -> None:
-    columns = ", ".join(f'"{c}"' for c in contract.columns)
+    columns = ", ".join(f'"{c}"' for c in contract.read_columns)
     con.execute(
         f"insert into raw.{contract.raw_table} (_file_sha256, _source_path, _line_no, _loaded_at, _extra, {columns}) "
         f"select ?, ?, _line_no, ?, _extra, {columns} from _landed",

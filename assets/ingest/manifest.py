@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import duckdb
 
-SCHEMAS = ("raw", "meta", "reference", "staging", "quarantine", "core", "marts")
+SCHEMAS = ("raw", "meta", "reference", "staging", "quarantine", "canonical", "core", "marts")
 
 MANIFEST_DDL = """
 create table if not exists meta.load_manifest (

@@ -84,7 +84,7 @@ def map_header(header: list[str], contract: Contract, path: Path, header_line: i
             )
     if extra and contract.schema_drift == "fail":
         raise FileReadError(f"{path}: unexpected columns {extra} (rule: schema_drift=fail)")
-    missing = [c for c in contract.columns if c not in positions]
+    missing = [c for c in contract.read_columns if c not in positions]
     return positions, sources, extra, missing
 
 
@@ -98,7 +98,7 @@ def _delimiter_hint(header: list[str]) -> str:
 
 def _landed_select(positions: dict[str, int], contract: Contract, extra_positions: dict[str, int]) -> str:
     parts = ["_line_no"]
-    for column in contract.columns:
+    for column in contract.read_columns:
         parts.append(f'c{positions[column]} as "{column}"' if column in positions else f'null::varchar as "{column}"')
     if extra_positions:
         pairs = ", ".join(f"{_sql_str(name)}, c{i}" for name, i in extra_positions.items())
@@ -195,7 +195,8 @@ def _land_csv(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path) ->
     )  # fmt: skip
 
 
-def _cell_text(value: object) -> str | None:
+def cell_text(value: object) -> str | None:
+    """A spreadsheet cell as text, the way raw keeps it."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -237,7 +238,7 @@ def _land_xlsx(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path) -
     line_numbers: list[int] = []
     rejects: list[tuple[int, str, str, str]] = []
     for number, row in enumerate(rows[index + 1 :], start=index + 2):
-        cells = [_cell_text(v) for v in row]
+        cells = [cell_text(v) for v in row]
         if all(c is None for c in cells):
             continue
         if any(c is not None for c in cells[width:]):

@@ -7,11 +7,14 @@ Afterwards every active file's manifest row says how many of its rows were stage
 
 from __future__ import annotations
 
+import csv
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
-from assets.ingest.contracts import DUCKDB_TYPES, ColumnSpec, Contract
+from assets.ingest.contracts import CAPTURE, DUCKDB_TYPES, ColumnSpec, Contract
 from assets.ingest.manifest import scalar, table_exists, transaction
 
 TRUE_VALUES = ("true", "t", "yes", "y", "1", "ya")
@@ -85,11 +88,12 @@ def _violation(rule: str, column: str | None, message_sql: str, condition: str) 
     )
 
 
-def column_violations(column: str, spec: ColumnSpec) -> list[str]:
-    v, t = _text(column), q(column)
+def column_violations(column: str, spec: ColumnSpec, text: str | None = None) -> list[str]:
+    """The contract's rules for one column; ``text`` is the value as text (default: the landed text ``v_col``)."""
+    v, t = text or _text(column), q(column)
     shown = f"coalesce('''' || {v} || '''', 'empty')"
     checks = []
-    if spec.type != "string":
+    if spec.type != "string" and text is None:
         noun = {
             "integer": "a whole number",
             "decimal": "a number",
@@ -148,6 +152,85 @@ def column_violations(column: str, spec: ColumnSpec) -> list[str]:
     return checks  # fmt: skip
 
 
+def glob_regex(pattern: str) -> str:
+    """A files pattern as a regular expression over the landed path, one group per ``{capture}``."""
+    out = []
+    for part in re.split(r"(\{[a-z][a-z0-9_]*\}|\*\*|\*|\?)", pattern):
+        if not part:
+            continue
+        if part.startswith("{"):
+            out.append("([^/]*?)")
+        elif part == "**":
+            out.append(".*")
+        elif part == "*":
+            out.append("[^/]*")
+        elif part == "?":
+            out.append("[^/]")
+        else:
+            out.append(re.escape(part))
+    return "^" + "".join(out) + "$"
+
+
+def path_capture(contract: Contract, capture: str) -> str:
+    """SQL for the text a ``{capture}`` of the files pattern matched in ``r._source_path``."""
+    tries = []
+    for pattern in contract.files:
+        names = CAPTURE.findall(pattern)
+        if capture in names:
+            group = names.index(capture) + 1
+            tries.append(f"nullif(regexp_extract(r._source_path, {lit(glob_regex(pattern))}, {group}), '')")
+    return f"coalesce({', '.join(tries)})" if len(tries) > 1 else tries[0]
+
+
+def _constant(value: object) -> str:
+    if isinstance(value, bool):
+        return lit("true" if value else "false")
+    return lit(value)
+
+
+def lookup_rows(contract: Contract, spec: ColumnSpec) -> list[dict[str, str]]:
+    """The rows of a column's lookup CSV (relative to the contract file)."""
+    base = contract.path.parent if contract.path else Path(".")
+    path = base / spec.lookup.file
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _mapped(contract: Contract, column: str, spec: ColumnSpec) -> tuple[str, str]:
+    """(mapped text, condition that the label has no mapping) for a column with ``map`` or ``lookup``."""
+    v = _text(column)
+    branches, known = [], []
+    if spec.map is not None:
+        for label, target in spec.map.items():
+            value = "null" if target is None else _constant(target)
+            branches.append(f"when {v} = {lit(label)} then {value}")
+            known.append(f"{v} = {lit(label)}")
+    else:
+        lk = spec.lookup
+        date_expr = None
+        if lk.date_column:
+            date_expr = typed_expression(contract, lk.date_column, contract.columns[lk.date_column])
+        for row in lookup_rows(contract, spec):
+            condition = f"{v} = {lit(row[lk.from_column])}"
+            if date_expr is not None:
+                start, end = row.get("effective_from") or "0001-01-01", row.get("effective_to") or "9999-12-31"
+                condition += f" and {date_expr} between date {lit(start)} and date {lit(end)}"
+            target = row[lk.to_column]
+            branches.append(f"when {condition} then {lit(target) if target != '' else 'null'}")
+            known.append(f"({condition})")
+    if not branches:
+        return "null::varchar", f"{v} is not null"
+    return f"case {' '.join(branches)} end", f"{v} is not null and not ({' or '.join(known)})"
+
+
+def _map_violation(contract: Contract, column: str, spec: ColumnSpec) -> str:
+    source = "the map" if spec.map is not None else f"lookup {spec.lookup.file}"
+    shown = f"coalesce('''' || _label_{column} || '''', 'empty')"
+    return _violation(
+        "value_map", column, f"{lit(column + ': ')} || {shown} || {lit(' is not in ' + source)}", f"_unmapped_{column}"
+    )
+
+
 def staging_sql(contract: Contract, files: list[str] | None = None, existing: str | None = None) -> str:
     """The query that types active raw rows and lists each row's contract violations.
 
@@ -155,18 +238,60 @@ def staging_sql(contract: Contract, files: list[str] | None = None, existing: st
     whose keys count as already taken, so a key staged by an earlier file is a duplicate here too.
     """
     cols = list(contract.columns)
+    read = list(contract.read_columns)
+    derived = {c: spec for c, spec in contract.columns.items() if spec.is_derived}
+    landed = {c: spec for c, spec in contract.columns.items() if not spec.is_derived}
     nulls = ", ".join(lit(n) for n in contract.null_values)
     clean = []
-    for c in cols:
-        value = f"trim(r.{q(c)})" if contract.trim else f"r.{q(c)}"
-        blank = lit(contract.columns[c].default) if contract.columns[c].default is not None else "null"
+    for c, spec in landed.items():
+        if spec.value is not None:
+            value = _constant(spec.value)
+        elif spec.from_path is not None:
+            value = path_capture(contract, spec.from_path)
+        else:
+            value = f"trim(r.{q(c)})" if contract.trim else f"r.{q(c)}"
+        blank = lit(spec.default) if spec.default is not None else "null"
         clean.append(f"case when {value} in ({nulls}) or {value} is null then {blank} else {value} end as v_{c}")
-    typed = [f"{typed_expression(contract, c, s)} as {q(c)}" for c, s in contract.columns.items()]
-    checks = [chk for c, s in contract.columns.items() for chk in column_violations(c, s)]
-    all_null = " and ".join(f"v_{c} is null" for c in cols)
+    mapped_cols = {c: spec for c, spec in landed.items() if spec.map is not None or spec.lookup is not None}
+    mapping = [_mapped(contract, c, spec) for c, spec in mapped_cols.items()]
+    mapped = (
+        "select * replace ("
+        + ", ".join(f"{m[0]} as v_{c}" for c, m in zip(mapped_cols, mapping, strict=True))
+        + "), "
+        + ", ".join(
+            f"{m[1]} as _unmapped_{c}, cleaned.v_{c} as _label_{c}" for c, m in zip(mapped_cols, mapping, strict=True)
+        )
+        + " from cleaned"
+        if mapped_cols
+        else "select * from cleaned"
+    )
+    typed = [f"{typed_expression(contract, c, s)} as {q(c)}" for c, s in landed.items()]
+    checks = [chk for c, s in landed.items() for chk in column_violations(c, s)]
+    checks += [_map_violation(contract, c, s) for c, s in mapped_cols.items()]
+    all_null = " and ".join(f"v_{c} is null" for c in read)
     rules = [_violation(r.name, None, lit(r.reason), f"not coalesce(({r.sql}), true)") for r in contract.row_rules]
+    derived_select = ", ".join(
+        f"try_cast(try({spec.expr}) as {DUCKDB_TYPES[spec.type]}) as {q(c)}" for c, spec in derived.items()
+    )
+    negated = {c: spec for c, spec in contract.columns.items() if spec.negate_when}
+    negate = (
+        "select * replace ("
+        + ", ".join(
+            f"case when coalesce(({s.negate_when}), false) then -{q(c)} else {q(c)} end as {q(c)}"
+            for c, s in negated.items()
+        )  # fmt: skip
+        + ") from with_derived"
+        if negated
+        else "select * from with_derived"
+    )
+    derived_checks = [chk for c, spec in derived.items() for chk in column_violations(c, spec, text=f"{q(c)}::varchar")]
+    derived_errors = f"list_filter([{', '.join(derived_checks)}], lambda x: x is not null)" if derived_checks else "[]"
     pk = contract.primary_key
-    pk_cols = ", ".join(q(k) for k in pk)
+    # a replace or snapshot source repeats its keys in every file: a key is unique within its file only
+    per_file = contract.load_mode in ("replace", "snapshot")
+    if per_file:
+        existing = None
+    pk_cols = ", ".join([*(q(k) for k in pk), *(["_file_sha256"] if per_file and pk else [])])
     pk_text = " || ', ' || ".join(f"{lit(k + '=')} || coalesce({q(k)}::varchar, '')" for k in pk) if pk else "''"
     first_seen = "coalesce(_seen_before, _first_in_load.p || ' line ' || _first_in_load.l)"
     dup_message = f"'duplicate primary key (' || {pk_text} || '): first staged from ' || {first_seen}" if pk else "null"
@@ -187,9 +312,9 @@ def staging_sql(contract: Contract, files: list[str] | None = None, existing: st
     )  # fmt: skip
     seen = "e._seen" if taken else "null::varchar"
     rule_list = (
-        f"list_concat(_type_errors, list_filter([{', '.join(rules)}], lambda x: x is not null))"
+        f"list_concat(_type_errors, _derived_errors, list_filter([{', '.join(rules)}], lambda x: x is not null))"
         if rules
-        else "_type_errors"
+        else "list_concat(_type_errors, _derived_errors)"
     )
     return f"""
         with active as (
@@ -198,10 +323,13 @@ def staging_sql(contract: Contract, files: list[str] | None = None, existing: st
         ),
         cleaned as (
             select r._file_sha256, r._source_path, r._line_no, a._file_order,
-                   {", ".join(f"r.{q(c)} as {q('_raw_' + c)}" for c in cols)},
+                   {", ".join(f"r.{q(c)} as {q('_raw_' + c)}" for c in read)},
                    {", ".join(clean)}
             from raw.{contract.raw_table} r join active a on a.file_sha256 = r._file_sha256
             {only}
+        ),
+        mapped as (
+            {mapped}
         ),
         typed as (
             select *, {", ".join(typed)},
@@ -209,10 +337,19 @@ def staging_sql(contract: Contract, files: list[str] | None = None, existing: st
                         then [struct_pack(rule := 'blank_row', column_name := null::varchar,
                                           message := 'the row has no values')]
                         else list_filter([{", ".join(checks)}], lambda x: x is not null) end as _type_errors
-            from cleaned
+            from mapped
+        ),
+        with_derived as (
+            select *{", " + derived_select if derived else ""} from typed
+        ),
+        signed as (
+            {negate}
+        ),
+        with_derived_errors as (
+            select *, {derived_errors} as _derived_errors from signed
         ),
         ruled as (
-            select *, {rule_list} as _errors from typed
+            select *, {rule_list} as _errors from with_derived_errors
         ),
         keyed as (
             select ruled.*, {rank} as _pk_rank,
@@ -231,7 +368,7 @@ def staging_sql(contract: Contract, files: list[str] | None = None, existing: st
             -- the row as landed, serialised for quarantined rows only (for every row it cost half the staging time)
             select {", ".join(q(c) for c in cols)}, _file_sha256, _source_path, _line_no, _file_order, _violations,
                    case when len(_violations) > 0
-                        then to_json(struct_pack({", ".join(f"{q(c)} := {q('_raw_' + c)}" for c in cols)}))::varchar
+                        then to_json(struct_pack({", ".join(f"{q(c)} := {q('_raw_' + c)}" for c in read)}))::varchar
                    end as _record
             from judged
         )

@@ -4,6 +4,7 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
+from assets.canonical.needs import needs_of, write_computability
 from assets.kpi.registry import SQL_DIR, load_registry, registry_models
 from pipelines.metadata import table_metadata
 from pipelines.settings import Settings, get_settings
@@ -12,6 +13,17 @@ from pipelines.sqlmodels import model_assets, set_variables
 OWNERS = ["team:performance"]
 KPI_VALUES = dg.AssetKey(["marts", "kpi_values"])
 KPI_REGISTRY = dg.AssetKey(["marts", "kpi_registry"])
+COVERAGE = dg.AssetKey(["marts", "canonical_coverage"])
+
+
+def kpi_needs() -> dict[str, list[str]]:
+    """Every KPI's needs: its model's (assets/canonical/needs.py) and its registry entry's own."""
+    return {e.code: sorted(needs_of(f"marts.{e.model}") | set(e.needs)) for e in load_registry()}
+
+
+def write_kpi_computability(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """``marts.kpi_computability``; returns the codes whose needs the loaded data meets."""
+    return write_computability(con, "kpi_computability", "kpi_code", kpi_needs())
 
 
 def write_registry(con: duckdb.DuckDBPyConnection) -> None:
@@ -23,15 +35,17 @@ def write_registry(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.executemany(
         "insert into marts.kpi_registry values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [list(e.model_dump().values()) for e in load_registry()],
+        [list(e.model_dump(exclude={"needs"}).values()) for e in load_registry()],
     )
 
 
 def build_kpi_values(con: duckdb.DuckDBPyConnection, settings: Settings, models: list[str] | None = None) -> None:
-    """Union the KPI models (all registered ones unless ``models`` names some), keep registered codes, and
-    flag groups below the privacy minimum."""
+    """Union the KPI models (all registered ones unless ``models`` names some), keep the registered codes the
+    loaded data can compute (``marts.kpi_computability``), and flag groups below the privacy minimum."""
     set_variables(con, settings)
     write_registry(con)
+    computable = write_kpi_computability(con)
+    con.execute("create or replace temp table _computable as select unnest(?::varchar[]) as kpi_code", [computable])
     unioned = "\n    union all\n    ".join(
         f"select period, department_id, kpi_code, value, numerator, denominator from marts.{m}"
         for m in (models or registry_models())
@@ -58,6 +72,7 @@ def build_kpi_values(con: duckdb.DuckDBPyConnection, settings: Settings, models:
             coalesce(g.group_size < getvariable('min_group_size'), false) as is_small_group
         from unioned u
         join marts.kpi_registry r on r.code = u.kpi_code
+        join _computable c on c.kpi_code = u.kpi_code
         left join group_sizes g using (period, department_id)
         order by u.period, u.department_id, u.kpi_code
         """
@@ -66,7 +81,7 @@ def build_kpi_values(con: duckdb.DuckDBPyConnection, settings: Settings, models:
 
 @dg.asset(
     key=KPI_VALUES,
-    deps=[dg.AssetKey(["marts", m]) for m in registry_models()],
+    deps=[*(dg.AssetKey(["marts", m]) for m in registry_models()), COVERAGE],
     group_name="kpi",
     kinds={"duckdb", "sql"},
     owners=OWNERS,
@@ -78,7 +93,12 @@ def kpi_values(duckdb: DuckDBResource) -> dg.MaterializeResult:
         build_kpi_values(con, get_settings())
         metadata = table_metadata(con, "marts.kpi_values")
         codes = [r[0] for r in con.execute("select distinct kpi_code from marts.kpi_values order by 1").fetchall()]
-    return dg.MaterializeResult(metadata={**metadata, "kpi_codes": codes})
+        not_computable = con.execute(
+            "select kpi_code || ': ' || reason from marts.kpi_computability where not is_computable order by 1"
+        ).fetchall()
+    return dg.MaterializeResult(
+        metadata={**metadata, "kpi_codes": codes, "not_computable": [r[0] for r in not_computable]}
+    )
 
 
 def kpi_assets() -> list:

@@ -20,12 +20,13 @@ class KpiDefinition(BaseModel):
     name: str
     name_id: str
     domain: str
-    unit: Literal["employees", "pct", "idr", "days", "hours", "ratio", "count", "fte", "years"]
+    unit: Literal["employees", "pct", "money", "days", "hours", "ratio", "count", "fte", "years"]
     direction: Literal["higher_is_better", "lower_is_better", "neutral"]
     model: str
     definition: str
     formula: str
     source: str
+    needs: tuple[str, ...] = ()  # canonical columns this KPI needs beyond those of its model's inputs
 
 
 @lru_cache(maxsize=1)

@@ -32,12 +32,20 @@
     return unit in D.format.decimals ? D.format.decimals[unit] : 2;
   }
 
+  // Money (unit "money"; "idr" in older warehouses) is in the reporting currency, in whole units: the prefix
+  // ("Rp ", "$", "£", "€" or the ISO code and a space) comes with the page's data (formatting.py).
+  function isMoney(unit) { return (D.format.money || ["money", "idr"]).indexOf(unit) >= 0; }
+  K.isMoney = function (unit) { return isMoney(unit); };
+
   K.format = function (v, unit) {
     if (v === null || v === undefined || Number.isNaN(v)) return "–";
     var text = K.number(v, decimalsFor(v, unit));
-    if (unit === "idr") return text.charAt(0) === "-" ? "-" + D.format.currency + text.slice(1) : D.format.currency + text;
+    if (isMoney(unit)) return text.charAt(0) === "-" ? "-" + D.format.currency + text.slice(1) : D.format.currency + text;
     return text + (D.format.suffix[unit] || "");
   };
+
+  // what a CSV column header says the unit is: the currency code for money
+  function unitLabel(unit) { return isMoney(unit) ? D.format.currencyCode : unit; }
 
   K.formatChange = function (c, unit) {
     var sign = c > 0 ? "+" : "";
@@ -270,12 +278,17 @@
 
   function axisFor(unit) {
     var axis = { zeroline: false };
-    if (unit === "idr") axis.tickprefix = D.format.currency;
+    if (isMoney(unit)) axis.tickprefix = D.format.currency;
     if (D.format.suffix[unit]) axis.ticksuffix = D.format.suffix[unit];
     return axis;
   }
 
   function monthDates() { return D.periods.map(function (p) { return p + "-01"; }); }
+
+  // the orange line at the chosen month (none while the warehouse has no month)
+  function monthMarker(x, i) {
+    return x.length ? [{ type: "line", xref: "x", yref: "paper", x0: x[i], x1: x[i], y0: 0, y1: 1, line: { color: "#f59f00", width: 2 } }] : [];
+  }
 
   // ---------------------------------------------------------------- KPI pages
   function kpiValue(kpi, dept, i) {
@@ -368,10 +381,12 @@
     var summary = document.getElementById("summary");
     var counts = { g: 0, a: 0, r: 0, "-": 0 };
     kpis.forEach(function (k) { counts[kpiSuppressed(k, dept, i) ? "-" : kpiStatus(k, dept, i)] += 1; });
-    summary.textContent = kpis.length ? t("status_summary", { green: counts.g, amber: counts.a, red: counts.r, none: counts["-"] }) : "";
+    var summaryText = kpis.length ? t("status_summary", { green: counts.g, amber: counts.a, red: counts.r, none: counts["-"] }) : "";
+    if (kpis.length && D.notComputable) summaryText += " · " + t("summary_not_computable", { n: D.notComputable });
+    summary.textContent = summaryText;
     document.getElementById("hint").textContent = kpis.length ? t("chart_hint") : "";
 
-    var kpi = kpis.filter(function (k) { return k.code === state.kpi; })[0];
+    var kpi = D.periods.length ? kpis.filter(function (k) { return k.code === state.kpi; })[0] : null;
     var charts = document.getElementById("charts");
     charts.hidden = !kpi;
     if (kpi) {
@@ -388,8 +403,7 @@
       }
       plot("chart-main", traces, {
         title: { text: plotlyText(t("trend_title", { kpi: kpi.name, department: deptName(dept) })), font: { size: 14 } },
-        yaxis: axisFor(kpi.unit), xaxis: { type: "date", tickformat: "%b %Y" },
-        shapes: [{ type: "line", xref: "x", yref: "paper", x0: x[i], x1: x[i], y0: 0, y1: 1, line: { color: "#f59f00", width: 2 } }]
+        yaxis: axisFor(kpi.unit), xaxis: { type: "date", tickformat: "%b %Y" }, shapes: monthMarker(x, i)
       });
       var depts = D.departments.filter(function (d) { return d[0] !== "ALL"; });
       var shown = depts.filter(function (d) { return !kpiSuppressed(kpi, d[0], i) && kpiValue(kpi, d[0], i) !== null; });
@@ -412,10 +426,10 @@
     }
 
     var tables = clear(document.getElementById("tables"));
-    if (!kpis.length) return;
+    if (!kpis.length || !D.periods.length) return;
     // one column per KPI; a suppressed cell sorts last and shows (and exports) as n<min
     var kpiColumns = kpis.map(function (k, ki) {
-      return { label: k.name, csvLabel: k.name + " (" + k.unit + ")", numeric: true, format: function (v, r) {
+      return { label: k.name, csvLabel: k.name + " (" + unitLabel(k.unit) + ")", numeric: true, format: function (v, r) {
         return r && r.classes[ki + 1] === "suppressed" ? suppressedText() : K.format(v, k.unit);
       } };
     });
@@ -455,8 +469,10 @@
 
   function renderFindingsPage() {
     var i = state.period, dept = state.dept;
-    var money = function (v) { return v === null ? "–" : K.format(v, "idr"); };
+    var money = function (v) { return v === null ? "–" : K.format(v, "money"); };
     var count = function (v) { return v === null ? "–" : K.number(v, 0); };
+    var amountCsv = t("amount_at_risk") + " (" + D.format.currencyCode + ")";
+    var periodName = D.periodNames[i] || "", periodFile = D.periods[i] || "all";
     var deptApplies = function (row) { return dept === "ALL" || !D.sources[row[0]].hasDepartment || row[4] === dept; };
     var small = isSmall(dept, i);
     var rows = D.rows.filter(function (r) { return inPeriod(r[3], i) && deptApplies(r); });
@@ -500,15 +516,14 @@
       });
       plot("chart-main", traces, {
         barmode: "stack", title: { text: plotlyText(t("findings_trend", { department: deptName(dept) })), font: { size: 14 } },
-        xaxis: { type: "date", tickformat: "%b %Y" },
-        shapes: [{ type: "line", xref: "x", yref: "paper", x0: x[i], x1: x[i], y0: 0, y1: 1, line: { color: "#f59f00", width: 2 } }]
+        xaxis: { type: "date", tickformat: "%b %Y" }, shapes: monthMarker(x, i)
       });
       var perDept = {};
       D.rows.forEach(function (r) { if (inPeriod(r[3], i) && r[4]) perDept[r[4]] = (perDept[r[4]] || 0) + r[5]; });
       var depts = Object.keys(perDept).filter(function (d) { return !isSmall(d, i); });
       var bars = plot("chart-side", [{ type: "bar", x: depts.map(function (d) { return plotlyText(deptName(d)); }),
         y: depts.map(function (d) { return perDept[d]; }), customdata: depts, marker: { color: "#1c7ed6" } }], {
-        title: { text: plotlyText(t("findings_by_department", { period: D.periodNames[i] })), font: { size: 14 } },
+        title: { text: plotlyText(t("findings_by_department", { period: periodName })), font: { size: 14 } },
         xaxis: { automargin: true, tickangle: -30 }, showlegend: false
       });
       if (bars && !bars.dataset.bound) {
@@ -529,11 +544,11 @@
     var ruleRows = Object.keys(byRule).map(function (k) { return byRule[k]; });
     if (small) ruleRows = ruleRows.map(function (r) { return { cells: [r.cells[0], r.cells[1], r.cells[2], r.cells[3], null, null], csv: [r.cells[0], r.cells[1], r.cells[2], r.cells[3], suppressedText(), suppressedText()], classes: [null, null, null, null, "suppressed", "suppressed"] }; });
     var suppressible = function (fmt) { return function (v, r) { return r && r.classes && r.classes[4] === "suppressed" ? suppressedText() : fmt(v); }; };
-    tables.appendChild(dataTable(t("findings_by_rule", { period: D.periodNames[i], department: deptName(dept) }), [
+    tables.appendChild(dataTable(t("findings_by_rule", { period: periodName, department: deptName(dept) }), [
       { label: t("kind") }, { label: t("rule") }, { label: t("note") }, { label: t("severity") },
       { label: t("n_findings"), numeric: true, format: suppressible(count) },
-      { label: t("amount_at_risk"), csvLabel: t("amount_at_risk") + " (idr)", numeric: true, format: suppressible(money) }
-    ], ruleRows, "controls-" + D.periods[i] + "-" + (dept === "ALL" ? "company" : dept) + "-by-rule.csv"));
+      { label: t("amount_at_risk"), csvLabel: amountCsv, numeric: true, format: suppressible(money) }
+    ], ruleRows, "controls-" + periodFile + "-" + (dept === "ALL" ? "company" : dept) + "-by-rule.csv"));
 
     var byDept = {};
     D.rows.forEach(function (r) {
@@ -548,10 +563,10 @@
         classes: sup ? [null, "suppressed", "suppressed"] : null, current: d === dept, click: function () { setState({ dept: d }); } };
     });
     var supp = function (fmt) { return function (v, r) { return r && r.classes && r.classes[1] === "suppressed" ? suppressedText() : fmt(v); }; };
-    tables.appendChild(dataTable(t("findings_by_department", { period: D.periodNames[i] }), [
+    tables.appendChild(dataTable(t("findings_by_department", { period: periodName }), [
       { label: t("department") }, { label: t("n_findings"), numeric: true, format: supp(count) },
-      { label: t("amount_at_risk"), csvLabel: t("amount_at_risk") + " (idr)", numeric: true, format: supp(money) }
-    ], deptRows, "controls-" + D.periods[i] + "-by-department.csv"));
+      { label: t("amount_at_risk"), csvLabel: amountCsv, numeric: true, format: supp(money) }
+    ], deptRows, "controls-" + periodFile + "-by-department.csv"));
   }
 
   // ---------------------------------------------------------------- data quality
@@ -588,8 +603,7 @@
             .reduce(function (a, r) { return a + r[5]; }, 0);
         }) };
       }), { barmode: "stack", title: { text: plotlyText(t("quarantine_trend", { department: deptName(dept) })), font: { size: 14 } },
-        xaxis: { type: "date", tickformat: "%b %Y" },
-        shapes: [{ type: "line", xref: "x", yref: "paper", x0: x[i], x1: x[i], y0: 0, y1: 1, line: { color: "#f59f00", width: 2 } }] });
+        xaxis: { type: "date", tickformat: "%b %Y" }, shapes: monthMarker(x, i) });
       document.getElementById("chart-side").hidden = true;
     }
     var tables = clear(document.getElementById("tables"));
@@ -620,8 +634,8 @@
       tables.appendChild(dataTable(t("data_findings_title", { period: D.periodNames[i] || "" }), [
         { label: t("source") }, { label: t("rule") }, { label: t("severity") },
         { label: t("n_findings"), numeric: true, format: count },
-        { label: t("amount_at_risk"), csvLabel: t("amount_at_risk") + " (idr)", numeric: true,
-          format: function (v) { return v === null ? "–" : K.format(v, "idr"); } }
+        { label: t("amount_at_risk"), csvLabel: t("amount_at_risk") + " (" + D.format.currencyCode + ")", numeric: true,
+          format: function (v) { return v === null ? "–" : K.format(v, "money"); } }
       ], Object.keys(byRule).map(function (k) { return byRule[k]; }), "quality-" + (D.periods[i] || "all") + "-data-findings.csv"));
     }
     if (D.checks !== null) {

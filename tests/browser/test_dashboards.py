@@ -235,3 +235,150 @@ def test_no_national_id_tax_id_or_bank_account_anywhere_in_the_reports(site):
             text = page.read_text(encoding="utf-8")
             found = [s for s in secrets if s in text]
             assert found == [], f"{page.name} shows personal identifiers {found[:3]}"
+
+
+# ---------------------------------------------------------------- a company with part of the data, in US dollars
+# No nightly run: a hand-made warehouse where headcount and payroll cost compute, average tenure and every finance
+# KPI do not (marts.kpi_computability), and a second warehouse with no table at all. Every page of both opens
+# with no console error; money is in dollars; what cannot be computed is listed, not drawn.
+PARTIAL_REGISTRY = [  # code, name, domain, unit, direction, model
+    ("headcount_period_end", "Headcount, period end", "hr", "employees", "neutral", "kpi_hr__workforce"),
+    ("avg_tenure_years", "Average tenure", "hr", "years", "higher_is_better", "kpi_hr__workforce"),
+    ("payroll_cost_total_idr", "Payroll cost, total", "payroll", "money", "lower_is_better", "kpi_payroll__costs"),
+    ("opex_total_idr", "Operating expense, total", "finance", "money", "lower_is_better", "kpi_finance__opex"),
+]
+PARTIAL_VALUES = {  # (kpi, department): (May, June 2025)
+    ("headcount_period_end", "ALL"): (12, 12),
+    ("headcount_period_end", "D1"): (6, 6),
+    ("headcount_period_end", "D2"): (6, 6),
+    ("payroll_cost_total_idr", "ALL"): (61_250.4, 62_500.6),
+    ("payroll_cost_total_idr", "D1"): (30_000, 31_000),
+    ("payroll_cost_total_idr", "D2"): (31_250.4, 31_500.6),
+}
+
+
+def _partial_warehouse(con) -> None:
+    from fixtures.warehouse import create_staging, run_models
+
+    from pipelines.settings import Settings
+
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.kpi_registry (code varchar, name varchar, name_id varchar, domain varchar, unit varchar, "
+        "direction varchar, model varchar, definition varchar, formula varchar, source varchar)"
+    )
+    con.executemany(
+        "insert into marts.kpi_registry values ($1, $2, $2, $3, $4, $5, $6, 'what it is', 'a / b', 'ref')",
+        PARTIAL_REGISTRY,
+    )
+    con.execute(
+        "create table marts.kpi_values (period date, department_id varchar, kpi_code varchar, value double, "
+        "numerator double, denominator double, unit varchar, group_size double, is_small_group boolean)"
+    )
+    units = {r[0]: r[3] for r in PARTIAL_REGISTRY}
+    con.executemany(
+        "insert into marts.kpi_values values (?::date, ?, ?, ?, null, null, ?, 6, false)",
+        [
+            (f"2025-{month:02d}-01", dept, kpi, value, units[kpi])
+            for (kpi, dept), pair in PARTIAL_VALUES.items()
+            for month, value in zip((5, 6), pair, strict=True)
+        ],
+    )
+    con.execute(
+        "create table marts.kpi_computability (kpi_code varchar, is_computable boolean, missing_columns varchar[], "
+        "reason varchar)"
+    )
+    con.execute(
+        "insert into marts.kpi_computability values "
+        "('avg_tenure_years', false, ['employees.hire_date|job_history.event_date'], 'No hire date.'), "
+        "('opex_total_idr', false, ['gl_entries.debit_amount'], 'No <b>ledger</b> export.')"
+    )
+    create_staging(con, "performance__kpi_targets", [])
+    create_staging(con, "hris__departments", [
+        {"department_id": "D1", "department_name": "Operations"},
+        {"department_id": "D2", "department_name": SCRIPT_NAME},
+    ])  # fmt: skip
+    run_models(con, Settings(), "assets/performance/sql/scorecard.sql")
+
+
+def _render_every_page(con, reports: Path) -> list[str]:
+    import datetime as dt
+
+    from dashboards.findings import render_controls
+    from dashboards.kpi_pages import render_domain, render_overview
+    from dashboards.quality import render_quality
+    from dashboards.render import load_site, page_domains
+    from dashboards.review import render_reviews
+    from pipelines.settings import Settings
+
+    settings = Settings(reports_dir=reports, currency="USD", privacy_min_group_size=5)
+    site = load_site(con, settings, page_domains(["hr", "payroll", "finance"]), dt.datetime(2025, 7, 2, 9, 0))
+    pages = [render_overview(con, site), *(render_domain(con, site, d) for d in site.domains)]
+    pages += [render_controls(con, site), render_quality(con, site), *render_reviews(con, site)]
+    return sorted(p.name for p in pages)
+
+
+@pytest.fixture(scope="module")
+def partial_sites(tmp_path_factory):
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed: run `make browser-deps`")
+    import duckdb
+
+    from dashboards.serve import serve_in_thread
+
+    root = tmp_path_factory.mktemp("partial")
+    sites = {}
+    for name, build in (("partial", _partial_warehouse), ("empty", lambda con: None)):
+        con = duckdb.connect()
+        build(con)
+        pages = _render_every_page(con, root / name)
+        con.close()
+        server, base = serve_in_thread(root / name)
+        sites[name] = {"pages": pages, "base": base, "server": server}
+    yield sites
+    for site in sites.values():
+        site["server"].shutdown()
+
+
+@pytest.fixture(scope="module")
+def partial_context(partial_sites, browser_context):
+    """A context of its own in the module's browser (one Playwright per process)."""
+    context = browser_context.browser.new_context(viewport={"width": 1280, "height": 900})
+    yield context
+    context.close()
+
+
+@pytest.mark.parametrize("name", ["partial", "empty"])
+def test_every_page_of_a_partial_or_empty_warehouse_opens_without_error(partial_sites, partial_context, name):
+    site = partial_sites[name]
+    assert {"overview.html", "hr.html", "payroll.html", "finance.html", "controls.html", "quality.html",
+            "review.html"} <= set(site["pages"])  # fmt: skip
+    tab = Tab(partial_context, site["base"])
+    try:
+        for page_name in site["pages"]:
+            page = tab.open(page_name)
+            page.wait_for_selector("body[data-charts='1']", state="attached", timeout=10_000)
+            assert tab.errors == [], f"{name}/{page_name}: console errors {tab.errors}"
+        assert tab.dialogs == [] and tab.outside() == []
+    finally:
+        tab.page.close()
+
+
+def test_money_in_dollars_and_kpis_that_cannot_be_computed_are_listed_not_drawn(partial_sites, partial_context):
+    tab = Tab(partial_context, partial_sites["partial"]["base"])
+    try:
+        page = tab.open("payroll.html")
+        assert page.locator("[data-kpi='payroll_cost_total_idr'] .value").inner_text() == "$62,501"
+        hr = tab.open("hr.html")
+        assert hr.locator("[data-kpi='headcount_period_end']").count() == 1
+        assert hr.locator("[data-kpi='avg_tenure_years']").count() == 0
+        needs = hr.locator("#not-computable li[data-code='avg_tenure_years']").inner_text()
+        assert "not computable: needs employees.hire_date or job_history.event_date" in needs
+        assert "1 not computable" in hr.locator("#summary").inner_text()
+        finance = tab.open("finance.html")
+        assert finance.locator("#cards .card").count() == 0
+        assert "No <b>ledger</b> export." in finance.locator("#not-computable").inner_text()  # shown as text
+        assert finance.locator("#not-computable b").count() == 0
+        assert tab.errors == [] and tab.dialogs == []
+    finally:
+        tab.page.close()

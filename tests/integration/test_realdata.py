@@ -183,7 +183,7 @@ def test_huebner_bom_header_two_digit_year_and_sentinel(wh):
     assert row["encoding"] == "utf-8-sig" and json.loads(row["columns_mapped"])["full_name"] == "Employee_Name"
     # line 2: "Adinolfi, Wilson  K",10026,...,01960,07/10/83,M ,...,N/A-StillEmployed,...,Production       ,...
     first = wh.value(
-        "select employee_id, birth_date, hire_date, termination_reason, zip_code, sex, department "
+        "select employee_id, birth_date, hire_date, termination_reason, zip_code, gender, department_id "
         "from staging.stg_huebner__employees where _line_no = 2"
     )
     assert first == ("10026", date(1983, 7, 10), date(2011, 7, 5), None, "01960", "M", "Production")
@@ -365,9 +365,21 @@ def test_orphan_object_codes_are_staged_and_absent_from_the_chart(wh):
 
 @pytest.fixture(scope="module")
 def reports(wh):
+    """The canonical tables the contracts map into (reporting currency USD), then the onboarding reports."""
+    from assets.canonical.build import build_canonical
+    from assets.canonical.catalog import load_catalog
     from assets.finance.onboarding import build_onboarding_reports
+    from pipelines.settings import Settings
 
-    built = build_onboarding_reports(wh.con)
+    wh.con.execute("create schema if not exists reference")
+    wh.con.execute(
+        "create or replace table reference.exchange_rates as select * from read_csv(?, header = true, "
+        "types = {'rate': 'DECIMAL(18,8)', 'effective_from': 'DATE', 'effective_to': 'DATE'})",
+        [str(CONTRACTS.parents[1] / "assets" / "canonical" / "exchange_rates.csv")],
+    )
+    for name, entity in load_catalog().items():
+        build_canonical(wh.con, entity, [c for c in wh.contracts.values() if c.maps_to == name], "USD")
+    built = build_onboarding_reports(wh.con, Settings(currency="USD"))
     assert built == ["marts.lambeth_grand_total_check", "marts.spend_by_account_category", "marts.spend_by_supplier"]
     return wh
 
@@ -392,24 +404,30 @@ def test_every_lambeth_file_has_a_grand_total_verdict(reports):
 
 
 def test_supplier_totals_add_up_to_the_staged_rows(reports):
+    # the report reads canonical.spend_transactions: GBP converted to USD at each year's rate, row by row
     staged = reports.value(
-        "select sum(amount_gbp) from staging.stg_lambeth__supplier_spend where supplier_name <> 'Grand Total'"
+        "select sum(round(amount_gbp * case year(transaction_date) when 2011 then 1.6026 else 1.5848 end, 2)) "
+        "from staging.stg_lambeth__supplier_spend where supplier_name <> 'Grand Total'"
     )
     by_supplier = reports.value(
-        "select sum(amount) from marts.spend_by_supplier where source = 'lambeth_monthly_totals'"
+        "select sum(amount) from marts.spend_by_supplier where source = 'lambeth_supplier_spend' and currency = 'USD'"
     )
     assert by_supplier == staged
     top = reports.rows(
-        "select rank_in_source, share_pct from marts.spend_by_supplier where source = 'lambeth_monthly_totals' "
+        "select rank_in_source, share_pct from marts.spend_by_supplier where source = 'lambeth_supplier_spend' "
         "order by rank_in_source limit 2"
     )
     assert top[0][0] == 1 and top[0][1] >= top[1][1]
+    cordova = reports.value("select count(*) from marts.spend_by_supplier where source = 'alaska_gl_cordova'")
+    assert cordova > 0, "Cordova ledger lines name their vendor (canonical gl_entries.vendor_name)"
 
 
 def test_alaska_spend_by_category_loses_no_expenditure_line(reports):
+    # actual lines only: Cordova's budget lines (Reference_Type B) are filtered out on the way to canonical
     lines = reports.value(
         "select (select count(*) from staging.stg_alaska__gl_arsd where object_code between '300' and '599') + "
-        "(select count(*) from staging.stg_alaska__gl_cordova where object_code between '300' and '599')"
+        "(select count(*) from staging.stg_alaska__gl_cordova where object_code between '300' and '599' "
+        "and reference_type <> 'B')"
     )
     assert reports.value("select sum(n_lines) from marts.spend_by_account_category where source = 'alaska_gl'") == lines
     categories = {r[0] for r in reports.rows("select distinct account_category from marts.spend_by_account_category")}

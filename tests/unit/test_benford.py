@@ -31,6 +31,7 @@ def benford(con):
     con.execute("create table core.fct_bank_transaction (bank_txn_id varchar, amount_idr bigint, period date)")
     con.execute("create table core.fct_gl_line (journal_id varchar, debit_idr bigint, credit_idr bigint, "
                 "is_brought_forward boolean, period date)")  # fmt: skip
+    con.execute("create table core.fct_spend_transaction (spend_key varchar, amount_idr decimal(18, 2), period date)")
     con.execute("insert into core.fct_bank_transaction select 'B' || a, -a, date '2025-01-01' from unnest(?) t(a)",
                 [UNIFORM])  # fmt: skip
     amounts = [round(10 ** (2 + 4 * k / N_CONFORMING)) for k in range(N_CONFORMING)]

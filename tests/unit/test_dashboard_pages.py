@@ -4,7 +4,7 @@ personal keys), escaping, language, and that a KPI of a new domain gets a page w
 Warehouse (two months, May and June 2025; minimum group size 5):
   departments  D1 "Operations" (10 people), D2 named <script>alert(1)</script> (3 then 2 people: small)
   KPIs         headcount_period_end (hr, employees), turnover_rate_monthly_pct (hr, pct, lower is better),
-               payroll_cost_per_employee_idr (payroll, idr, lower), tickets_sla_pct (it, pct, higher)
+               payroll_cost_per_employee_idr (payroll, money, lower), tickets_sla_pct (it, pct, higher)
   targets      turnover ALL 5.0 band 2 (May 6.5 amber, June 8.0 red); payroll ALL Rp 19,000,000 band 1,000,000
                (June 18,900,000 green); tickets ALL 90 band 5 (May 91.5 green, June 88 amber)
 """
@@ -34,8 +34,8 @@ REGISTRY = [
     ("headcount_period_end", "Headcount, period end", "Jumlah karyawan akhir periode", "hr", "employees", "neutral"),
     ("turnover_rate_monthly_pct", "Turnover rate, monthly", "Tingkat perputaran bulanan", "hr", "pct",
      "lower_is_better"),
-    ("payroll_cost_per_employee_idr", "Payroll cost per employee", "Biaya penggajian per karyawan", "payroll", "idr",
-     "lower_is_better"),
+    ("payroll_cost_per_employee_idr", "Payroll cost per employee", "Biaya penggajian per karyawan", "payroll",
+     "money", "lower_is_better"),
     ("tickets_sla_pct", "Tickets within SLA", "Tiket sesuai SLA", "it", "pct", "higher_is_better"),
 ]  # fmt: skip
 VALUES = {  # (kpi, department): (May, June)
@@ -107,8 +107,10 @@ def warehouse(con):
     return con
 
 
-def site_for(con, tmp_path, language="en", now=dt.datetime(2025, 7, 4, 9, 0)):
-    settings = Settings(reports_dir=tmp_path / language, language=language, privacy_min_group_size=5)
+def site_for(con, tmp_path, language="en", now=dt.datetime(2025, 7, 4, 9, 0), currency="IDR"):
+    settings = Settings(
+        reports_dir=tmp_path / f"{language}-{currency}", language=language, privacy_min_group_size=5, currency=currency
+    )
     return load_site(con, settings, page_domains(["hr", "payroll", "it"]), now)
 
 
@@ -118,13 +120,66 @@ def payload(page) -> dict:
 
 
 def test_rupiah_and_rates_are_written_with_the_language_separators():
-    assert formatting.kpi_value(18_700_000, "idr", "en") == "Rp 18,700,000"
-    assert formatting.kpi_value(18_700_000, "idr", "id") == "Rp 18.700.000"
+    assert formatting.kpi_value(18_700_000, "money", "en", "IDR") == "Rp 18,700,000"
+    assert formatting.kpi_value(18_700_000, "money", "id", "IDR") == "Rp 18.700.000"
     assert formatting.kpi_value(2.345, "pct", "id") == "2,35%"  # 2 decimals, comma in Indonesian
     assert formatting.kpi_value(61.0, "employees", "en") == "61"  # whole headcounts have no decimals
     assert formatting.kpi_value(61.1667, "employees", "en") == "61.2"
-    assert formatting.kpi_change(-1_500_000, "idr", "en") == "-Rp 1,500,000"
+    assert formatting.kpi_change(-1_500_000, "money", "en", currency="IDR") == "-Rp 1,500,000"
     assert formatting.kpi_change(0.3, "pct", "en") == "+0.30 pts"  # a change of a rate is in points
+
+
+@pytest.mark.parametrize(
+    ("currency", "en", "id"),
+    [
+        ("IDR", "Rp 18,700,000", "Rp 18.700.000"),
+        ("USD", "$18,700,000", "$18.700.000"),
+        ("GBP", "£18,700,000", "£18.700.000"),
+        ("EUR", "€18,700,000", "€18.700.000"),
+        ("CHF", "CHF 18,700,000", "CHF 18.700.000"),  # no symbol here: the ISO code
+        ("usd", "$18,700,000", "$18.700.000"),
+    ],
+)
+def test_money_is_written_in_the_reporting_currency_in_whole_units(currency, en, id):
+    assert formatting.kpi_value(18_700_000.4, "money", "en", currency) == en
+    assert formatting.kpi_value(18_700_000.4, "money", "id", currency) == id
+    assert formatting.money(18_700_000, "en", currency) == en
+    prefix = en.removesuffix("18,700,000")
+    assert formatting.kpi_change(-1_500_000, "money", "en", currency=currency) == f"-{prefix}1,500,000"
+    assert formatting.kpi_change(250, "money", "en", currency=currency) == f"+{prefix}250"
+    assert formatting.kpi_value(12.6, "money", "en", currency) == f"{prefix}13"  # whole units in every currency
+    assert formatting.kpi_value(None, "money", "en", currency) == "–"
+
+
+def test_money_defaults_to_the_settings_currency_and_idr_is_still_money(monkeypatch):
+    from pipelines import settings as settings_module
+
+    monkeypatch.setenv("KINERJA_CURRENCY", "GBP")
+    settings_module.get_settings.cache_clear()
+    try:
+        assert formatting.kpi_value(1_234.5, "money", "en") == "£1,234"
+        assert formatting.currency_prefix() == "£"
+    finally:
+        monkeypatch.delenv("KINERJA_CURRENCY")
+        settings_module.get_settings.cache_clear()
+    # warehouses built before the unit was renamed say idr: still money, in the reporting currency
+    assert formatting.kpi_value(18_700_000, "idr", "en", "USD") == "$18,700,000"
+    assert formatting.is_money("money") and formatting.is_money("idr") and not formatting.is_money("pct")
+
+
+def test_pages_write_money_in_the_configured_currency(warehouse, tmp_path):
+    site = site_for(warehouse, tmp_path, currency="USD")
+    data = payload(render_overview(warehouse, site))
+    assert data["format"]["currency"] == "$" and data["format"]["currencyCode"] == "USD"
+    assert "money" in data["format"]["money"] and data["format"]["decimals"]["money"] == 0
+    june = {p.name: p for p in render_reviews(warehouse, site)}["review-2025-06.html"].read_text()
+    assert "$18,900,000" in june and "≤ $19,000,000" in june and "Rp " not in june
+    euro = site_for(warehouse, tmp_path, language="id", currency="EUR")
+    june = {p.name: p for p in render_reviews(warehouse, euro)}["review-2025-06.html"].read_text()
+    assert "€18.900.000" in june and "Rp " not in june
+    assert payload(render_domain(warehouse, euro, "payroll"))["format"]["currency"] == "€"
+    swiss = payload(render_domain(warehouse, site_for(warehouse, tmp_path, currency="CHF"), "payroll"))
+    assert swiss["format"]["currency"] == "CHF " and swiss["format"]["currencyCode"] == "CHF"
 
 
 def test_free_text_from_the_warehouse_has_long_numbers_masked_and_dates_kept():

@@ -10,12 +10,10 @@ import csv
 
 import duckdb
 import pytest
-from fixtures.warehouse import ROOT, load_reference, run_models
+from fixtures.warehouse import ROOT, load_reference, run_models, stage_sources
 
 from assets.finance.config import write_finance_config
 from assets.ingest.contracts import discover_contracts, load_contract
-from assets.ingest.loader import ingest_contract
-from assets.ingest.staging import build_staging
 from pipelines.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -51,11 +49,11 @@ def company(tmp_path_factory):
     with (root / "answer_key" / "anomalies.csv").open(encoding="utf-8") as fh:
         planted = list(csv.DictReader(fh))
     con = duckdb.connect()
-    for path in discover_contracts(ROOT / "contracts" / "demo"):
-        contract = load_contract(path)
-        if contract.system in ("erp", "hris", "payroll"):
-            ingest_contract(con, contract, root / "landing")
-            build_staging(con, contract)
+    names = tuple(
+        path.stem for path in discover_contracts(ROOT / "contracts" / "demo")
+        if load_contract(path).system in ("erp", "hris", "payroll")
+    )  # fmt: skip
+    stage_sources(con, names, root / "landing")
     load_reference(con)
     write_finance_config(con)
     run_models(con, Settings(reporting_months=MONTHS), *MODELS)

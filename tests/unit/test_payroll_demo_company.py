@@ -8,11 +8,8 @@ import csv
 import re
 
 import pytest
-from fixtures.warehouse import CONTRACTS, HR_CORE, load_reference, run_models
+from fixtures.warehouse import HR_CORE, load_reference, run_models, stage_sources
 
-from assets.ingest.contracts import load_contract
-from assets.ingest.loader import ingest_contract
-from assets.ingest.staging import build_staging
 from pipelines.settings import Settings
 
 SOURCES = ("hris__departments", "hris__employees", "hris__job_history", "hris__attendance",
@@ -42,10 +39,7 @@ def demo(tmp_path_factory):
     ))  # fmt: skip
     con = duckdb.connect()
     load_reference(con)
-    for name in SOURCES:
-        contract = load_contract(CONTRACTS / f"{name}.yaml")
-        ingest_contract(con, contract, root / "landing")
-        build_staging(con, contract)
+    stage_sources(con, SOURCES, root / "landing")
     run_models(con, Settings(reporting_months=6), *HR_CORE, *PAYROLL_MODELS)
     with (root / "answer_key" / "anomalies.csv").open(encoding="utf-8") as handle:
         planted = list(csv.DictReader(handle))

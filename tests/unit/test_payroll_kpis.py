@@ -99,7 +99,8 @@ def kpis(con):
     run_models(
         con, settings, *HR_CORE, "assets/kpi/sql/kpi_hr__workforce.sql",
         "assets/payroll/sql/dim_payroll_component.sql", "assets/payroll/sql/fct_payslip_line.sql",
-        "assets/payroll/sql/fct_payslip.sql", "assets/kpi/sql/kpi_payroll__costs.sql",
+        "assets/payroll/sql/fct_payslip.sql", "assets/payroll/sql/fct_pay_summary_month.sql",
+        "assets/kpi/sql/kpi_payroll__costs.sql",
     )  # fmt: skip
     rows = con.execute("select period, department_id, kpi_code, value from marts.kpi_payroll__costs").fetchall()
     return {(p.isoformat()[:7], d, k): v for p, d, k, v in rows}

@@ -1,11 +1,14 @@
 -- control_benford: Benford's law first-digit and first-two-digit tests on payment and journal amounts, with Nigrini's MAD conformity.
 -- grain: one row per population, test and digit (1-9 for first_digit, 10-99 for first_two_digits)
 -- schema: marts
+-- needs: gl_entries.debit_idr|gl_entries.credit_idr|bank_transactions.amount_idr|spend_transactions.amount
 --
 -- domain_reference.md section 3.1. Populations: 'payments' = money out of the company's bank accounts
 -- (core.fct_bank_transaction, amount < 0, as a positive amount); 'journal_lines' = the debit or credit amount of
--- every journal line except balances brought forward. Amounts below benford_min_amount_idr are left out (a
--- first-two-digit test needs amounts >= 10).
+-- every journal line except balances brought forward; 'spend_transactions' = supplier spend outside the invoice
+-- workflow (core.fct_spend_transaction, amount > 0), judged by the spend family (int_findings__spend). A
+-- population with no amounts has no rows. Amounts below benford_min_amount_idr are left out (a first-two-digit
+-- test needs amounts >= 10).
 --   expected_share = log10(1 + 1/d)                                    (Benford)
 --   mad            = mean over the test's digits of |observed_share - expected_share|
 --   conformity     = close / acceptable / marginal / nonconformity by core.control_benford_bands (Nigrini 2012)
@@ -18,6 +21,10 @@ with bank as (
 
 lines as (
     select * from core.fct_gl_line
+),
+
+spend as (
+    select * from core.fct_spend_transaction
 ),
 
 bands as (
@@ -36,14 +43,19 @@ amounts as (
     select 'journal_lines', greatest(debit_idr, credit_idr), period
     from lines
     where not coalesce(is_brought_forward, false)
+    union all
+    select 'spend_transactions', amount_idr, period
+    from spend
+    where amount_idr > 0
 ),
 
 digits_of_amounts as (
     select
         a.population,
         a.period,
-        left(a.amount_idr::bigint::varchar, 1)::integer as first_digit,
-        left(a.amount_idr::bigint::varchar, 2)::integer as first_two_digits
+        -- whole units, cut (not rounded: 1,999.60 starts with 1)
+        left(floor(a.amount_idr)::bigint::varchar, 1)::integer as first_digit,
+        left(floor(a.amount_idr)::bigint::varchar, 2)::integer as first_two_digits
     from amounts a
     cross join params p
     where a.amount_idr >= greatest(p.benford_min_amount_idr, 10)

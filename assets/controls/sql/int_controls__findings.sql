@@ -5,14 +5,21 @@
 -- Each int_findings__* family writes the same columns. Here the rule's kind, name and default severity come from
 -- marts.control_registry (a family may set a finer severity per row), and core.control_input_status turns each
 -- missing or empty input of a rule into an input_missing finding (severity high: the rule could not run, which is
--- not the same as finding nothing). Findings whose code is not in the registry are kept with kind 'unregistered'
--- so a typo in a model cannot hide them. Input findings have no period.
+-- not the same as finding nothing); a rule marked optional in the registry (a source many companies lack, such as
+-- supplier spend files) raises none: without its source it is only not computable. Findings whose code is not in
+-- the registry are kept with kind 'unregistered' so a typo in a model cannot hide them. Input findings have no
+-- period.
 with registry as (
     select * from marts.control_registry
 ),
 
 input_status as (
     select * from core.control_input_status
+),
+
+not_computable as (
+    -- rules whose canonical columns the loaded data does not fill (assets/canonical/needs.py)
+    select * from marts.rule_computability where not is_computable
 ),
 
 annual_leave as (
@@ -67,6 +74,10 @@ social_security as (
     select * from core.int_findings__social_security
 ),
 
+spend as (
+    select * from core.int_findings__spend
+),
+
 thr as (
     select * from core.int_findings__thr
 ),
@@ -106,6 +117,8 @@ families as (
     union all by name
     select * from social_security
     union all by name
+    select * from spend
+    union all by name
     select * from thr
     union all by name
     select * from vendors
@@ -131,7 +144,28 @@ input_findings as (
         s.kind
     from input_status s
     join registry r on r.code = s.control_code
-    where not s.is_present or s.n_rows = 0
+    where (not s.is_present or s.n_rows = 0) and not coalesce(r.is_optional, false)
+    union all
+    select
+        'input_missing:' || n.rule_code || ':columns' as finding_id,
+        'input_missing' as control_code,
+        'high' as severity,
+        'control' as entity,
+        n.rule_code as entity_key,
+        null::date as period,
+        null::varchar as department_id,
+        null::bigint as amount_at_risk_idr,
+        'Control ' || n.rule_code || ' (' || r.name || ') did not run: no loaded source fills '
+            || array_to_string(list_transform(n.missing_columns, lambda x: replace(x, '|', ' or ')), ', ')
+            || '; map a source with these columns and run the refresh again.' as description,
+        json_object('control_code', n.rule_code, 'missing_columns', n.missing_columns)::varchar as evidence,
+        r.kind
+    from not_computable n
+    join registry r on r.code = n.rule_code
+    where not coalesce(r.is_optional, false) and not exists (
+        select 1 from input_status s
+        where s.control_code = n.rule_code and (not s.is_present or s.n_rows = 0)
+    )
 ),
 
 registered as (
@@ -149,6 +183,7 @@ registered as (
         coalesce(r.kind, 'unregistered') as kind
     from families f
     left join registry r on r.code = f.control_code
+    where f.control_code not in (select rule_code from not_computable)
 ),
 
 final as (

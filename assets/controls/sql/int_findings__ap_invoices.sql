@@ -51,7 +51,7 @@ exact_duplicates as (
         k.department_id,
         k.amount_idr as amount_at_risk_idr,
         'Invoice ' || k.invoice_id || ' of vendor ' || k.vendor_id || ' repeats invoice number ' || k.invoice_no
-            || ' and amount ' || format('Rp{:,}', k.amount_idr) || ' of ' || k.original_invoice_id
+            || ' and amount ' || money_text(k.amount_idr) || ' of ' || k.original_invoice_id
             || case when k.is_paid then ' and was paid on ' || strftime(k.paid_date, '%Y-%m-%d') else '' end
             || '; recover or cancel the duplicate.' as description,
         json_object('vendor_id', k.vendor_id, 'invoice_no', k.invoice_no, 'amount_idr', k.amount_idr,
@@ -93,9 +93,9 @@ near_duplicates as (
         b.department_id,
         b.amount_idr as amount_at_risk_idr,
         'Invoice ' || b.invoice_id || ' of vendor ' || b.vendor_id || ' (' || b.invoice_no || ', '
-            || format('Rp{:,}', b.amount_idr) || ', ' || strftime(b.invoice_date, '%Y-%m-%d') || ') looks like '
+            || money_text(b.amount_idr) || ', ' || strftime(b.invoice_date, '%Y-%m-%d') || ') looks like '
             || string_agg(n.earlier_invoice_id || ' (' || n.earlier_invoice_no || ', '
-                          || format('Rp{:,}', n.earlier_amount_idr) || ', '
+                          || money_text(n.earlier_amount_idr) || ', '
                           || strftime(n.earlier_invoice_date, '%Y-%m-%d') || ')', '; ' order by n.earlier_invoice_id)
             || '; confirm with the vendor that both were delivered before paying again.' as description,
         json_object('vendor_id', b.vendor_id, 'invoice_no', b.invoice_no, 'amount_idr', b.amount_idr,
@@ -115,7 +115,7 @@ self_approved as (
         i.invoice_date,
         i.department_id,
         i.amount_idr as amount_at_risk_idr,
-        'Invoice ' || i.invoice_id || ' of vendor ' || i.vendor_id || ' for ' || format('Rp{:,}', i.amount_idr)
+        'Invoice ' || i.invoice_id || ' of vendor ' || i.vendor_id || ' for ' || money_text(i.amount_idr)
             || ' was entered and approved by the same user ' || i.created_by
             || '; have an authorised approver review it.' as description,
         json_object('vendor_id', i.vendor_id, 'created_by', i.created_by, 'approved_by', i.approved_by,
@@ -177,12 +177,12 @@ splits as (
         i.invoice_date,
         i.department_id,
         i.amount_idr as amount_at_risk_idr,
-        'Invoice ' || i.invoice_id || ' (' || format('Rp{:,}', i.amount_idr) || ') is one of '
+        'Invoice ' || i.invoice_id || ' (' || money_text(i.amount_idr) || ') is one of '
             || arg_max(m.n_items, m.total_idr) || ' invoices of vendor ' || i.vendor_id || ' entered by '
             || i.created_by || ' within ' || (select split_window_days from params) || ' days ('
             || array_to_string(arg_max(m.invoice_ids, m.total_idr), ', ') || '), each below the approval limit '
-            || format('Rp{:,}', any_value(m.limit_idr)) || ' but together '
-            || format('Rp{:,}', max(m.total_idr)::bigint)
+            || money_text(any_value(m.limit_idr)) || ' but together '
+            || money_text(max(m.total_idr)::bigint)
             || '; check whether one purchase was split to avoid the higher approval.' as description,
         json_object('vendor_id', i.vendor_id, 'created_by', i.created_by,
                     'group_invoice_ids', arg_max(m.invoice_ids, m.total_idr),
@@ -201,7 +201,7 @@ paid_before_received as (
         invoice_date,
         department_id,
         amount_idr as amount_at_risk_idr,
-        'Invoice ' || invoice_id || ' of vendor ' || vendor_id || ' for ' || format('Rp{:,}', amount_idr)
+        'Invoice ' || invoice_id || ' of vendor ' || vendor_id || ' for ' || money_text(amount_idr)
             || ' was paid on ' || strftime(paid_date, '%Y-%m-%d') || ', '
             || date_diff('day', paid_date, received_date) || ' day(s) before it was received on '
             || strftime(received_date, '%Y-%m-%d') || '; check what the payment was for.' as description,

@@ -24,7 +24,7 @@ final as (
         abs(u.amount_idr)::bigint as amount_at_risk_idr,
         'Bank line ' || u.bank_txn_id || ' on ' || u.bank_account_id || ' ('
             || strftime(u.item_date, '%Y-%m-%d') || ', '
-            || case when u.amount_idr < 0 then 'out ' else 'in ' end || format('Rp{:,}', abs(u.amount_idr)::bigint)
+            || case when u.amount_idr < 0 then 'out ' else 'in ' end || money_text(abs(u.amount_idr)::bigint)
             || ', "' || coalesce(u.description, '') || '"'
             || coalesce(', counterparty ' || u.counterparty, '') || ') has no ledger entry after '
             || u.age_days || ' days; find the authorisation and book or recover it.' as description,

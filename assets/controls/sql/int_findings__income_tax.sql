@@ -48,11 +48,11 @@ final as (
         period,
         department_id,
         abs(actual_idr - expected_idr) as amount_at_risk_idr,
-        employee_id || '''s payslip in run ' || run_id || ' withheld ' || format('Rp{:,}', actual_idr)
+        employee_id || '''s payslip in run ' || run_id || ' withheld ' || money_text(actual_idr)
             || ' PPh 21 where the recomputation (' || upper(replace(methods, 'pph21_', '')) || ') gives '
-            || format('Rp{:,}', expected_idr) || ', '
+            || money_text(expected_idr) || ', '
             || case when actual_idr > expected_idr then 'over' else 'under' end || '-withholding '
-            || format('Rp{:,}', abs(actual_idr - expected_idr))
+            || money_text(abs(actual_idr - expected_idr))
             || '; correct it in the next run and in the tax return.' as description,
         json_object('run_id', run_id, 'method', methods, 'actual_idr', actual_idr, 'expected_idr', expected_idr,
                     'difference_idr', actual_idr - expected_idr, 'rate_pct', rate_pct, 'base_idr', base_idr,

@@ -10,7 +10,9 @@
 --                              is a whole multiple of round_amount_modulus_idr
 --   weekend_holiday_posting    posting date on a weekly rest day or a public holiday of core.dim_date, or on a
 --                              collective-leave day when weekend_posting_include_collective_leave
--- amount_at_risk_idr is the journal's total debit; department_id the department of its largest expense line.
+-- amount_at_risk_idr is the journal's total debit (its absolute value: a reversal may carry negative debits);
+-- department_id the department of its largest expense line. A ledger export without a source, description or
+-- user leaves that part out of the sentence.
 with lines as (
     select * from core.fct_gl_line
 ),
@@ -49,7 +51,7 @@ self_approved as (
         case when j.is_payment then 'sod_payment' else 'sod_journal' end as control_code,
         j.*,
         case when j.is_payment then 'Payment journal ' else 'Journal ' end || j.journal_id || ' ('
-            || j.source || ', ' || format('Rp{:,}', j.total_debit_idr) || ', posted '
+            || j.source || ', ' || money_text(j.total_debit_idr) || ', posted '
             || strftime(j.posting_date, '%Y-%m-%d') || ') was created and approved by the same user '
             || j.created_by || '; have an authorised approver review it.' as finding_text,
         json_object('source', j.source, 'reference', j.reference, 'created_by', j.created_by,
@@ -78,9 +80,10 @@ round_amounts as (
     select
         'round_amount' as control_code,
         j.*,
-        'Journal ' || j.journal_id || ' (' || j.source || ', "' || j.description || '", posted '
-            || strftime(j.posting_date, '%Y-%m-%d') || ' by ' || j.created_by || ') carries the round amount '
-            || format('Rp{:,}', list_max(r.round_amounts_idr)) || '; ask for the calculation and the support.'
+        'Journal ' || j.journal_id || ' (' || coalesce(j.source || ', ', '')
+            || coalesce('"' || j.description || '", ', '') || 'posted ' || strftime(j.posting_date, '%Y-%m-%d')
+            || coalesce(' by ' || j.created_by, '') || ') carries the round amount '
+            || money_text(list_max(r.round_amounts_idr)) || '; ask for the calculation and the support.'
             as finding_text,
         json_object('source', j.source, 'reference', j.reference, 'created_by', j.created_by,
                     'approved_by', j.approved_by, 'round_amounts_idr', r.round_amounts_idr,
@@ -94,8 +97,9 @@ off_days as (
     select
         'weekend_holiday_posting' as control_code,
         j.*,
-        'Journal ' || j.journal_id || ' (' || j.source || ', ' || format('Rp{:,}', j.total_debit_idr) || ', by '
-            || j.created_by || ') was posted on ' || strftime(j.posting_date, '%Y-%m-%d') || ', '
+        'Journal ' || j.journal_id || ' (' || coalesce(j.source || ', ', '') || money_text(j.total_debit_idr)
+            || coalesce(', by ' || j.created_by, '') || ') was posted on ' || strftime(j.posting_date, '%Y-%m-%d')
+            || ', '
             || case
                 when d.is_public_holiday then 'a public holiday (' || d.holiday_name || ')'
                 when d.is_collective_leave then 'a collective-leave day (' || d.holiday_name || ')'
@@ -130,7 +134,7 @@ final as (
         journal_id as entity_key,
         coalesce(period, date_trunc('month', posting_date)::date) as period,
         department_id,
-        total_debit_idr as amount_at_risk_idr,
+        abs(total_debit_idr) as amount_at_risk_idr,
         finding_text as description,
         evidence
     from unioned

@@ -10,7 +10,7 @@
 --   duplicate_tax_id     every such employee sharing a tax id with another such employee
 -- Findings carry the employee's latest payslip: its period, department and net pay (the monthly exposure).
 with master as (
-    select * from staging.stg_hris__employees
+    select * from canonical.employees
 ),
 
 payslips as (

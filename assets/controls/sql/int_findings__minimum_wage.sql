@@ -124,8 +124,8 @@ final as (
         department_id,
         (ceil(min_wage_idr - wage_idr) * n_months)::bigint as amount_at_risk_idr,
         employee_id || ' (hired ' || strftime(hire_date, '%Y-%m-%d') || ', under one year of service) earns '
-            || format('Rp{:,}', wage_idr) || ' basic + fixed allowance, below the ' || region_code || ' '
-            || minimum_level || ' ' || minimum_year || ' of ' || format('Rp{:,}', ceil(min_wage_idr)::bigint)
+            || money_text(wage_idr) || ' basic + fixed allowance, below the ' || region_code || ' '
+            || minimum_level || ' ' || minimum_year || ' of ' || money_text(ceil(min_wage_idr)::bigint)
             || ' in ' || n_months || ' month(s) from ' || strftime(first_period, '%Y-%m')
             || '; raise the wage to the minimum and pay the arrears.' as description,
         json_object('hire_date', hire_date, 'region_code', region_code, 'level', minimum_level,

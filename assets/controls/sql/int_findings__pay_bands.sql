@@ -5,7 +5,7 @@
 -- Rule (domain_reference.md section 3, test 15: "new base < range min or > range max"): a pay decision is an
 -- employed version of core.dim_employee whose base salary or grade differs from the employee's previous version
 -- (or the first version of a spell). It is judged against the band of its grade in force on the day it took
--- effect (staging.stg_hris__pay_bands, effective dates inclusive): outside when base < min x (1 -
+-- effect (canonical.pay_bands, effective dates inclusive): outside when base < min x (1 -
 -- salary_band_tolerance_pct / 100) or base > max x (1 + tolerance). Decisions still in force in the reporting
 -- window (core.dim_period) are listed. A salary that was inside its band when decided and falls below a later,
 -- higher band is a pay-review question, not this control. amount_at_risk_idr is the monthly amount above the
@@ -19,7 +19,7 @@ periods as (
 ),
 
 bands as (
-    select * from staging.stg_hris__pay_bands
+    select * from canonical.pay_bands
 ),
 
 params as (
@@ -82,11 +82,11 @@ final as (
         department_id,
         case when base_salary_idr > max_idr then base_salary_idr - max_idr else min_idr - base_salary_idr end
             as amount_at_risk_idr,
-        employee_id || '''s base salary was set to ' || format('Rp{:,}', base_salary_idr) || ' from '
+        employee_id || '''s base salary was set to ' || money_text(base_salary_idr) || ' from '
             || strftime(valid_from, '%Y-%m-%d') || ' (' || replace(change_event, '_', ' ') || '), '
             || case when base_salary_idr > max_idr
-                then 'above the ' || grade || ' band maximum ' || format('Rp{:,}', max_idr)
-                else 'below the ' || grade || ' band minimum ' || format('Rp{:,}', min_idr) end
+                then 'above the ' || grade || ' band maximum ' || money_text(max_idr)
+                else 'below the ' || grade || ' band minimum ' || money_text(min_idr) end
             || '; check who approved the pay decision and whether the grade is right.' as description,
         json_object('grade', grade, 'base_salary_idr', base_salary_idr,
                     'previous_base_salary_idr', previous_base_salary_idr, 'change_event', change_event,

@@ -71,7 +71,7 @@ after_termination as (
         p.department_id,
         p.net_pay_idr::bigint as amount_at_risk_idr,
         p.employee_id || ' left on ' || strftime(t.termination_date, '%Y-%m-%d') || ' but was paid '
-            || format('Rp{:,}', p.gross_idr::bigint) || ' gross (' || format('Rp{:,}', p.net_pay_idr::bigint)
+            || money_text(p.gross_idr::bigint) || ' gross (' || money_text(p.net_pay_idr::bigint)
             || ' net) in payroll run ' || p.run_id || ' for ' || strftime(p.period, '%Y-%m')
             || '; stop the payment and recover it, or record the rehire.' as description,
         json_object(
@@ -134,7 +134,7 @@ without_attendance as (
         p.period,
         p.department_id,
         p.gross_idr::bigint as amount_at_risk_idr,
-        p.employee_id || ' was paid ' || format('Rp{:,}', p.basic_idr::bigint) || ' basic salary in run '
+        p.employee_id || ' was paid ' || money_text(p.basic_idr::bigint) || ' basic salary in run '
             || p.run_id || ' for ' || strftime(p.period, '%Y-%m') || ' with ' || coalesce(r.n_recorded_days, 0)
             || ' attendance records for ' || w.n_working_days
             || ' working days employed and no approved leave; confirm the person exists and worked.'

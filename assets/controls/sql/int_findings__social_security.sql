@@ -32,8 +32,8 @@ by_payslip as (
         any_value(department_id) as department_id,
         sum(abs(coalesce(actual_idr, 0) - expected_idr))::bigint as total_difference_idr,
         string_agg(
-            component_code || ' ' || format('Rp{:,}', coalesce(actual_idr, 0)) || ' where the recomputation gives '
-            || format('Rp{:,}', expected_idr) || ' (base ' || format('Rp{:,}', base_idr) || ')'
+            component_code || ' ' || money_text(coalesce(actual_idr, 0)) || ' where the recomputation gives '
+            || money_text(expected_idr) || ' (base ' || money_text(base_idr) || ')'
             || case when coalesce(actual_idr, 0) = 0 then ', missing' else '' end,
             '; ' order by component_code
         ) as components_text,

@@ -153,10 +153,10 @@ late as (
         employee_id || ' received no THR by the deadline ' || strftime(deadline, '%Y-%m-%d') || ' for '
             || holiday_name || ' on ' || strftime(holiday_date, '%Y-%m-%d') || ': '
             || case when late_idr > 0
-                then format('Rp{:,}', late_idr) || ' was paid late in run ' || first_late_run_id || ' on '
+                then money_text(late_idr) || ' was paid late in run ' || first_late_run_id || ' on '
                     || strftime(first_late_pay_date, '%Y-%m-%d')
                     || '; pay the late-payment fine and pay THR by the deadline in future.'
-                else 'nothing was paid (entitlement ' || format('Rp{:,}', entitlement_idr)
+                else 'nothing was paid (entitlement ' || money_text(entitlement_idr)
                     || '); pay it with the late-payment fine.'
             end as description,
         json_object('holiday_date', holiday_date, 'deadline', deadline, 'hire_date', hire_date,
@@ -176,11 +176,11 @@ short as (
         date_trunc('month', a.wage_date)::date as period,
         a.department_id,
         a.entitlement_idr - a.on_time_idr - a.late_idr as amount_at_risk_idr,
-        a.employee_id || ' was paid ' || format('Rp{:,}', a.on_time_idr + a.late_idr) || ' THR for '
+        a.employee_id || ' was paid ' || money_text(a.on_time_idr + a.late_idr) || ' THR for '
             || a.holiday_name || ' on ' || strftime(a.holiday_date, '%Y-%m-%d') || ' against an entitlement of '
-            || format('Rp{:,}', a.entitlement_idr) || ' (' || least(a.months_of_service, a.full_service_months)
-            || '/' || a.full_service_months || ' of the monthly wage ' || format('Rp{:,}', a.wage_idr)
-            || '); pay the shortfall of ' || format('Rp{:,}', a.entitlement_idr - a.on_time_idr - a.late_idr)
+            || money_text(a.entitlement_idr) || ' (' || least(a.months_of_service, a.full_service_months)
+            || '/' || a.full_service_months || ' of the monthly wage ' || money_text(a.wage_idr)
+            || '); pay the shortfall of ' || money_text(a.entitlement_idr - a.on_time_idr - a.late_idr)
             || '.' as description,
         json_object('holiday_date', a.holiday_date, 'deadline', a.deadline, 'wage_date', a.wage_date,
                     'wage_idr', a.wage_idr, 'months_of_service', a.months_of_service,

@@ -10,11 +10,11 @@
 -- Findings carry the vendor's creation month (else its first invoice's), the department of its largest
 -- invoice and what was paid to it (core.fct_ap_invoice).
 with master as (
-    select * from staging.stg_hris__employees
+    select * from canonical.employees
 ),
 
 vendors as (
-    select * from staging.stg_erp__vendors
+    select * from canonical.vendors
 ),
 
 invoices as (
@@ -69,7 +69,7 @@ employee_vendor_bank_match as (
         v.paid_idr as amount_at_risk_idr,
         'Vendor ' || v.vendor_id || ' (' || v.vendor_name || ') is paid into bank account ' || v.bank_account
             || ', the account of employee ' || string_agg(e.employee_id, ', ' order by e.employee_id) || '; '
-            || format('Rp{:,}', v.paid_idr) || ' was paid on ' || v.n_invoices
+            || money_text(v.paid_idr) || ' was paid on ' || v.n_invoices
             || ' invoice(s). Verify the vendor exists and who receives the money.' as description,
         json_object('bank_account', v.bank_account, 'employee_ids', list(e.employee_id order by e.employee_id),
                     'vendor_created_date', v.created_date, 'n_invoices', v.n_invoices,

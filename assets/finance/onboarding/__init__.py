@@ -1,9 +1,12 @@
 """Onboarding reports on the real public ledger and spend sets (contracts/realdata): spend by account category and
-by supplier, and each Lambeth monthly file's Grand Total reconciled with its supplier rows.
+by supplier (from the canonical tables the contracts map into, in the reporting currency), and each Lambeth
+monthly file's Grand Total reconciled with its supplier rows (from the contract's staged and quarantined rows, in
+GBP: a source file checked against itself).
 
-``build_onboarding_reports(con)`` runs the SQL models of this folder whose staging inputs exist, in dependency
-order; ``python -m assets.finance.onboarding.report <warehouse.duckdb>`` does it on a warehouse the realdata contracts
-were loaded into and prints the Grand Total check.
+``build_onboarding_reports(con)`` runs the SQL models of this folder whose inputs exist, in dependency order;
+``python -m assets.finance.onboarding.report <warehouse.duckdb>`` does it on a warehouse the realdata contracts
+were loaded into (by the nightly job, or as tests/integration/test_realdata.py does) and prints the Grand Total
+check.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@
 --                 into one quarantined line), else null
 -- difference    = grand_total - detail_gbp; status: reconciles (|difference| < 0.01), differs, or no_grand_total.
 -- The explanation names the quarantined rows of the file, which is where a difference usually comes from.
+-- This report reconciles a source file with itself, in the file's currency, so it reads the staged and
+-- quarantined rows of the contract: the 'Grand Total' rows it checks against are (rightly) filtered out of
+-- canonical.spend_transactions, and canonical amounts are converted to the reporting currency.
 with staged as (
     select * from staging.stg_lambeth__supplier_spend
 ),

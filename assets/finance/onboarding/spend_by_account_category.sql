@@ -1,69 +1,87 @@
--- spend_by_account_category: where the money goes in the real ledgers, by account category.
+-- spend_by_account_category: where the money goes in the ledgers and the spend files, by account category.
 -- grain: one row per source, entity, fiscal year and account category
 -- schema: marts
+-- needs: gl_entries.account_code|spend_transactions.category, gl_entries.debit_idr|spend_transactions.amount
 --
--- Alaska school districts (USD): ledger lines on expenditure object codes (3xx-5xx in the chart; the first digit
--- is the class), signed (a credit reduces spend), grouped by the chart's Top_Name; ARSD amounts are signed already,
--- Cordova's are debit - credit. An object code missing from the chart is its own category, 'unmapped object code
--- <code>', so no spend disappears. Lambeth 2012-06 invoice detail (GBP): the subjective (expense) description.
-with arsd as (
-    select * from staging.stg_alaska__gl_arsd
-),
-
-cordova as (
-    select * from staging.stg_alaska__gl_cordova
+-- From the canonical tables, in the reporting currency (getvariable('currency')):
+-- - ledgers (canonical.gl_entries; source '<system>_gl', entity = the line's department, e.g. the school district):
+--   lines on expense accounts of the chart (canonical.chart_of_accounts, account_type 'expense'), signed debit -
+--   credit (a credit reduces spend), grouped by the chart's own group heading (account_group, e.g. Alaska's
+--   Top_Name; else its reporting category). A line whose account is missing from the chart but whose code lies
+--   between the chart's expense codes is its own category, 'unmapped object code <code>', so no spend
+--   disappears. Fiscal year: July-June, from the ledger period (FY2019 = 2018-07 .. 2019-06).
+-- - spend files that name a category (canonical.spend_transactions; source = the contract, entity = the
+--   source system, e.g. Lambeth's 2012-06 invoice detail and its subjective description): calendar year of the
+--   transaction; a line without a category is 'no description'.
+with entries as (
+    select * from canonical.gl_entries
 ),
 
 chart as (
-    select * from staging.stg_alaska__chart_of_accounts
+    select * from canonical.chart_of_accounts
 ),
 
-lambeth_detail as (
-    select * from staging.stg_lambeth__payment_detail
+spend as (
+    select * from canonical.spend_transactions
 ),
 
-alaska_lines as (
-    select 'alaska_gl' as source, district_name as entity, 2000 + fiscal_year_yy as fiscal_year, object_code,
-           amount_usd as amount
-    from arsd
-    union all
-    select 'alaska_gl', district_name, 2000 + fiscal_year_yy, object_code, debit_usd - credit_usd
-    from cordova
+expense_range as (
+    select min(account_code) as first_code, max(account_code) as last_code
+    from chart
+    where account_type = 'expense'
 ),
 
-alaska as (
+ledger_lines as (
+    select
+        e.source_system || '_gl' as source,
+        coalesce(e.department_id, e.source_system) as entity,
+        year(
+            coalesce(try_strptime(e.period || '-01', '%Y-%m-%d')::date, e.posting_date) + interval 6 month
+        ) as fiscal_year,
+        e.account_code,
+        c.account_code is not null as is_in_chart,
+        coalesce(c.account_group, c.category) as account_group,
+        c.account_type,
+        coalesce(e.debit_idr, 0) - coalesce(e.credit_idr, 0) as amount
+    from entries e
+    left join chart c using (account_code)
+),
+
+ledger as (
     select
         l.source,
         l.entity,
         l.fiscal_year,
-        'USD' as currency,
-        coalesce(c.top_name, 'unmapped object code ' || l.object_code) as account_category,
+        getvariable('currency') as currency,
+        case when l.is_in_chart then l.account_group else 'unmapped object code ' || l.account_code end
+            as account_category,
         count(*) as n_lines,
         sum(l.amount) as amount
-    from alaska_lines l
-    left join chart c using (object_code)
-    where l.object_code between '300' and '599'
+    from ledger_lines l
+    cross join expense_range r
+    where l.account_type = 'expense'
+        or (not l.is_in_chart and l.account_code between r.first_code and r.last_code)
     group by all
 ),
 
-lambeth as (
+categorised_spend as (
     select
-        'lambeth_payment_detail' as source,
-        body as entity,
-        year(invoice_date) as fiscal_year,
-        'GBP' as currency,
-        coalesce(nullif(trim(subjective_description), ''), 'no description') as account_category,
+        replace(s._source_contract, '__', '_') as source,
+        s.source_system as entity,
+        year(s.transaction_date) as fiscal_year,
+        getvariable('currency') as currency,
+        coalesce(nullif(trim(s.category), ''), 'no description') as account_category,
         count(*) as n_lines,
-        sum(amount_gbp) as amount
-    from lambeth_detail
-    where body = 'Lambeth'
+        sum(s.amount) as amount
+    from spend s
+    where s._source_contract in (select _source_contract from spend where category is not null)
     group by all
 ),
 
 final as (
-    select * from alaska
+    select * from ledger
     union all
-    select * from lambeth
+    select * from categorised_spend
 )
 
 select * from final order by source, entity, fiscal_year, amount desc, account_category

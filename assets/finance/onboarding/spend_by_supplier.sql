@@ -1,34 +1,31 @@
--- spend_by_supplier: how much each supplier was paid in the real spend and ledger sets, largest first.
+-- spend_by_supplier: how much each supplier was paid in the spend files and the ledgers, largest first.
 -- grain: one row per source, currency and supplier
 -- schema: marts
+-- needs: spend_transactions.vendor_name|gl_entries.vendor_name
 --
--- Lambeth monthly supplier totals (GBP, 2011-01 .. 2012-05; each file's 'Grand Total' row left out), Lambeth
--- 2012-06 invoice detail (GBP), and Cordova ledger lines with a vendor (USD, debit - credit). share_pct is the
--- supplier's share of its source's total; rank_in_source orders suppliers by amount.
-with monthly as (
-    select * from staging.stg_lambeth__supplier_spend
+-- From the canonical tables, in the reporting currency (getvariable('currency')): every spend transaction
+-- (canonical.spend_transactions; source = the contract, e.g. lambeth_supplier_spend for Lambeth's monthly
+-- supplier totals 2011-01 .. 2012-05 without their Grand Total rows, lambeth_payment_detail for the 2012-06
+-- invoices) and every ledger line that names a supplier (canonical.gl_entries.vendor_name; source
+-- '<contract>', e.g. alaska_gl_cordova, debit - credit). share_pct is the supplier's share of its source's total;
+-- rank_in_source orders suppliers by amount.
+with spend as (
+    select * from canonical.spend_transactions
 ),
 
-detail as (
-    select * from staging.stg_lambeth__payment_detail
-),
-
-cordova as (
-    select * from staging.stg_alaska__gl_cordova
+entries as (
+    select * from canonical.gl_entries
 ),
 
 lines as (
-    select 'lambeth_monthly_totals' as source, 'GBP' as currency, trim(supplier_name) as supplier_name,
-           amount_gbp as amount, _source_path
-    from monthly
-    where supplier_name <> 'Grand Total'
+    select replace(_source_contract, '__', '_') as source, getvariable('currency') as currency,
+           trim(coalesce(vendor_name, vendor_id)) as supplier_name, amount, _source_path
+    from spend
+    where nullif(trim(coalesce(vendor_name, vendor_id)), '') is not null
     union all
-    select 'lambeth_payment_detail', 'GBP', trim(supplier_name), amount_gbp, _source_path
-    from detail
-    where body = 'Lambeth' and supplier_name is not null
-    union all
-    select 'alaska_gl_cordova', 'USD', trim(vendor_name), debit_usd - credit_usd, _source_path
-    from cordova
+    select replace(_source_contract, '__', '_'), getvariable('currency'), trim(vendor_name),
+           coalesce(debit_idr, 0) - coalesce(credit_idr, 0), _source_path
+    from entries
     where nullif(trim(vendor_name), '') is not null
 ),
 

@@ -5,7 +5,7 @@
 -- Roles come from assets/finance/config (payables, payroll expense, non-operating expense, the bank account
 -- behind a cash account); the normal balance falls back to the account class when the chart leaves it blank.
 with accounts as (
-    select * from staging.stg_erp__chart_of_accounts
+    select * from canonical.chart_of_accounts
 ),
 
 classes as (

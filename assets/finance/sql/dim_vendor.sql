@@ -1,10 +1,11 @@
 -- dim_vendor: supplier master with category and creation date (tax id and bank account as presence flags only).
 -- grain: one row per vendor
 -- schema: core
+-- needs: vendors.vendor_id
 --
 -- Tax ids and bank accounts are personal data for sole traders: they stay in staging, where the controls read them.
 with vendors as (
-    select * from staging.stg_erp__vendors
+    select * from canonical.vendors
 ),
 
 final as (

@@ -1,12 +1,13 @@
 -- fct_ap_invoice: supplier invoices from receipt to approval and payment, with cycle times, approval band and problems.
 -- grain: one row per supplier invoice
 -- schema: core
+-- needs: ap_invoices.invoice_id, ap_invoices.vendor_id, ap_invoices.invoice_date, ap_invoices.amount_idr
 --
 -- Cycle times are calendar days (APQC 100154 receipt -> approval, 100575 receipt -> payment); an interval
 -- whose dates run backwards is left null and the invoice's `problem` says why (never dropped).
 -- Approval band and authorised approvers come from config/approval_limits.csv: [amount_from, amount_to).
 with invoices as (
-    select * from staging.stg_erp__ap_invoices
+    select * from canonical.ap_invoices
 ),
 
 accounts as (

@@ -1,8 +1,9 @@
 -- fct_bank_transaction: bank statement lines with their month, direction and the ledger cash account behind them.
 -- grain: one row per bank statement line
 -- schema: core
+-- needs: bank_transactions.txn_date, bank_transactions.amount_idr
 with bank as (
-    select * from staging.stg_erp__bank_transactions
+    select * from canonical.bank_transactions
 ),
 
 bank_accounts as (

@@ -1,8 +1,9 @@
 -- fct_budget: approved budget per month, department and account category, with the category's account class.
 -- grain: one row per month per department per account category
 -- schema: core
+-- needs: budgets.period, budgets.account_category, budgets.budget_idr
 with budgets as (
-    select * from staging.stg_erp__budgets
+    select * from canonical.budgets
 ),
 
 accounts as (

@@ -1,16 +1,20 @@
 -- fct_gl_line: general-ledger journal lines with their account, journal balance and closed-period flags.
 -- grain: one row per journal line
 -- schema: core
+-- needs: gl_entries.account_code, gl_entries.posting_date, gl_entries.debit_idr|gl_entries.credit_idr, chart_of_accounts.account_code, chart_of_accounts.account_type
 --
 -- Every staged line is kept, also lines whose account is not in the chart (is_account_known = false) or whose
 -- journal does not balance: the blocking checks in checks/finance.py report them instead of dropping them.
+-- is_partial_ledger marks lines of a source that declares itself a partial export of its ledger (e.g. an
+-- expenditure-side extract): its journals need not balance and its accounts may be missing from the chart, so
+-- those checks record its lines as warnings rather than blocking.
 -- amount_idr = debit - credit (debit positive); cost_center is the department's, from the HR department master. period is the ledger period of the line (its own `period`
 -- column, else the month of the posting date).
 -- A period is closed from the lock date in config/period_locks.csv, else from the entry date of the ledger's
 -- own closing journal for it (source = close_journal_source, not a brought-forward journal). A line entered
 -- after its period closed is a posting in a closed period.
 with lines as (
-    select * from staging.stg_erp__gl_entries
+    select * from canonical.gl_entries
 ),
 
 accounts as (
@@ -18,7 +22,7 @@ accounts as (
 ),
 
 departments as (
-    select * from staging.stg_hris__departments
+    select * from canonical.departments
 ),
 
 locks as (
@@ -47,6 +51,7 @@ typed as (
         l.reference,
         l.created_by,
         l.approved_by,
+        coalesce(l.is_partial_ledger, false) as is_partial_ledger,
         l.source = p.brought_forward_source
             and list_contains(p.brought_forward_references, l.reference) as is_brought_forward,
         l.source = p.close_journal_source as is_close_source
@@ -112,6 +117,7 @@ final as (
         t.reference,
         t.created_by,
         t.approved_by,
+        t.is_partial_ledger,
         t.is_brought_forward,
         j.journal_debit_idr,
         j.journal_credit_idr,

@@ -7,7 +7,7 @@
 -- so KPIs by department never lose people (the findings mart hr_data_findings lists it). A parent id that is not a
 -- department, or a cycle, stops the walk up where it breaks, and has_broken_parent is true.
 with departments as (
-    select * from staging.stg_hris__departments
+    select * from canonical.departments
 ),
 
 employees as (

@@ -1,16 +1,18 @@
 -- dim_employee: employee history; a new version at every hire, transfer, promotion, pay or contract change and termination.
 -- grain: one row per employee per validity range (valid_from and valid_to both inclusive)
 -- schema: core
+-- needs: employees.employee_id|job_history.employee_id, employees.hire_date|job_history.event_date
 --
 -- Conventions (domain_reference.md 1.1): termination_date is the last day employed, so the version that
 -- records a termination starts the next day with is_employed = false. Several events on one day keep the last.
--- Employees in the master with no events get one version from the master (hire to termination).
+-- Employees in the master with no events get one version from the master (hire to termination) and, for a
+-- leaver, a second one from the day after the termination with is_employed = false.
 with events as (
-    select * from staging.stg_hris__job_history
+    select * from canonical.job_history
 ),
 
 employees as (
-    select * from staging.stg_hris__employees
+    select * from canonical.employees
 ),
 
 ordered as (
@@ -88,6 +90,28 @@ master_only as (
     where not exists (select 1 from events e where e.employee_id = m.employee_id)
 ),
 
+master_only_leavers as (
+    -- a leaver in the master with no events: the version after the last day employed, as a termination event
+    -- would give, so every employee has exactly one current version
+    select
+        employee_id,
+        valid_to + 1 as valid_from,
+        date '9999-12-31' as valid_to,
+        'termination' as change_event,
+        false as is_employed,
+        spell_no,
+        department_id,
+        position,
+        grade,
+        manager_id,
+        employment_type,
+        contract_end_date,
+        base_salary_idr,
+        fixed_allowance_idr
+    from master_only
+    where valid_to < date '9999-12-31'
+),
+
 master_only_spells as (
     select employee_id, 1 as spell_no, hire_date, termination_date, termination_type, termination_reason
     from employees m
@@ -98,6 +122,8 @@ versions as (
     select * from event_versions where valid_to >= valid_from
     union all
     select * from master_only
+    union all
+    select * from master_only_leavers
 ),
 
 all_spells as (

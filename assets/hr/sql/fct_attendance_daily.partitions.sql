@@ -6,7 +6,7 @@
 --               in a later month leaves earlier months alone
 --   known ids   which ids seen in the month's attendance the HRIS knows (an unknown id may become known later)
 with attendance as (
-    select * from staging.stg_hris__attendance
+    select * from canonical.attendance
 ),
 
 days as (

@@ -1,6 +1,7 @@
 -- fct_attendance_daily: attendance status, hours and approved overtime per employee and day, placed in the employee's department that day.
 -- grain: one row per employee per attendance date (as in the HRIS export)
 -- schema: core
+-- needs: attendance.employee_id, attendance.attendance_date, attendance.status
 --
 -- The company calendar (core.dim_date) decides working days, not the export's day_type. Status groups:
 --   unplanned absence = sick, permit, unpaid_absence (domain_reference.md 1.2, BLS: vacation and holidays excluded)
@@ -10,7 +11,7 @@
 -- HRIS does not know is kept with is_employed_on_day = false and no department; KPIs leave it out and
 -- the findings mart hr_data_findings explains it.
 with attendance as (
-    select * from staging.stg_hris__attendance
+    select * from canonical.attendance
 ),
 
 days as (

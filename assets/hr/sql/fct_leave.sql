@@ -1,13 +1,14 @@
 -- fct_leave: leave requests with their type, dates, approval and the working days they cover, in the employee's department on the first day.
 -- grain: one row per leave request
 -- schema: core
+-- needs: leave.employee_id, leave.start_date, leave.end_date, leave.leave_type
 --
 -- days_requested is the HRIS figure; n_working_days_in_window counts the calendar's working days
 -- (core.dim_date) between start and end inside the reporting window, so the two can be compared.
 -- A request by an unknown id or by someone not employed on its first day keeps is_employed_on_start = false
 -- and no department (the findings mart hr_data_findings explains it).
 with leave as (
-    select * from staging.stg_hris__leave
+    select * from canonical.leave
 ),
 
 days as (

@@ -1,6 +1,7 @@
 -- fct_requisition: recruitment requisitions from opening to offer accepted and start, with time to fill and time to hire.
 -- grain: one row per requisition
 -- schema: core
+-- needs: requisitions.requisition_id, requisitions.opened_date
 --
 -- Definitions (domain_reference.md 1.2, VPSC [S7], SHRM convention [S8]; never mix the two):
 --   days_to_fill = offer_accepted_date - opened_date                    (calendar days)
@@ -9,7 +10,7 @@
 -- the export has no start). days_to_hire is left empty when the first application is after the offer
 -- (the findings mart hr_data_findings explains it).
 with requisitions as (
-    select * from staging.stg_hris__requisitions
+    select * from canonical.requisitions
 ),
 
 employees as (

@@ -1,11 +1,12 @@
 -- fct_training: training attended with hours and cost, in the employee's department on the start date.
 -- grain: one row per employee per training (training_id)
 -- schema: core
+-- needs: training.employee_id, training.start_date
 --
 -- A training for an unknown id or for someone not employed on its start date keeps
 -- is_employed_on_start = false and no department; KPIs leave it out (the findings mart hr_data_findings explains it).
 with training as (
-    select * from staging.stg_hris__training
+    select * from canonical.training
 ),
 
 employees as (

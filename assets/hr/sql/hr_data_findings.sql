@@ -37,15 +37,15 @@ periods as (
 ),
 
 events as (
-    select * from staging.stg_hris__job_history
+    select * from canonical.job_history
 ),
 
 master as (
-    select * from staging.stg_hris__employees
+    select * from canonical.employees
 ),
 
 pay_bands as (
-    select * from staging.stg_hris__pay_bands
+    select * from canonical.pay_bands
 ),
 
 labour_parameters as (

@@ -28,7 +28,7 @@ employed as (
 ),
 
 pay_bands as (
-    select * from staging.stg_hris__pay_bands
+    select * from canonical.pay_bands
 ),
 
 labour_parameters as (

@@ -1,6 +1,7 @@
 -- kpi_payroll__costs: payroll cost, per employee, average gross and net, overtime ratio, statutory cost, PPh 21, THR.
 -- grain: one row per month per department (and ALL for the company) per KPI code
 -- schema: marts
+-- needs: payslip_lines.amount_idr|pay_summaries.gross_pay
 --
 -- Formulas (domain_reference.md 1.2, 2.5): amounts are the payslips of the payroll period, each payslip in the
 -- department the employee was in on the pay date (core.fct_payslip).
@@ -12,6 +13,12 @@
 --   employer_statutory_cost_idr   = sum(employer BPJS contributions)
 --   pph21_withheld_idr            = sum(PPh 21 withheld, December refunds netted)
 --   thr_paid_idr                  = sum(THR paid)
+-- A month with no payslip at all takes a payroll register's pay summaries instead (core.fct_pay_summary_month:
+-- each summary spread evenly over the months of its period, e.g. annual / 12), by the summary's department:
+--   payroll_cost_total_idr = sum(gross pay) (a register has no employer contributions); gross_pay_avg_idr =
+--   sum(gross pay) / summaries with pay; overtime_cost_ratio_pct = sum(overtime) / sum(base pay) * 100;
+--   payroll_cost_per_employee_idr as above; net pay, employer statutory cost, PPh 21 and THR are not in a register:
+--   their value is null. A month with payslips never adds summaries, so the two never double-count a month.
 with periods as (
     select * from core.dim_period
 ),
@@ -28,10 +35,27 @@ workforce as (
     select * from marts.kpi_hr__workforce
 ),
 
+pay_summary_months as (
+    select * from core.fct_pay_summary_month
+),
+
+summary_months as (
+    -- pay summaries count only in months without any payslip
+    select * from pay_summary_months
+    where period not in (select distinct period from payslips)
+        and period in (select period from periods)
+),
+
+summary_periods as (
+    select distinct period from summary_months
+),
+
 departments as (
     select department_id from employees where is_employed and department_id is not null
     union
     select department_id from payslips where department_id is not null
+    union
+    select department_id from summary_months where department_id is not null
 ),
 
 spine as (
@@ -101,7 +125,64 @@ with_headcount as (
         on h.period = a.period and h.department_id = a.department_id and h.kpi_code = 'headcount_avg_daily'
 ),
 
-final as (
+summary_paid as (
+    select
+        period,
+        case when grouping(department_id) = 1 then 'ALL' else department_id end as department_id,
+        count(*) filter (where is_paid) as n_employees_paid,
+        sum(gross_pay_idr) as gross_idr,
+        sum(overtime_pay_idr) as overtime_idr,
+        sum(base_pay_idr) as base_pay_idr
+    from summary_months
+    group by grouping sets ((period, department_id), (period))
+),
+
+summary_by_group as (
+    -- every department of the spine (and ALL) in the months the summaries fill
+    select
+        s.period,
+        s.department_id,
+        coalesce(p.n_employees_paid, 0) as n_employees_paid,
+        coalesce(p.gross_idr, 0) as gross_idr,
+        coalesce(p.overtime_idr, 0) as overtime_idr,
+        coalesce(p.base_pay_idr, 0) as base_pay_idr,
+        coalesce(h.value, 0) as headcount_avg_daily
+    from (
+        select period, department_id from spine where period in (select period from summary_periods)
+        union all
+        select period, 'ALL' from summary_periods
+    ) s
+    left join summary_paid p using (period, department_id)
+    left join workforce h
+        on h.period = s.period and h.department_id = s.department_id and h.kpi_code = 'headcount_avg_daily'
+),
+
+from_summaries as (
+    select period, department_id, 'payroll_cost_total_idr' as kpi_code,
+           gross_idr::double as value, gross_idr::double as numerator, null::double as denominator
+    from summary_by_group
+    union all
+    select period, department_id, 'payroll_cost_per_employee_idr',
+           case when headcount_avg_daily > 0 then gross_idr / headcount_avg_daily end, gross_idr, headcount_avg_daily
+    from summary_by_group
+    union all
+    select period, department_id, 'gross_pay_avg_idr',
+           case when n_employees_paid > 0 then gross_idr / n_employees_paid end, gross_idr, n_employees_paid
+    from summary_by_group
+    union all
+    select period, department_id, 'net_pay_avg_idr', null, null, n_employees_paid
+    from summary_by_group
+    union all
+    select period, department_id, 'overtime_cost_ratio_pct',
+           case when base_pay_idr > 0 then overtime_idr / base_pay_idr * 100 end, overtime_idr, base_pay_idr
+    from summary_by_group
+    union all
+    select period, department_id, kpi_code, null, null, null
+    from summary_by_group
+    cross join (values ('employer_statutory_cost_idr'), ('pph21_withheld_idr'), ('thr_paid_idr')) t(kpi_code)
+),
+
+from_payslips as (
     select period, department_id, 'payroll_cost_total_idr' as kpi_code,
            employer_cost_idr::double as value, employer_cost_idr::double as numerator, null::double as denominator
     from with_headcount
@@ -132,6 +213,12 @@ final as (
     union all
     select period, department_id, 'thr_paid_idr', thr_idr, thr_idr, null
     from with_headcount
+),
+
+final as (
+    select * from from_payslips where period not in (select period from summary_periods)
+    union all
+    select * from from_summaries
 )
 
 select * from final order by period, department_id, kpi_code

@@ -5,7 +5,7 @@
 -- component_type says the sign on the payslip (earning, deduction, employer_contribution, tax); category says
 -- which payslip column it adds to; program names the reference.bpjs_programs row of a BPJS component.
 with components as (
-    select * from staging.stg_payroll__payroll_components
+    select * from canonical.payroll_components
 ),
 
 final as (

@@ -6,7 +6,7 @@
 --               on the pay date, or the one joined later that month), so later hires and leavers change nothing
 --   known ids   which ids paid in the period the HRIS knows
 with lines as (
-    select * from staging.stg_payroll__payslip_lines
+    select * from canonical.payslip_lines
 ),
 
 components as (

@@ -1,6 +1,7 @@
 -- fct_payslip_line: payslip lines with what each component is and the employee's department on the pay date.
 -- grain: one row per payroll run, employee and component
 -- schema: core
+-- needs: payslip_lines.employee_id, payslip_lines.period, payslip_lines.component_code, payslip_lines.amount_idr, payroll_components.component_code, payroll_components.category
 --
 -- period is the month start of the run's period. department_id is the employee's department on the pay date
 -- (a transfer on the 1st moves the whole month); for someone hired after the pay date of their first month, the
@@ -8,7 +9,7 @@
 -- employed versions count. Lines whose employee or component is unknown are kept (never dropped) and
 -- marked with is_known_employee / is_known_component, so totals and the recalculation can say so.
 with lines as (
-    select * from staging.stg_payroll__payslip_lines
+    select * from canonical.payslip_lines
 ),
 
 components as (

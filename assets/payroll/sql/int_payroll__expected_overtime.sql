@@ -13,7 +13,7 @@
 -- Hours are overtime_hours_approved of staging attendance; a day without day_type takes it from core.dim_date. Days
 -- on which the employee was not employed are left out, and the row says so.
 with attendance as (
-    select * from staging.stg_hris__attendance
+    select * from canonical.attendance
 ),
 
 calendar as (

@@ -21,7 +21,7 @@ employees as (
 ),
 
 departments as (
-    select * from staging.stg_hris__departments
+    select * from canonical.departments
 ),
 
 pph21_parameters as (

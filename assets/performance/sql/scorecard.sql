@@ -2,7 +2,7 @@
 -- grain: one row per month, department (or ALL for the company) and KPI code
 -- schema: marts
 --
--- Targets (staging.stg_performance__kpi_targets) are effective-dated by month: period_from and period_to
+-- Targets (canonical.kpi_targets) are effective-dated by month: period_from and period_to
 -- are months, both inclusive, and a blank period_to is open-ended. When two targets of the same KPI and
 -- department overlap, the one that started later wins.
 -- A department without a target of its own takes the company target (department_id 'ALL') only for KPIs
@@ -23,7 +23,7 @@ registry as (
 ),
 
 targets as (
-    select * from staging.stg_performance__kpi_targets
+    select * from canonical.kpi_targets
 ),
 
 target_months as (

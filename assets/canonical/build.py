@@ -1,0 +1,333 @@
+"""Building ``canonical.<entity>``: the union of every source mapped into the entity, in canonical shape.
+
+Each contract with ``maps_to: <entity>`` contributes its staged rows: the columns it shares with the entity by
+name (cast to the canonical type), null for the others, its system as ``source_system``. On the way:
+
+- ``filter`` keeps only the rows the entity is about (the others stay staged and are counted);
+- ``load_mode`` picks the rows that count: ``replace`` the newest file, ``snapshot`` the newest picture of each
+  key (a key missing from the newest snapshot is an inferred leaver), ``append`` and ``events`` every row;
+- money columns are converted to the reporting currency with ``reference.exchange_rates`` on the entity's date;
+- ``key_prefix`` keeps two sources' ids apart; when two sources still claim one key, ``priority`` decides.
+
+Nothing is dropped silently: a row held back (no exchange rate, a key claimed by a stronger source) is a row of
+``meta.canonical_rejects`` with its file, line and reason, and ``meta.canonical_sources`` accounts, per source,
+for staged = mapped + filtered out + rejected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from assets.canonical.catalog import LINEAGE_COLUMNS, CanonicalEntity
+from assets.ingest.contracts import Contract
+from assets.ingest.manifest import table_exists, transaction
+
+REJECTS_DDL = """
+create table if not exists meta.canonical_rejects (
+    entity varchar not null,
+    contract varchar not null,
+    _file_sha256 varchar,
+    _source_path varchar,
+    _line_no bigint,
+    rule varchar not null,
+    reason varchar not null
+)
+"""
+SOURCES_DDL = """
+create table if not exists meta.canonical_sources (
+    entity varchar not null,
+    contract varchar not null,
+    load_mode varchar not null,
+    currency varchar not null,
+    rows_staged bigint not null,
+    rows_filtered_out bigint not null,
+    rows_not_current bigint not null,
+    rows_rejected bigint not null,
+    rows_mapped bigint not null,
+    built_at timestamp not null
+)
+"""
+# Demo contract types that are compatible with a canonical type other than their own (cast without loss).
+WIDENING = {("integer", "decimal"), ("date", "timestamp")}
+
+
+def q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class SourceCount:
+    contract: str
+    rows_staged: int
+    rows_mapped: int
+
+
+def mapping_problems(contract: Contract, entity: CanonicalEntity) -> list[str]:
+    """What stops the contract's columns from being cast to the entity's types (an empty list when nothing)."""
+    problems = []
+    for name, spec in contract.columns.items():
+        column = entity.columns.get(name)
+        if column is None:
+            continue
+        canonical = "decimal" if column.money else column.type
+        if spec.type == canonical or canonical == "string" or (spec.type, canonical) in WIDENING:
+            continue
+        if column.money and spec.type == "integer":
+            continue
+        problems.append(
+            f"column {name!r} is {spec.type} in the contract but {canonical} in canonical entity {entity.name!r}"
+        )
+    if not any(name in entity.columns for name in contract.columns):
+        problems.append(f"no column of the contract is a column of canonical entity {entity.name!r}")
+    return problems
+
+
+def _projection(contract: Contract, entity: CanonicalEntity, reporting_currency: str) -> list[str]:
+    currency = contract.currency or reporting_currency
+    parts = []
+    for name, column in entity.columns.items():
+        if name not in contract.columns:
+            parts.append(f"null::{column.sql_type} as {q(name)}")
+            continue
+        value = f"s.{q(name)}"
+        if column.money and currency != reporting_currency:
+            value = f"round({value} * _fx.rate, 2)"
+        elif contract.key_prefix and name in entity.key_columns():
+            value = f"{lit(contract.key_prefix)} || {value}::varchar"
+        parts.append(f"{value}::{column.sql_type} as {q(name)}")
+    return parts
+
+
+def _rate_join(contract: Contract, entity: CanonicalEntity, reporting_currency: str) -> str:
+    currency = contract.currency or reporting_currency
+    if currency == reporting_currency or not entity.money_columns():
+        return ""
+    on = f"r.from_currency = {lit(currency)} and r.to_currency = {lit(reporting_currency)}"
+    if entity.date_column and entity.date_column in contract.columns:
+        day = f"s.{q(entity.date_column)}::date"
+        return (
+            f"left join (select rate, effective_from, coalesce(effective_to, date '9999-12-31') as effective_to "
+            f"from reference.exchange_rates r where {on}) _fx "
+            f"on {day} between _fx.effective_from and _fx.effective_to"
+        )
+    # no date to take the rate on: the latest rate in force
+    return (
+        f"left join (select rate from reference.exchange_rates r where {on} "
+        "order by effective_from desc limit 1) _fx on true"
+    )
+
+
+def _current_rows(contract: Contract) -> str:
+    """The condition that picks the rows of ``load_mode`` from the staged rows of active files."""
+    files = (
+        "select file_sha256, row_number() over (order by loaded_at desc, source_path desc) as _recency "
+        f"from meta.load_manifest where contract = {lit(contract.name)} and status = 'loaded'"
+    )
+    if contract.load_mode == "replace":
+        return f"s._file_sha256 = (select file_sha256 from ({files}) where _recency = 1)"
+    return "true"
+
+
+def source_sql(contract: Contract, entity: CanonicalEntity, reporting_currency: str) -> str:
+    """Every staged row of ``contract`` in the entity's shape, with ``_status`` (mapped, filtered_out,
+    not_current, rejected) and, for a rejected row, ``_rule`` and ``_reason``."""
+    staging = f"staging.{contract.staging_table}"
+    rate_join = _rate_join(contract, entity, reporting_currency)
+    currency = contract.currency or reporting_currency
+    no_rate = "when _fx.rate is null then 'rejected' " if rate_join else ""
+    reason = (
+        f"'no exchange rate {currency} to {reporting_currency} in reference.exchange_rates'"
+        + (
+            f" || ' on ' || coalesce(s.{q(entity.date_column)}::varchar, 'an empty date')"
+            if entity.date_column and entity.date_column in contract.columns
+            else ""
+        )
+        if rate_join
+        else "null"
+    )
+    keep = f"({contract.filter})" if contract.filter else "true"
+    snapshot = contract.load_mode == "snapshot" and contract.primary_key
+    lineage = (
+        f"{lit(contract.system)} as source_system, {lit(contract.name)} as _source_contract, "
+        "s._file_sha256, s._source_path, s._line_no"
+    )
+    status = (
+        f"case when not coalesce({keep}, false) then 'filtered_out' "
+        f"when not ({_current_rows(contract)}) then 'not_current' {no_rate}else 'mapped' end"
+    )
+    select = (
+        f"select {', '.join(_projection(contract, entity, reporting_currency))}, {lineage}, "
+        f"{status} as _status, case when {status} = 'rejected' then 'exchange_rate' end as _rule, "
+        f"case when {status} = 'rejected' then {reason} end as _reason"
+    )
+    if snapshot:
+        # the newest snapshot of each key wins; keys missing from the newest file are inferred leavers. A file's
+        # snapshot date is its `snapshot_date` column (e.g. from the file name) or else the day it was loaded, so
+        # an older export delivered late never replaces a newer picture.
+        pk = ", ".join(f"s.{q(k)}" for k in contract.primary_key)
+        dated = "snapshot_date" in contract.columns
+        taken = "max(snapshot_date)::timestamp" if dated else "null::timestamp"
+        files = (
+            f"select _file_sha256, coalesce({taken}, any_value(m.loaded_at)) as _snapshot_at "
+            f"from {staging} join meta.load_manifest m on m.file_sha256 = _file_sha256 "
+            f"and m.contract = {lit(contract.name)} group by _file_sha256"
+        )
+        select += (
+            f", f._snapshot_at, row_number() over (partition by {pk} "
+            "order by f._snapshot_at desc, s._source_path desc) as _snapshot_rank, "
+            "f._snapshot_at = max(f._snapshot_at) over () as _in_newest"
+        )
+        return f"{select} from {staging} s join ({files}) f on f._file_sha256 = s._file_sha256 {rate_join}"
+    return f"{select} from {staging} s {rate_join}"
+
+
+def _snapshot_status(entity: CanonicalEntity) -> str:
+    """For a snapshot source: older pictures of a key are not current; a key absent from the newest file is kept
+    as an inferred leaver (its termination date, where the entity has one, is the day it was last seen)."""
+    extra = []
+    if "termination_date" in entity.columns:
+        extra.append(
+            "case when not _in_newest and termination_date is null then _snapshot_at::date "
+            "else termination_date end as termination_date"
+        )
+    if "is_inferred_leaver" in entity.columns:
+        extra.append("not _in_newest as is_inferred_leaver")
+    replace = f" replace ({', '.join(extra)})" if extra else ""
+    return (
+        f"select *{replace}, case when _status = 'mapped' and _snapshot_rank > 1 then 'not_current' "
+        "else _status end as _snapshot_status"
+    )
+
+
+def canonical_sql(entity: CanonicalEntity, contracts: list[Contract], reporting_currency: str) -> str:
+    """The query of every mapped source's rows, each with its final ``_status``."""
+    columns = ", ".join([*(q(c) for c in entity.columns), *LINEAGE_COLUMNS])
+    parts = []
+    for order, contract in enumerate(sorted(contracts, key=lambda c: (c.priority, c.name))):
+        body = source_sql(contract, entity, reporting_currency)
+        if contract.load_mode == "snapshot" and contract.primary_key:
+            body = (
+                f"select {columns}, _snapshot_status as _status, _rule, _reason from "
+                f"({_snapshot_status(entity)} from ({body}))"
+            )
+        else:
+            body = f"select {columns}, _status, _rule, _reason from ({body})"
+        parts.append(f"select *, {order} as _source_order from ({body})")
+    if not parts:
+        empty = ", ".join(
+            [
+                *(f"null::{c.sql_type} as {q(n)}" for n, c in entity.columns.items()),
+                "null::varchar as source_system, null::varchar as _source_contract, null::varchar as _file_sha256",
+                "null::varchar as _source_path, null::bigint as _line_no, null::varchar as _status",
+                "null::varchar as _rule, null::varchar as _reason, 0 as _source_order",
+            ]
+        )
+        return f"select {empty} where false"
+    unioned = "\nunion all\n".join(parts)
+    if not entity.primary_key or len(contracts) < 2:
+        return unioned
+    pk = ", ".join(q(k) for k in entity.primary_key)
+    key_text = " || ', ' || ".join(f"{lit(k + '=')} || coalesce({q(k)}::varchar, '')" for k in entity.primary_key)
+    return f"""
+        select * replace (
+            case when _status = 'mapped' and _claim > 1 then 'rejected' else _status end as _status,
+            case when _status = 'mapped' and _claim > 1 then 'key_claimed' else _rule end as _rule,
+            case when _status = 'mapped' and _claim > 1
+                 then 'key (' || {key_text} || ') is also claimed by ' || _winner || ', which has priority'
+                 else _reason end as _reason
+        )
+        from (
+            select *,
+                   row_number() over (partition by {pk}, _status = 'mapped' order by _source_order, _line_no) as _claim,
+                   first_value(_source_contract) over (
+                       partition by {pk}, _status = 'mapped' order by _source_order, _line_no) as _winner
+            from ({unioned})
+        )
+    """
+
+
+def build_canonical(
+    con: duckdb.DuckDBPyConnection, entity: CanonicalEntity, contracts: list[Contract], reporting_currency: str
+) -> list[SourceCount]:
+    """Rebuild ``canonical.<entity>`` from its sources; record rejects and the per-source accounting."""
+    con.execute("create schema if not exists canonical")
+    con.execute("create schema if not exists meta")
+    con.execute(REJECTS_DDL)
+    con.execute(SOURCES_DDL)
+    usable = [c for c in contracts if table_exists(con, f"staging.{c.staging_table}")]
+    columns = ", ".join([*(q(c) for c in entity.columns), *LINEAGE_COLUMNS])
+    con.execute(f"create or replace temp table _canonical as {canonical_sql(entity, usable, reporting_currency)}")
+    try:
+        with transaction(con):
+            con.execute(
+                f"create or replace table {entity.table} as select {columns} from _canonical "
+                "where _status = 'mapped' order by _source_order, _file_sha256, _line_no"
+            )
+            con.execute("delete from meta.canonical_rejects where entity = ?", [entity.name])
+            con.execute(
+                "insert into meta.canonical_rejects select ?, _source_contract, _file_sha256, _source_path, _line_no, "
+                "_rule, _reason from _canonical where _status = 'rejected' order by _source_order, _line_no",
+                [entity.name],
+            )
+            con.execute("delete from meta.canonical_sources where entity = ?", [entity.name])
+            for contract in usable:
+                con.execute(
+                    """
+                    insert into meta.canonical_sources
+                    select ?, ?, ?, ?, count(*),
+                           count(*) filter (where _status = 'filtered_out'),
+                           count(*) filter (where _status = 'not_current'),
+                           count(*) filter (where _status = 'rejected'),
+                           count(*) filter (where _status = 'mapped'),
+                           now()::timestamp
+                    from _canonical where _source_contract = ?
+                    """,
+                    [
+                        entity.name, contract.name, contract.load_mode,
+                        contract.currency or reporting_currency, contract.name,
+                    ],
+                )  # fmt: skip
+    finally:
+        con.execute("drop table if exists _canonical")
+    rows = con.execute(
+        "select contract, rows_staged, rows_mapped from meta.canonical_sources where entity = ? order by contract",
+        [entity.name],
+    ).fetchall()
+    return [SourceCount(*row) for row in rows]
+
+
+COVERAGE_DDL = """
+create or replace table marts.canonical_coverage (
+    entity varchar not null,
+    column_name varchar not null,
+    n_rows bigint not null,
+    n_filled bigint not null,
+    sources varchar[] not null
+)
+"""
+
+
+def build_coverage(con: duckdb.DuckDBPyConnection, catalog: dict[str, CanonicalEntity]) -> None:
+    """``marts.canonical_coverage``: for every canonical column, how many rows hold a value, from which sources.
+    A column no row fills is what makes a KPI or rule not computable."""
+    con.execute("create schema if not exists marts")
+    con.execute(COVERAGE_DDL)
+    for name, entity in sorted(catalog.items()):
+        if not table_exists(con, entity.table):
+            continue
+        counts = ", ".join(f"count({q(c)})" for c in entity.columns)
+        row = con.execute(
+            f"select count(*), list(distinct _source_contract order by _source_contract) "
+            f"filter (where _source_contract is not null), {counts} from {entity.table}"
+        ).fetchone()
+        n_rows, sources, filled = row[0], row[1] or [], row[2:]
+        con.executemany(
+            "insert into marts.canonical_coverage values (?, ?, ?, ?, ?)",
+            [[name, column, n_rows, n, sources] for column, n in zip(entity.columns, filled, strict=True)],
+        )

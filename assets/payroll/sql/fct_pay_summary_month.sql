@@ -1,0 +1,59 @@
+-- fct_pay_summary_month: pay totals of a register without payslips (yearly or monthly pay summaries), spread over the months of their period.
+-- grain: one row per pay summary (register line) per calendar month of its pay period
+-- schema: core
+-- needs: pay_summaries.period_start, pay_summaries.period_end, pay_summaries.gross_pay
+--
+-- A summary covers period_start .. period_end (e.g. a 2016 annual register: 2016-01-01 .. 2016-12-31). Its
+-- amounts are spread evenly over the calendar months the period touches: each month gets amount / n_months
+-- (annual / 12 for a calendar year), whatever the person's hire date, because the register does not say when in
+-- the year the pay was earned. is_paid: the summary shows pay for the period (gross pay not empty and not 0).
+-- A register has no employee id as a rule, so each summary line is one person (summary_key: its source line).
+-- annual_salary is the contractual salary at the period end and is not spread.
+with summaries as (
+    select * from canonical.pay_summaries
+),
+
+keyed as (
+    select
+        coalesce(_source_contract, '') || ':' || coalesce(_source_path, '') || ':' || coalesce(_line_no, 0)
+            as summary_key,
+        *,
+        date_trunc('month', period_start)::date as first_month,
+        date_trunc('month', period_end)::date as last_month
+    from summaries
+    where period_start is not null and period_end is not null and period_end >= period_start
+),
+
+months as (
+    select
+        k.*,
+        unnest(generate_series(k.first_month, k.last_month, interval 1 month))::date as period,
+        date_diff('month', k.first_month, k.last_month) + 1 as n_months
+    from keyed k
+),
+
+final as (
+    select
+        summary_key,
+        period,
+        n_months,
+        employee_id,
+        department_id,
+        department_name,
+        gender,
+        position,
+        employment_type,
+        hire_date,
+        period_start,
+        period_end,
+        coalesce(gross_pay, 0) <> 0 as is_paid,
+        gross_pay::double / n_months as gross_pay_idr,
+        base_pay::double / n_months as base_pay_idr,
+        overtime_pay::double / n_months as overtime_pay_idr,
+        other_pay::double / n_months as other_pay_idr,
+        annual_salary,
+        source_system
+    from months
+)
+
+select * from final order by period, summary_key
