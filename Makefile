@@ -18,13 +18,13 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 
 $(DAGSTER_HOME)/dagster.yaml: config/dagster.yaml
-	mkdir -p $(DAGSTER_HOME)
+	mkdir -p -m 700 $(DAGSTER_HOME)
 	cp config/dagster.yaml $@
 
 run: setup $(DAGSTER_HOME)/dagster.yaml  ## generate the demo if landing is empty, run the nightly job, print dashboards
 	$(BIN)/kinerja run
 
-test: setup browser-deps  ## the whole test suite (what CI runs)
+test: setup browser-deps lint  ## lint, then the whole test suite (what CI runs)
 	$(BIN)/python -m pytest
 
 # The browser tests drive Debian's chromium through Playwright's Python package (a dev dependency);

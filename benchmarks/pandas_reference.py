@@ -1,7 +1,8 @@
 """The core KPIs computed with pandas straight from the landing files, as an analyst without a warehouse
 would: the comparison point for the benchmark, and an independent check of the SQL (same conventions:
-termination_date is the last day employed; transfers are not separations; daily-average headcount; a day counts
-in the department the employee was in that day; a payslip in the department on the pay date).
+termination_date is the last day employed; job events after a termination with no rehire in between employ no one;
+transfers are not separations; daily-average headcount; a day counts in the department the employee was in that
+day; a payslip in the department on the pay date).
 
 KPIs: headcount_period_end, headcount_avg_daily, separations, turnover_rate_monthly_pct (workforce),
 absenteeism_rate_pct (attendance on the holiday calendar) and payroll_cost_total_idr (payslip lines), by
@@ -31,11 +32,14 @@ def employment_versions(landing: Path) -> pd.DataFrame:
     events["valid_from"] = events["event_date"] + pd.to_timedelta(events["is_termination"].astype(int), unit="D")
     events["valid_to"] = events.groupby("employee_id")["valid_from"].shift(-1) - pd.Timedelta(days=1)
     events["valid_to"] = events["valid_to"].fillna(pd.Timestamp("2262-01-01"))
+    # the first termination of a spell ends it: what follows it before a rehire is not employment
+    spell = events.groupby(["employee_id", "spell_no"])["is_termination"]
+    after_termination = (spell.cumsum() - events["is_termination"]) > 0
     ends = (
         events[events["is_termination"]]
-        .groupby(["employee_id", "spell_no"])["event_date"].max().rename("termination_date").reset_index()
+        .groupby(["employee_id", "spell_no"])["event_date"].min().rename("termination_date").reset_index()
     )  # fmt: skip
-    versions = events[~events["is_termination"] & (events["valid_to"] >= events["valid_from"])]
+    versions = events[~events["is_termination"] & ~after_termination & (events["valid_to"] >= events["valid_from"])]
     return versions.merge(ends, on=["employee_id", "spell_no"], how="left")
 
 

@@ -21,8 +21,8 @@ import duckdb
 from assets.ingest.manifest import scalar
 from checks.gx_suite import RawResult, run_gx
 from checks.results import CheckOutcome
-from checks.spec import NEWEST_LOAD, REBUILT_PERIODS, WARN, QualityCheck, Suite
-from checks.sql_suite import lit, reference_flag, run_sql, source_select
+from checks.spec import NEWEST_LOAD, REBUILT_PERIODS, TABLE_KINDS, WARN, QualityCheck, Suite
+from checks.sql_suite import constant_check, lit, reference_flag, run_sql, source_select
 
 GX_MAX_ROWS = 1_000_000
 
@@ -142,6 +142,13 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, engine: str | None =
     broken = _broken_derived(con, suite.table, [c for c in runnable if c.kind in ("rule", "relationship")])
     raws.update({name: RawResult(False, error=f"its SQL does not run: {e}") for name, e in broken.items()})
     runnable = [c for c in runnable if c.name not in broken]
+    # constant columns: over every row of the table, whatever the scope, in SQL (min = max, one pass)
+    for check in [c for c in runnable if c.kind == "constant"]:
+        try:
+            raws[check.name] = constant_check(con, f"select * from {suite.table}", check)
+        except duckdb.Error as exc:
+            raws[check.name] = RawResult(False, error=str(exc).splitlines()[0][:300])
+    runnable = [c for c in runnable if c.kind != "constant"]
     # a column-set check needs every column; the others only what they read
     needs_all = any(c.kind == "columns" for c in runnable)
     source = source_select(
@@ -166,7 +173,7 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, engine: str | None =
 def _not_computable(con, suite: Suite, raws: dict[str, RawResult], columns: list[str], condition: str):
     """A failed check on a column that no row fills is 'not computable' (no loaded source provides the column),
     not a broken row: its outcome is kept as a WARN, which never blocks what is downstream."""
-    failed = [c for c in suite.checks if not raws[c.name].success and c.kind not in ("row_count", "columns")]
+    failed = [c for c in suite.checks if not raws[c.name].success and c.kind not in TABLE_KINDS]
     if not failed:
         return suite, raws
     unfilled = _unfilled_columns(con, suite, columns, condition)
@@ -186,10 +193,10 @@ def _finish(suite: Suite, raws: dict[str, RawResult], engine: str, scope: str, r
 
 def describe(suite: Suite, check: QualityCheck, raw: RawResult, scope: str) -> str:
     """What happened, in a sentence, followed by what to do (the check's description)."""
-    where = f"{suite.table} ({scope})"
+    where = f"{suite.table} ({'all rows' if check.kind == 'constant' else scope})"
     if raw.error:
         return f"{check.name} could not run on {where}: {raw.error}. Fix the suite or the table, then rerun."
-    if check.kind in ("row_count", "columns"):
+    if check.kind in TABLE_KINDS:
         verdict = "as expected" if raw.success else "not as expected"
         return f"{check.name} on {where}: observed {raw.observed}, {verdict}." + (
             "" if raw.success else f" {check.description}"

@@ -202,3 +202,62 @@ def staging_drift(con: duckdb.DuckDBPyConnection, contract: Contract, now: dt.da
         unexpected_count=len(changes), observed_value=f"{len(current)} columns",
         sample_keys=tuple(changes[:SAMPLE_SIZE]),
     )  # fmt: skip
+
+
+DATE_ORDER = "date_order_unambiguous"
+FLAGGED_VALUES = "flagged_values"
+
+
+def date_order(con: duckdb.DuckDBPyConnection, contract: Contract) -> CheckOutcome:
+    """Active files in which every value of a day-first (or month-first) date column also reads the other way
+    round: a month-first export under a day-first contract loads with every date wrong when its days are all 12
+    or less, and nothing else notices."""
+    from assets.ingest.validate import ambiguous_date_orders, swappable_date_columns
+
+    found = ambiguous_date_orders(con, contract)
+    columns = ", ".join(swappable_date_columns(contract))
+    return _outcome(
+        contract.name, DATE_ORDER, "validity", WARN, not found,
+        f"In {len(found)} file(s) of {contract.name} every date reads both day-first and month-first: "
+        f"{found[0].sentence()}. If the export is in the other order, swap %d and %m in the column's formats."
+        if found
+        else f"In every active file of {contract.name}, {columns}: a value that reads only one way (a day above 12), "
+        "or no value.",
+        unexpected_count=len(found), threshold="a value that reads only one way in every file",
+        observed_value=f"{len(found)} file/column(s) ambiguous",
+        sample_keys=tuple(f.sentence() for f in found[:SAMPLE_SIZE]),
+        metadata={"ambiguous": [
+            {"file": f.source_path, "column": f.column, "format": f.format, "swapped": f.swapped,
+             "values": f.n_values, "changed": f.n_changed, "examples": list(f.examples)}
+            for f in found[:SAMPLE_SIZE]
+        ]},
+    )  # fmt: skip
+
+
+def flagged_values(con: duckdb.DuckDBPyConnection, contract: Contract) -> CheckOutcome:
+    """Values that ``on_error: null_and_flag`` columns set to null in staged rows (meta.staging_flags)."""
+    from assets.ingest.manifest import table_exists
+
+    rows = []
+    if table_exists(con, "meta.staging_flags"):
+        rows = con.execute(
+            """
+            select f.source_path, f.column_name, f.rule, count(*), min(f.message)
+            from meta.staging_flags f
+            join meta.load_manifest m on m.file_sha256 = f.file_sha256 and m.contract = f.contract
+                                     and m.status = 'loaded'
+            where f.contract = ? group by all order by 4 desc, 1, 2, 3
+            """,
+            [contract.name],
+        ).fetchall()
+    total = sum(r[3] for r in rows)
+    return _outcome(
+        contract.name, FLAGGED_VALUES, "validity", WARN, not rows,
+        f"{total:,} value(s) of staged rows of {contract.name} broke their column's checks and were set to null "
+        f"(on_error: null_and_flag), e.g. {rows[0][0]}: {rows[0][4]}; every one is in meta.staging_flags: "
+        "correct them in the source export."
+        if rows
+        else f"No value of {contract.name} was set to null by on_error: null_and_flag.",
+        unexpected_count=total, threshold="no flagged value", observed_value=f"{total} value(s) flagged",
+        sample_keys=tuple(f"{p}: {c} ({r}): {n} value(s), e.g. {m}" for p, c, r, n, m in rows[:SAMPLE_SIZE]),
+    )  # fmt: skip

@@ -55,7 +55,10 @@ DIMENSIONS = {
     "relationship": "integrity",
     "row_count": "volume",
     "columns": "schema",
+    "constant": "validity",
 }
+# Table-level checks: one verdict for the table (an observed value), not a count of failing rows.
+TABLE_KINDS = ("row_count", "columns", "constant")
 
 
 class SuiteError(ValueError):
@@ -107,6 +110,8 @@ class QualityCheck:
 
     @property
     def threshold(self) -> str | None:
+        if self.kind == "constant":
+            return "no column holds one value in every row"
         if self.kind in ("row_count", "columns"):
             return None
         return "every row" if self.mostly >= 1 else f"at least {self.mostly:.0%} of rows"
@@ -140,7 +145,7 @@ class Suite:
         """Columns the checks read (rule conditions are evaluated in SQL and need no column of their own)."""
         used = list(self.key_columns)
         for check in self.checks:
-            if check.kind not in ("rule", "row_count", "columns"):
+            if check.kind not in ("rule", *TABLE_KINDS):  # constant columns are queried on the table itself
                 used += [c for c in check.columns if c not in used]
         return tuple(dict.fromkeys(used))
 
@@ -320,6 +325,34 @@ def row_count_check(table: str, spec: RangeSpec, severity: str = ERROR) -> Quali
     )  # fmt: skip
 
 
+def duplicate_rows_check(table: str, columns: list[str], severity: str = WARN) -> QualityCheck:
+    """Exact duplicate rows: the same value in every column (``_file_sha256`` among them: within one file)."""
+    within = " within one file" if "_file_sha256" in columns else ""
+    shown = [c for c in columns if c not in STAGING_META_COLUMNS]
+    return QualityCheck(
+        "uniqueness_exact_duplicate_rows", "unique", tuple(columns),
+        f"No two rows of {table} may be identical in every column ({', '.join(shown)}){within}: an export that "
+        "repeats rows counts them twice; remove the repeats from the source, or declare a primary_key if identical "
+        "rows are legitimate and tell them apart.",
+        severity,
+    )  # fmt: skip
+
+
+def constant_columns_check(table: str, columns: list[str], severity: str = WARN) -> QualityCheck:
+    """Columns holding one and the same value in every row that has one (on all rows of the table, whatever the
+    suite's scope: a month's file may well hold one period)."""
+    return QualityCheck(
+        "validity_no_constant_columns", "constant", tuple(columns),
+        f"No column of {table} may hold one and the same value in every row ({CONSTANT_MIN_VALUES} or more values): "
+        "an export whose amounts or codes are all alike is usually broken; check the export, or set the column "
+        "with value: in the contract (or constant_columns: ignore) if it is constant by design.",
+        severity,
+    )  # fmt: skip
+
+
+CONSTANT_MIN_VALUES = 10  # a column needs this many values before one value in all of them is suspicious
+
+
 def _unique_spec(entry: str | list[str] | UniqueSpec) -> UniqueSpec:
     if isinstance(entry, UniqueSpec):
         return entry
@@ -387,6 +420,7 @@ def contract_checks(contract: Contract) -> list[QualityCheck]:
         if spec.pattern is not None and spec.type == "string":
             checks.append(pattern_check(table, column, spec.pattern))
     checks += [rule_check(table, RuleSpec(name=r.name, sql=r.sql, reason=r.reason)) for r in contract.row_rules]
+    checks += _delivery_checks(contract, table)
     checks.append(
         QualityCheck(
             "schema_columns_match_contract", "columns", (),
@@ -395,6 +429,28 @@ def contract_checks(contract: Contract) -> list[QualityCheck]:
             values=tuple(contract.columns) + STAGING_META_COLUMNS,
         )
     )  # fmt: skip
+    return checks
+
+
+def _delivery_checks(contract: Contract, table: str) -> list[QualityCheck]:
+    """Exact duplicate rows and constant columns (WARN, or ERROR or none by the contract's duplicate_rows and
+    constant_columns). With a primary_key a duplicate row cannot be staged (the second is quarantined as a
+    duplicate key), so the duplicate check is for contracts without one; in replace and snapshot mode every file
+    is a whole picture, so a row is a duplicate only of a row of the same file."""
+    severity = {"warn": WARN, "error": ERROR}
+    checks = []
+    if contract.duplicate_rows != "ignore" and not contract.primary_key:
+        columns = list(contract.columns)
+        columns += ["_file_sha256"] if contract.load_mode in ("replace", "snapshot") else []
+        checks.append(duplicate_rows_check(table, columns, severity[contract.duplicate_rows]))
+    # a constant (value:) or a part of the file name (from_path) is constant by design, a primary key column may be
+    # (one company code beside the id), and the contract may allow others (one bank account, one fiscal year)
+    allowed = set(contract.primary_key) | set(contract.constant_columns_allowed)
+    varying = [
+        c for c, spec in contract.columns.items() if spec.value is None and spec.from_path is None and c not in allowed
+    ]
+    if contract.constant_columns != "ignore" and varying:
+        checks.append(constant_columns_check(table, varying, severity[contract.constant_columns]))
     return checks
 
 

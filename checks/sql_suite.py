@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import duckdb
 
 from checks.gx_suite import SAMPLE_SIZE, RawResult
-from checks.spec import QualityCheck
+from checks.spec import CONSTANT_MIN_VALUES, QualityCheck
 
 ROW_NO = "_row_no"  # names the rows of a table without a key, as GX does by position
 
@@ -145,6 +145,23 @@ def _table_check(con, source: str, check: QualityCheck) -> RawResult:
     return RawResult(ok, observed="as expected" if ok else f"missing {missing}, unexpected {unexpected}")
 
 
+def constant_check(con, source: str, check: QualityCheck) -> RawResult:
+    """The columns of ``check`` that hold one value in every row that has one (at least CONSTANT_MIN_VALUES
+    values): min = max is one streaming pass, where counting distinct values would hash every column."""
+    parts = [f"count({q(c)}), min({q(c)}) = max({q(c)}), min({q(c)})::varchar" for c in check.columns]
+    row = con.execute(f"with scoped as ({source}) select count(*), {', '.join(parts)} from scoped").fetchall()[0]
+    constant = []
+    for i, column in enumerate(check.columns):
+        n, same, value = row[1 + 3 * i : 4 + 3 * i]
+        if n >= CONSTANT_MIN_VALUES and same:
+            constant.append(f"{column} = {value!r} in all {n:,} rows with a value")
+    observed = "; ".join(constant) if constant else f"no constant column among {len(check.columns)}"
+    return RawResult(
+        not constant, rows_considered=int(row[0]), unexpected_count=len(constant), observed=observed,
+        sample=tuple(constant[:SAMPLE_SIZE]),
+    )  # fmt: skip
+
+
 def _error(exc: Exception) -> RawResult:
     return RawResult(success=False, error=str(exc).splitlines()[0][:300])
 
@@ -156,7 +173,7 @@ def run_sql(
     if not key_columns:
         source = f"select *, row_number() over () as {ROW_NO} from ({source})"
     keys = _key_sql(key_columns)
-    row_level = [c for c in checks if c.kind not in ("unique", "row_count", "columns")]
+    row_level = [c for c in checks if c.kind not in ("unique", "row_count", "columns", "constant")]
     results: dict[str, RawResult] = {}
     try:
         results.update(_row_checks(con, source, row_level, keys) if row_level else {})
@@ -172,6 +189,8 @@ def run_sql(
                 results[check.name] = _unique_check(con, source, check, keys)
             elif check.kind in ("row_count", "columns"):
                 results[check.name] = _table_check(con, source, check)
+            elif check.kind == "constant":
+                results[check.name] = constant_check(con, source, check)
         except duckdb.Error as exc:
             results[check.name] = _error(exc)
     return results

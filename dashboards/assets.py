@@ -3,7 +3,14 @@ marts and published under data/reports with one shared local plotly.js (no reque
 
 Pages: overview (company scorecard), one per KPI domain (hr, payroll, finance and any other domain in the KPI
 registry), controls and compliance, data quality, and the monthly reviews. Anything served reads these
-published files; no page holds the warehouse open."""
+published files; no page holds the warehouse open.
+
+Publishing is atomic (dashboards/publish.py): ``reports/run_started`` records in the published set that a run
+began; every page asset writes into the run's own build folder; ``reports/published`` switches the complete set
+in with one rename once every page is built. A page or publish step that fails records the run as failed in the
+published set (its pages then say so); a run that stops before publishing leaves the last complete set in place.
+A run that materializes pages without ``reports/published`` (one page from the UI) publishes the set it had,
+with those pages rebuilt, in the same way."""
 
 import datetime as dt
 import importlib
@@ -20,6 +27,7 @@ from assets.kpi.assets import KPI_VALUES
 from assets.kpi.registry import load_registry
 from dashboards.findings import FINDINGS_TABLES, render_controls
 from dashboards.kpi_pages import render_domain, render_overview
+from dashboards.publish import build_dir, mark_failed, mark_started, prepare_build, publish, record_pages, seed_build
 from dashboards.quality import render_quality
 from dashboards.render import Site, domain_file, load_site, page_domains
 from dashboards.review import render_reviews
@@ -33,6 +41,57 @@ TARGETS = dg.AssetKey(["canonical", "kpi_targets"])
 KPI_COMPUTABILITY = dg.AssetKey(["marts", "kpi_computability"])
 RULE_COMPUTABILITY = dg.AssetKey(["marts", "rule_computability"])
 CONTROL_REGISTRY = dg.AssetKey(["marts", "control_registry"])
+RUN_STARTED = dg.AssetKey(["reports", "run_started"])
+PUBLISHED = dg.AssetKey(["reports", "published"])
+
+
+def run_moment(context: dg.AssetExecutionContext) -> dt.datetime:
+    """When the run started (every page of a night names the same build time); now if the instance has no record."""
+    try:
+        record = context.instance.get_run_record_by_id(context.run.run_id)
+        started = record.start_time if record else None
+    except Exception:  # noqa: BLE001 - an instance that keeps no run records
+        started = None
+    moment = dt.datetime.fromtimestamp(started) if started else dt.datetime.now()
+    return moment.replace(microsecond=0)
+
+
+def run_publishes(context: dg.AssetExecutionContext) -> bool:
+    """Whether ``reports/published`` runs in this run (the whole night does; one page from the UI does not)."""
+    return PUBLISHED in context.job_def.asset_layer.selected_asset_keys
+
+
+def run_build(context: dg.AssetExecutionContext) -> Path:
+    """The run's build folder; a re-execution (from failure) starts from its parent run's unpublished pages."""
+    settings = get_settings()
+    return prepare_build(settings.reports_dir, context.run.run_id, context.run.parent_run_id)
+
+
+@dg.failure_hook(name="reports_record_failed_run")
+def record_failed_run(context: dg.HookContext) -> None:
+    """A page or the publish step failed: the published (last complete) set says the newest night failed."""
+    settings = get_settings()
+    mark_failed(settings.reports_dir, context.run_id, dt.datetime.now(), context.step_key, settings.language)
+
+
+@dg.asset(
+    key=RUN_STARTED,
+    group_name="dashboards",
+    kinds={"json"},
+    owners=OWNERS,
+    op_tags={"dagster/priority": "100"},  # first step of the night
+    hooks={record_failed_run},
+    description="Records in the published pages that a nightly run has started, so that until it publishes "
+    "(or if it never does) every page says it is from the last complete run. Grain: one status file.",
+)
+def run_started(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    settings = get_settings()
+    try:
+        marked = mark_started(settings.reports_dir, context.run.run_id, run_moment(context), settings.language)
+    except OSError as exc:  # the night goes on: the pages of this run are published all the same
+        context.log.warning(f"could not record the run in the published pages: {exc}")
+        marked = False
+    return dg.MaterializeResult(metadata={"published_set_marked": marked})
 
 
 def defined_asset_keys() -> set[dg.AssetKey]:
@@ -87,15 +146,29 @@ def _page_asset(
         kinds={"plotly", "html"},
         owners=OWNERS,
         description=description,
+        hooks={record_failed_run},
     )
-    def _page(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    def _page(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         settings = get_settings()
+        alone = not run_publishes(context)
+        build_id = context.run.run_id if not alone else f"{context.run.run_id}-{name}"
+        if alone:  # this run publishes the set it had, with this page rebuilt
+            build = build_dir(settings.reports_dir, build_id)
+            seed_build(settings.reports_dir, build)
+        else:
+            build = run_build(context)
+        now = run_moment(context)
         with duckdb.get_connection() as con:
-            site = load_site(con, settings, page_domains([e.domain for e in load_registry()]), dt.datetime.now())
+            domains = page_domains([e.domain for e in load_registry()])
+            site = load_site(con, settings, domains, now, out_dir=build, run_id=context.run.run_id)
             pages = render(con, site)
+        record_pages(build, name, pages)
+        if alone:
+            publish(settings.reports_dir, build_id, now, [name], settings.language)
         return dg.MaterializeResult(
             metadata={
-                "path": dg.MetadataValue.path(str(pages[0])),
+                "path": dg.MetadataValue.path(str(settings.reports_dir / pages[0].name)),
+                "build": dg.MetadataValue.path(str(build)),
                 "pages": [p.name for p in pages],
                 "size_bytes": sum(p.stat().st_size for p in pages),
                 "rendered_at": site.now.isoformat(timespec="seconds"),
@@ -110,6 +183,36 @@ def _domain_renderer(domain: str):
         return [render_domain(con, site, domain)]
 
     return render
+
+
+def _published_asset(pages: list) -> dg.AssetsDefinition:
+    steps = [a.key.path[-1] for a in pages]
+
+    @dg.asset(
+        key=PUBLISHED,
+        deps=[RUN_STARTED, *(a.key for a in pages)],
+        group_name="dashboards",
+        kinds={"html"},
+        owners=OWNERS,
+        description="Publishes the night's pages in one step: once every page is built in the run's folder, "
+        "the reports folder (a link) is switched to it with one rename; the set before is kept until the next "
+        "publish. Grain: one published set of pages.",
+        hooks={record_failed_run},
+    )
+    def published(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        settings = get_settings()
+        run_build(context)
+        folder, names = publish(settings.reports_dir, context.run.run_id, run_moment(context), steps, settings.language)
+        return dg.MaterializeResult(
+            metadata={
+                "path": dg.MetadataValue.path(str(settings.reports_dir)),
+                "build": dg.MetadataValue.path(str(folder)),
+                "pages": len(names),
+                "run_id": context.run.run_id,
+            }
+        )
+
+    return published
 
 
 def dashboard_assets() -> list:
@@ -158,7 +261,7 @@ def dashboard_assets() -> list:
             render_reviews,
         ),  # fmt: skip
     ]
-    return pages
+    return [run_started, *pages, _published_asset(pages)]
 
 
 defs = dg.Definitions(assets=dashboard_assets())

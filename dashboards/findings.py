@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from dashboards.disclosure import WITHHELD_DEPARTMENT
 from dashboards.formatting import redact
 from dashboards.render import Site, dashboard_page
 from dashboards.warehouse import columns_of, pick, rule_computability, table_exists
@@ -46,7 +47,7 @@ def findings_summary(con: duckdb.DuckDBPyConnection, table: str) -> dict | None:
             {f"{department}::varchar" if department else "null"} as department_id,
             count(*) as n_findings,
             {f"sum(try_cast({amount} as double))" if amount else "null::double"} as amount,
-            {f"any_value({name})::varchar" if name else "null"} as rule_name
+            {f"min({name}::varchar)" if name else "null"} as rule_name
         from {table}
         group by all
         order by all
@@ -63,6 +64,34 @@ def data_findings_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
         "order by 1"
     ).fetchall()
     return [f"marts.{r[0]}" for r in rows]
+
+
+def department_shown(site: Site, department: str | None, i: int) -> str:
+    """The department a findings row may carry: its own, or ``WITHHELD_DEPARTMENT`` when the disclosure control
+    withholds that department's figures in the row's month (any month for an undated row); the company total
+    still counts the row."""
+    if not department:
+        return ""
+    if i >= 0 and site.disclosure.department_shown(department, i):
+        return department
+    if i < 0 and not site.disclosure.withheld_anywhere(department):
+        return department
+    return WITHHELD_DEPARTMENT
+
+
+def merge_rows(rows: list[list], key_size: int) -> list[list]:
+    """Rows with the same first ``key_size`` cells added up (counts, and amounts where any is known), sorted."""
+    merged: dict[tuple, list] = {}
+    for row in rows:
+        key = tuple(row[:key_size])
+        if key not in merged:
+            merged[key] = list(row)
+            continue
+        into = merged[key]
+        for k in range(key_size, len(row)):
+            if row[k] is not None:
+                into[k] = row[k] if into[k] is None else into[k] + row[k]
+    return [merged[k] for k in sorted(merged, key=lambda k: tuple((v is None, str(v)) for v in k))]
 
 
 def findings_rows(
@@ -85,11 +114,11 @@ def findings_rows(
             i = index.get(period) if isinstance(period, dt.date) else -1
             if i is None:
                 continue  # outside the reporting window
-            rows.append([len(sources) - 1, redact(rule), severity, i, department or "", int(n),
+            rows.append([len(sources) - 1, redact(rule), severity, i, department_shown(site, department, i), int(n),
                          None if amount is None else round(amount)])  # fmt: skip
             if name:
                 names[redact(rule)] = redact(name)
-    return sources, rows, names, notes
+    return sources, merge_rows(rows, 5), names, notes
 
 
 def findings_payload(con: duckdb.DuckDBPyConnection, site: Site) -> tuple[dict, list[str]]:
@@ -110,7 +139,7 @@ def rule_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     cols = columns_of(con, "marts.control_registry")
     if "code" not in cols or "name" not in cols:
         return {}
-    rows = con.execute("select code::varchar, name::varchar from marts.control_registry").fetchall()
+    rows = con.execute("select code::varchar, name::varchar from marts.control_registry order by 1, 2").fetchall()
     return {code: name for code, name in rows if code and name}
 
 

@@ -24,6 +24,7 @@ LABELS: dict[str, dict[str, str]] = {
         "nav_hr": "HR",
         "nav_payroll": "Payroll",
         "nav_finance": "Finance",
+        "nav_support": "IT support",
         "nav_controls": "Controls & compliance",
         "nav_quality": "Data quality",
         "nav_review": "Monthly review",
@@ -31,6 +32,7 @@ LABELS: dict[str, dict[str, str]] = {
         "title_hr": "HR and workforce",
         "title_payroll": "Payroll",
         "title_finance": "Finance",
+        "title_support": "IT support: the service desk",
         "title_domain": "KPIs: {domain}",
         "title_controls": "Controls and compliance",
         "title_quality": "Data quality",
@@ -51,8 +53,18 @@ LABELS: dict[str, dict[str, str]] = {
         "no_data": "no data",
         "suppressed": "n<{min}",
         "suppressed_title": "Fewer than {min} people: not shown, to protect privacy",
-        "privacy_note": "Aggregates only. Figures of groups under {min} people are shown as n<{min} (headcounts are "
-        "shown); no personal data is on these pages.",
+        "band": "< {min}",
+        "withheld": "x",
+        "withheld_title": "Withheld, so that the figures of a group under {min} people cannot be worked out from the "
+        "totals",
+        "withheld_departments": "Withheld departments, together",
+        "privacy_note": "Aggregates only. Figures of groups under {min} people are not shown (n<{min}; their "
+        "headcount as < {min}), and a figure that would let them be worked out from the totals is withheld (x); no "
+        "personal data is on these pages.",
+        "banner_running": "A newer nightly run ({run}, started {started}) is still publishing: these pages are from "
+        "run {built_run}, built {built}.",
+        "banner_failed": "The newest nightly run ({run}, started {started}) failed: these pages are the last "
+        "complete set, from run {built_run}, built {built}.",
         "points": "pts",
         "actual": "Actual",
         "company": "Company",
@@ -72,6 +84,7 @@ LABELS: dict[str, dict[str, str]] = {
         "freshness_none": "No data loaded yet",
         "freshness_stale": "The last successful load is {days} days old: figures may be out of date.",
         "rendered": "Page built {timestamp}",
+        "rendered_run": "Page built {timestamp} by run {run}",
         "quality_ok": "Data quality: no issues",
         "quality_warn": "Data quality: {n} to review",
         "quality_error": "Data quality: {n} problems",
@@ -159,6 +172,7 @@ LABELS: dict[str, dict[str, str]] = {
         "nav_hr": "SDM",
         "nav_payroll": "Penggajian",
         "nav_finance": "Keuangan",
+        "nav_support": "Dukungan TI",
         "nav_controls": "Pengendalian & kepatuhan",
         "nav_quality": "Kualitas data",
         "nav_review": "Tinjauan bulanan",
@@ -166,6 +180,7 @@ LABELS: dict[str, dict[str, str]] = {
         "title_hr": "SDM dan tenaga kerja",
         "title_payroll": "Penggajian",
         "title_finance": "Keuangan",
+        "title_support": "Dukungan TI: layanan bantuan",
         "title_domain": "KPI: {domain}",
         "title_controls": "Pengendalian dan kepatuhan",
         "title_quality": "Kualitas data",
@@ -186,8 +201,17 @@ LABELS: dict[str, dict[str, str]] = {
         "no_data": "tidak ada data",
         "suppressed": "n<{min}",
         "suppressed_title": "Kurang dari {min} orang: tidak ditampilkan, demi privasi",
-        "privacy_note": "Hanya agregat. Angka kelompok di bawah {min} orang ditampilkan sebagai n<{min} (jumlah "
-        "karyawan tetap ditampilkan); tidak ada data pribadi di halaman ini.",
+        "band": "< {min}",
+        "withheld": "x",
+        "withheld_title": "Disembunyikan, agar angka kelompok di bawah {min} orang tidak dapat dihitung dari totalnya",
+        "withheld_departments": "Departemen yang disembunyikan, gabungan",
+        "privacy_note": "Hanya agregat. Angka kelompok di bawah {min} orang tidak ditampilkan (n<{min}; jumlah "
+        "karyawannya sebagai < {min}), dan angka yang memungkinkan menghitungnya dari total disembunyikan (x); "
+        "tidak ada data pribadi di halaman ini.",
+        "banner_running": "Run malam yang lebih baru ({run}, mulai {started}) masih menerbitkan halaman: halaman "
+        "ini dari run {built_run}, dibuat {built}.",
+        "banner_failed": "Run malam terbaru ({run}, mulai {started}) gagal: halaman ini adalah set lengkap "
+        "terakhir, dari run {built_run}, dibuat {built}.",
         "points": "poin",
         "actual": "Realisasi",
         "company": "Perusahaan",
@@ -207,6 +231,7 @@ LABELS: dict[str, dict[str, str]] = {
         "freshness_none": "Belum ada data yang dimuat",
         "freshness_stale": "Pemuatan terakhir yang berhasil sudah {days} hari: angka mungkin tidak mutakhir.",
         "rendered": "Halaman dibuat {timestamp}",
+        "rendered_run": "Halaman dibuat {timestamp} oleh run {run}",
         "quality_ok": "Kualitas data: tidak ada masalah",
         "quality_warn": "Kualitas data: {n} perlu ditinjau",
         "quality_error": "Kualitas data: {n} masalah",
@@ -293,16 +318,18 @@ LABELS: dict[str, dict[str, str]] = {
 
 # Card groups on a domain page are the KPI families (the SQL model kpi_<domain>__<family>).
 FAMILY_NAMES = {
-    "en": {"opex": "Operating expense", "close": "Period close", "costs": "Payroll cost", "spend": "Supplier spend"},
+    "en": {"opex": "Operating expense", "close": "Period close", "costs": "Payroll cost", "spend": "Supplier spend",
+           "desk": "Service desk"},
     "id": {"workforce": "Tenaga kerja", "turnover": "Perputaran karyawan", "attendance": "Kehadiran", "pay": "Upah",
            "training": "Pelatihan", "recruitment": "Rekrutmen", "movements": "Mutasi", "organisation": "Organisasi",
            "costs": "Biaya penggajian", "bank": "Bank", "budget": "Anggaran", "close": "Tutup buku",
-           "opex": "Biaya operasional", "payables": "Utang usaha", "spend": "Belanja pemasok"},
+           "opex": "Biaya operasional", "payables": "Utang usaha", "spend": "Belanja pemasok",
+           "desk": "Layanan bantuan"},
 }  # fmt: skip
 
 DOMAIN_NAMES = {
-    "en": {"hr": "HR", "payroll": "Payroll", "finance": "Finance"},
-    "id": {"hr": "SDM", "payroll": "Penggajian", "finance": "Keuangan"},
+    "en": {"hr": "HR", "payroll": "Payroll", "finance": "Finance", "support": "IT support"},
+    "id": {"hr": "SDM", "payroll": "Penggajian", "finance": "Keuangan", "support": "Dukungan TI"},
 }
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from dashboards.disclosure import published_rows
 from dashboards.formatting import is_money
 from dashboards.i18n import domain_name, family_name
 from dashboards.render import Site, dashboard_page, domain_file
@@ -25,9 +26,6 @@ from dashboards.warehouse import (
 )
 
 OVERVIEW_FILE = Path(__file__).parent / "overview.yaml"
-# Group sizes are not private: headcounts (and FTE) of a small group stay visible; every other figure of a
-# group below the minimum size is left out of the page (not just hidden) and shown as n<min.
-SHOWN_FOR_SMALL_GROUPS = {"employees", "fte"}
 STATUS_CODE = {"green": "g", "amber": "a", "red": "r"}
 # Units of KPIs measured per head or as a rate: comparable between a department and the company (the same
 # list decides in marts.scorecard which KPIs a department's missing target is taken from the company for).
@@ -87,40 +85,33 @@ def _round(value: float | None, unit: str) -> float | int | None:
 
 
 def kpi_payload(con: duckdb.DuckDBPyConnection, site: Site, entries: list[dict]) -> dict:
-    """Values, targets and statuses per KPI and department as arrays over the months (compact; no rows)."""
+    """Values, targets and statuses per KPI and department as arrays over the months (compact; no rows), from the
+    figures the disclosure control lets the pages show (``dashboards/disclosure.published_rows``): a withheld
+    figure is not in the page at all, and ``marks`` says why (1 small group, 2 withheld)."""
     n = len(site.periods)
-    index = {p: i for i, p in enumerate(site.periods)}
     units = {e["code"]: e["unit"] for e in entries}
     values: dict[str, dict[str, list]] = {e["code"]: {} for e in entries}
     targets: dict[str, dict[str, list]] = {e["code"]: {} for e in entries}
     status: dict[str, dict[str, list[str]]] = {e["code"]: {} for e in entries}
     scopes: dict[str, dict[str, str]] = {e["code"]: {} for e in entries}
     directions: dict[str, dict[str, str]] = {e["code"]: {} for e in entries}
-    if entries and table_exists(con, "marts.scorecard"):
-        placeholders = ", ".join("?" * len(entries))
-        rows = con.execute(
-            f"""
-            select kpi_code, department_id, period, actual, target, status, target_scope, is_small_group, direction
-            from marts.scorecard where kpi_code in ({placeholders})
-            """,
-            list(units),
-        ).fetchall()
-        registered = {e["code"]: e["direction"] for e in entries}
-        for code, department, period, actual, target, state, scope, is_small, direction in rows:
-            i = index.get(period)
-            if i is None:
-                continue
-            unit = units[code]
-            suppressed = bool(is_small) and unit not in SHOWN_FOR_SMALL_GROUPS
-            values[code].setdefault(department, [None] * n)[i] = None if suppressed else _round(actual, unit)
-            if target is not None:
-                targets[code].setdefault(department, [None] * n)[i] = _round(target, unit)
-                if scope == "company":
-                    scopes[code][department] = "company"
-                if direction != registered[code]:  # an agreed target says which way is good
-                    directions[code][department] = direction
-            if state in STATUS_CODE and not suppressed:
-                status[code].setdefault(department, ["-"] * n)[i] = STATUS_CODE[state]
+    known = {d for d, _ in site.departments}
+    registered = {e["code"]: e["direction"] for e in entries}
+    for row in published_rows(con, site.periods, site.disclosure, list(units)):
+        code, department, i = row["kpi_code"], row["department_id"], row["i"]
+        if department not in known:
+            continue
+        unit = units[code]
+        values[code].setdefault(department, [None] * n)[i] = _round(row["actual"], unit)
+        if row["target"] is not None:
+            targets[code].setdefault(department, [None] * n)[i] = _round(row["target"], unit)
+            if row["target_scope"] == "company":
+                scopes[code][department] = "company"
+            if row["direction"] and row["direction"] != registered[code]:  # an agreed target says which way is good
+                directions[code][department] = row["direction"]
+        if row["status"] in STATUS_CODE:
+            status[code].setdefault(department, ["-"] * n)[i] = STATUS_CODE[row["status"]]
+    marks = {code: site.disclosure.kpi_marks(code, sorted(known)) for code in units}
     return {
         "kind": "kpi",
         "kpis": [
@@ -143,8 +134,8 @@ def kpi_payload(con: duckdb.DuckDBPyConnection, site: Site, entries: list[dict])
         "status": {c: {d: "".join(s) for d, s in by_dept.items()} for c, by_dept in status.items()},
         "scopes": scopes,
         "directions": directions,
+        "marks": {code: by_dept for code, by_dept in marks.items() if by_dept},
         "rateUnits": list(RATE_UNITS),
-        "shownForSmall": sorted(SHOWN_FOR_SMALL_GROUPS),
     }
 
 

@@ -3,6 +3,7 @@ own script and stylesheet, so the reports work offline and no request leaves the
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from plotly.offline import get_plotlyjs
@@ -12,11 +13,26 @@ STATIC_DIR = Path(__file__).parent / "static"
 STATIC_FILES = ("kinerja.js", "kinerja.css")
 
 
+def write_atomic(target: Path, content: str | bytes) -> None:
+    """Write ``target`` through a temporary file beside it and a rename: a reader sees the old file or the new
+    one, never a part of it (nor an empty file)."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 def _write_if_changed(target: Path, content: str) -> None:
     data = content.encode("utf-8")
     if not target.exists() or target.read_bytes() != data:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        write_atomic(target, data)
 
 
 def publish_plotlyjs(reports_dir: Path) -> Path:
@@ -24,8 +40,7 @@ def publish_plotlyjs(reports_dir: Path) -> Path:
     target = reports_dir / PLOTLY_JS
     script = get_plotlyjs()
     if not target.exists() or target.stat().st_size != len(script.encode("utf-8")):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(script, encoding="utf-8")
+        write_atomic(target, script)
     return target
 
 

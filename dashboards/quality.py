@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 
 from assets.ingest.contracts import ContractError, load_contract
-from dashboards.findings import data_findings_tables, findings_rows
+from dashboards.findings import data_findings_tables, department_shown, findings_rows, merge_rows
 from dashboards.formatting import redact
 from dashboards.i18n import domain_name, timestamp_label
 from dashboards.render import Site, dashboard_page
@@ -29,7 +29,7 @@ def sources(con: duckdb.DuckDBPyConnection, site: Site) -> list[list]:
                coalesce(sum(rows_staged) filter (where status = 'loaded'), 0),
                coalesce(sum(rows_quarantined) filter (where status = 'loaded'), 0),
                max(loaded_at),
-               string_agg(distinct coalesce(error, schema_drift), '; ')
+               string_agg(distinct coalesce(error, schema_drift), '; ' order by coalesce(error, schema_drift))
                    filter (where status = 'failed' or schema_drift is not null)
         from meta.load_manifest
         where status in ('loaded', 'failed')
@@ -92,8 +92,8 @@ def quarantine_rows(con: duckdb.DuckDBPyConnection, site: Site) -> list[list]:
             i = -1 if period is None else index.get(period)
             if i is None:
                 continue  # a record dated outside the reporting window
-            out.append([name, redact(rule), redact(column), i, dept or "", int(n)])
-    return out
+            out.append([name, redact(rule), redact(column), i, department_shown(site, dept, i), int(n)])
+    return merge_rows(out, 5)
 
 
 def quality_payload(con: duckdb.DuckDBPyConnection, site: Site) -> tuple[dict, list[str]]:

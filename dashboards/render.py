@@ -1,7 +1,15 @@
 """The page framework: what every page shares (navigation, filters, freshness line, quality badge, privacy
 note, money in the reporting currency, "not computable" lines) and how a page is written: Jinja2 with
 autoescape, data for the page's script embedded as JSON. Every page is written whatever the warehouse holds:
-a missing or empty table gives an empty section with a note, never a failed page."""
+a missing or empty table gives an empty section with a note, never a failed page.
+
+Every figure a page shows passes ``Site.disclosure`` (dashboards/disclosure.py): small groups and the figures
+that would give them away are withheld in the page data itself, for every page alike.
+
+Pages are deterministic: the same warehouse, clock and run id give the same bytes (rows are read in a fixed
+order, the page data is written with sorted keys, nothing random is generated). A page is written to the run's
+build folder (``Site.out_dir``; dashboards/publish.py switches the whole set in at the end of the run), through a
+temporary file renamed into place, so a page file is never seen half written."""
 
 from __future__ import annotations
 
@@ -14,8 +22,10 @@ import duckdb
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from dashboards import formatting
+from dashboards.disclosure import BANDED_UNITS, SMALL, WITHHELD_DEPARTMENT, Disclosure, load_disclosure
 from dashboards.i18n import SEPARATORS, domain_name, labels, month_label, timestamp_label
-from dashboards.plotlyjs import publish_assets
+from dashboards.plotlyjs import publish_assets, write_atomic
+from dashboards.publish import STATUS_FILE, short_run, status_script
 from dashboards.warehouse import (
     ALL,
     Freshness,
@@ -59,7 +69,13 @@ class Site:
     freshness: Freshness
     badge: QualityBadge
     domains: list[str]
-    small: dict[str, str]  # department -> one character per period: 1 = below the minimum group size
+    disclosure: Disclosure  # what the pages may show (dashboards/disclosure.py)
+    out_dir: Path | None = None  # where the pages go: the run's build folder (None: the reports folder itself)
+    run_id: str = ""  # the run that builds the pages (the footer names it)
+
+    @property
+    def target_dir(self) -> Path:
+        return self.out_dir or self.settings.reports_dir
 
     @property
     def language(self) -> str:
@@ -83,6 +99,18 @@ class Site:
     def value(self, value: float | None, unit: str) -> str:
         """A KPI value as the page writes it (money in the reporting currency)."""
         return formatting.kpi_value(value, unit, self.language, self.currency)
+
+    def hidden_text(self, mark: str, unit: str) -> str:
+        """What a page writes for a withheld figure: a small group's headcount as a band ("< 5"), its other
+        figures as n<5, a figure withheld to protect another as x (dashboards/disclosure.py)."""
+        minimum = self.settings.privacy_min_group_size
+        if mark == SMALL:
+            return self.text("band" if unit in BANDED_UNITS else "suppressed", min=minimum)
+        return self.text("withheld", min=minimum)
+
+    def hidden_title(self, mark: str) -> str:
+        key = "suppressed_title" if mark == SMALL else "withheld_title"
+        return self.text(key, min=self.settings.privacy_min_group_size)
 
     def change(self, change: float | None, unit: str) -> str:
         return formatting.kpi_change(change, unit, self.language, self.text("points"), self.currency)
@@ -127,23 +155,22 @@ class Site:
         return [{"key": k, "href": h, "label": label} for k, h, label in items]
 
 
-def load_site(con: duckdb.DuckDBPyConnection, settings: Settings, domains: list[str], now: dt.datetime) -> Site:
+def load_site(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    domains: list[str],
+    now: dt.datetime,
+    out_dir: Path | None = None,
+    run_id: str = "",
+) -> Site:
     periods = kpi_periods(con)
     names = department_names(con)
     ids = set(names)
-    small: dict[str, list[str]] = {}
     if table_exists(con, "marts.scorecard"):
-        index = {p: i for i, p in enumerate(periods)}
         rows = con.execute(
-            "select department_id, period, bool_or(is_small_group) from marts.scorecard group by all"
+            "select distinct department_id from marts.scorecard where department_id is not null order by 1"
         ).fetchall()
-        for department, period, is_small in rows:
-            if department is None:
-                continue
-            ids.add(department)
-            flags = small.setdefault(department, ["0"] * len(periods))
-            if is_small and period in index:
-                flags[index[period]] = "1"
+        ids |= {r[0] for r in rows}
     ids.discard(ALL)
     departments = [(ALL, labels(settings.language)["all_departments"])] + sorted(
         ((d, names.get(d, d)) for d in ids), key=lambda item: (item[1].casefold(), item[0])
@@ -156,13 +183,15 @@ def load_site(con: duckdb.DuckDBPyConnection, settings: Settings, domains: list[
         freshness=freshness(con, periods, now),
         badge=quality_badge(con),
         domains=domains,
-        small={d: "".join(flags) for d, flags in small.items()},
+        disclosure=load_disclosure(con, periods, settings.privacy_min_group_size),
+        out_dir=out_dir,
+        run_id=run_id,
     )
 
 
 def embed_json(payload: dict) -> str:
     """JSON for a <script type="application/json"> block: nothing in it can close the tag or open a comment."""
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False, sort_keys=True)
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
@@ -186,7 +215,14 @@ def common_payload(site: Site, page: str) -> dict:
         "periodLabels": [site.month(p, short=True) for p in site.periods],
         "periodNames": [site.month(p) for p in site.periods],
         "departments": [list(d) for d in site.departments],
-        "small": site.small,
+        # department -> one mark per month where any is withheld: 1 small group, 2 withheld (dashboards/disclosure)
+        "withheld": {
+            d: marks
+            for d, marks in site.disclosure.departments.items()
+            if marks.strip("0") and (d == ALL or d in dict(site.departments))
+        },
+        "withheldKey": WITHHELD_DEPARTMENT,
+        "bandUnits": sorted(BANDED_UNITS),
     }
 
 
@@ -211,7 +247,7 @@ def header_context(site: Site, page: str, title: str) -> dict:
         "nav": site.nav(),
         "freshness": fresh,
         "stale": site.text("freshness_stale", days=f.days_old) if f.is_stale else None,
-        "rendered": site.text("rendered", timestamp=timestamp_label(site.now, site.language)),
+        "rendered": rendered_line(site),
         "badge": {
             "level": badge.level,
             "text": badge_text,
@@ -223,17 +259,29 @@ def header_context(site: Site, page: str, title: str) -> dict:
             ),
         },
         "privacy_note": site.text("privacy_note", min=site.settings.privacy_min_group_size),
+        "status_labels_json": embed_json({k: site.labels[k] for k in ("banner_running", "banner_failed")}),
         "L": site.labels,
     }
 
 
+def rendered_line(site: Site) -> str:
+    """The footer line naming the build: the only line of a page that differs between runs of the same data."""
+    timestamp = timestamp_label(site.now, site.language)
+    if site.run_id:
+        return site.text("rendered_run", timestamp=timestamp, run=short_run(site.run_id))
+    return site.text("rendered", timestamp=timestamp)
+
+
 def write_page(site: Site, template: str, filename: str, context: dict) -> Path:
-    reports = site.settings.reports_dir
-    reports.mkdir(parents=True, exist_ok=True)
-    publish_assets(reports)
+    folder = site.target_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    publish_assets(folder)
+    status = folder / STATUS_FILE
+    if not status.exists():  # the publish step rewrites it; a folder rendered on its own says "built, no news"
+        write_atomic(status, status_script(site.run_id, site.now, None, site.language))
     html = TEMPLATES.get_template(template).render(**context)
-    target = reports / filename
-    target.write_text(html, encoding="utf-8")
+    target = folder / filename
+    write_atomic(target, html)
     return target
 
 

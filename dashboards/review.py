@@ -12,9 +12,10 @@ import duckdb
 from markupsafe import Markup
 
 from dashboards import formatting
+from dashboards.disclosure import SHOWN, published_rows
 from dashboards.findings import FINDINGS_TABLES, findings_for_month
-from dashboards.kpi_pages import SHOWN_FOR_SMALL_GROUPS, overview_codes
 from dashboards.kpi_pages import kpi_name as registry_name
+from dashboards.kpi_pages import overview_codes
 from dashboards.render import Site, header_context, write_page
 from dashboards.warehouse import ALL, kpi_computability, registry, table_exists
 
@@ -61,12 +62,6 @@ def spark_svg(values: list[float | None], target: float | None) -> Markup:
     )
 
 
-def _scorecard_rows(con: duckdb.DuckDBPyConnection, period: dt.date) -> list[dict]:
-    cursor = con.execute("select * from marts.scorecard where period = ?", [period])
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
-
-
 def _status(site: Site, status: str | None) -> dict:
     code, key = STATUS_KEYS.get(status, ("-", "status_none"))
     return {"code": code, "text": site.text(key)}
@@ -90,11 +85,14 @@ def _change(row: dict, site: Site) -> dict:
     }
 
 
-def review_context(con: duckdb.DuckDBPyConnection, site: Site, period: dt.date) -> dict:
+def review_context(con: duckdb.DuckDBPyConnection, site: Site, period: dt.date, rows: list[dict] | None = None) -> dict:
+    """What the review of ``period`` shows, from the scorecard rows of that month as the disclosure control lets
+    pages show them (``dashboards/disclosure.published_rows``; read here unless given)."""
     entries = {e["code"]: e for e in registry(con)}
     codes = overview_codes(con, list(entries.values()))
     missing = kpi_computability(con)
-    rows = _scorecard_rows(con, period)
+    if rows is None:
+        rows = published_rows(con, site.periods, site.disclosure, period=period)
     company = {r["kpi_code"]: r for r in rows if r["department_id"] == ALL}
     departments = dict(site.departments)
 
@@ -113,46 +111,48 @@ def review_context(con: duckdb.DuckDBPyConnection, site: Site, period: dt.date) 
             continue
         scorecard.append({
             "name": kpi_name(code),
-            "actual": site.value(row["actual"], row["unit"]),
+            "actual": site.value(row["actual"], row["unit"]) if row["mark"] == SHOWN
+            else site.hidden_text(row["mark"], row["unit"]),
+            "hidden": None if row["mark"] == SHOWN else site.hidden_title(row["mark"]),
             "target": _target_text(row, site),
             "status": _status(site, row["status"]),
-            "previous": site.value(row["actual_previous_month"], row["unit"]),
+            "previous": site.value(row["previous"], row["unit"]),
             "change": _change(row, site),
-            "spark": spark_svg(list(row["trend_12m"] or []), row["target"]),
+            "spark": spark_svg(list(row["trend"] or []), row["target"]),
         })  # fmt: skip
     status_changes = [
-        {"name": kpi_name(r["kpi_code"]), "before": _status(site, r["status_previous_month"]),
+        {"name": kpi_name(r["kpi_code"]), "before": _status(site, r["status_previous"]),
          "after": _status(site, r["status"]), "actual": site.value(r["actual"], r["unit"])}
-        for r in sorted(company.values(), key=lambda r: kpi_name(r["kpi_code"]))
-        if r["status"] and r["status_previous_month"] and r["status"] != r["status_previous_month"]
+        for r in sorted(company.values(), key=lambda r: (kpi_name(r["kpi_code"]), r["kpi_code"]))
+        if r["status"] and r["status_previous"] and r["status"] != r["status_previous"]
     ]  # fmt: skip
     moved = sorted(
         (r for r in company.values() if r["change_pct"] is not None and r["change"]),
-        key=lambda r: -abs(r["change_pct"]),
+        key=lambda r: (-abs(r["change_pct"]), r["kpi_code"]),
     )[:BIGGEST_MOVES]
     biggest = [
         {"name": kpi_name(r["kpi_code"]), "change": _change(r, site),
-         "from": site.value(r["actual_previous_month"], r["unit"]),
+         "from": site.value(r["previous"], r["unit"]),
          "to": site.value(r["actual"], r["unit"]),
          "pct": formatting.number(r["change_pct"], 1, site.language) + "%"}
         for r in moved
     ]  # fmt: skip
     red = sorted(
-        (
-            r for r in rows
-            if r["department_id"] != ALL and r["status"] == "red"
-            and not (r["is_small_group"] and r["unit"] not in SHOWN_FOR_SMALL_GROUPS)
-        ),
-        key=lambda r: (kpi_name(r["kpi_code"]), departments.get(r["department_id"], r["department_id"])),
+        (r for r in rows if r["department_id"] != ALL and r["status"] == "red" and r["mark"] == SHOWN),
+        key=lambda r: (kpi_name(r["kpi_code"]), departments.get(r["department_id"], r["department_id"]),
+                       r["kpi_code"], r["department_id"]),
     )  # fmt: skip
     red_departments = [
         {"name": kpi_name(r["kpi_code"]), "department": departments.get(r["department_id"], r["department_id"]),
          "actual": site.value(r["actual"], r["unit"]), "target": _target_text(r, site)}
         for r in red[:MAX_RED_DEPARTMENTS]
     ]  # fmt: skip
-    findings = findings_for_month(con, period)
+    i = site.periods.index(period)
+    # a company under the minimum group size: its findings are a small group's too
+    company_shown = site.disclosure.department_shown(ALL, i)
+    findings = findings_for_month(con, period) if company_shown else None
     badge = site.badge
-    previous = site.periods[site.periods.index(period) - 1] if site.periods.index(period) > 0 else None
+    previous = site.periods[i - 1] if i > 0 else None
     return {
         "period_name": site.month(period),
         "previous_name": site.month(previous) if previous else "–",
@@ -165,6 +165,7 @@ def review_context(con: duckdb.DuckDBPyConnection, site: Site, period: dt.date) 
         if findings is None
         else [(site.text(f"source_{key}"), items) for key, items in findings.items()],
         "findings_missing": [t for _, t in FINDINGS_TABLES if not table_exists(con, t)],
+        "findings_withheld": None if company_shown else site.hidden_title(site.disclosure.department_mark(ALL, i)),
         "money": site.money,
         "count": lambda v: formatting.number(v, 0, site.language),
         "quality": {
@@ -180,9 +181,12 @@ def render_reviews(con: duckdb.DuckDBPyConnection, site: Site) -> list[Path]:
     written = []
     index_items = []
     if table_exists(con, "marts.scorecard"):
+        by_period: dict[dt.date, list[dict]] = {p: [] for p in site.periods}
+        for row in published_rows(con, site.periods, site.disclosure):
+            by_period[row["period"]].append(row)
         for period in site.periods:
             context = header_context(site, "review", f"{site.text('title_review')} · {site.month(period)}")
-            context.update(review_context(con, site, period))
+            context.update(review_context(con, site, period, by_period[period]))
             written.append(write_page(site, "review.html", review_file(period), context))
             counts = {"g": 0, "a": 0, "r": 0}
             for item in context["scorecard"]:

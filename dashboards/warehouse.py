@@ -48,7 +48,7 @@ def department_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         name = pick(cols, "department_name", "name")
         rows = con.execute(
             f"select department_id::varchar, {f'{name}::varchar' if name else 'null'} from {table} "
-            "where department_id is not null"
+            "where department_id is not null order by 1, 2"
         ).fetchall()
         if rows:
             return {r[0]: r[1] or r[0] for r in rows}
@@ -175,7 +175,12 @@ def latest_check_results(con: duckdb.DuckDBPyConnection) -> list[dict] | None:
     moment = pick(cols, "checked_at", "evaluated_at", "run_at", "created_at", "recorded_at", "timestamp")
     unexpected = pick(cols, "unexpected_count", "n_failing", "failing_rows")
     key = f"{table}, {name}" if table else name
-    order = f"order by {moment} desc" if moment else ""
+    # ties broken on every column, so the same results always give the same page
+    order = (
+        f"order by {moment + ' desc nulls last, ' if moment else ''}{passed}::boolean, "
+        + (f"{severity}::varchar, " if severity else "")
+        + (f"{unexpected}::bigint" if unexpected else "1")
+    )
     rows = con.execute(
         f"""
         select {table or "null"} as table_name, {name} as check_name, {passed}::boolean as passed,
@@ -183,7 +188,7 @@ def latest_check_results(con: duckdb.DuckDBPyConnection) -> list[dict] | None:
                {f"{unexpected}::bigint" if unexpected else "null::bigint"} as unexpected_count
         from meta.check_results
         qualify row_number() over (partition by {key} {order}) = 1
-        order by 3, 1, 2
+        order by 3, 1, 2, 4, 5, 6
         """
     ).fetchall()
     names = ("table", "check", "passed", "severity", "checked_at", "unexpected")

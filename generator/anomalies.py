@@ -222,6 +222,8 @@ class AnomalyPlan:
         day1 = d64(month.start)
         cand = self._staff((wf.hire[: wf.n] <= day1 - years(1.2)) & (wf.grade[: wf.n] >= 2)
                            & (wf.emp_type[: wf.n] == PKWTT))  # fmt: skip
+        if self.hr.transfer_day:  # a raise on the 1st must not carry the department of a later transfer
+            cand = cand[~np.isin(cand, list(self.hr.transfer_day))]
         if cand.size == 0:
             self.skipped["salary_outside_band"] = self.skipped.get("salary_outside_band", 0) + 1
             return

@@ -1,5 +1,6 @@
 """Command line: ``python -m generator [--employees N] [--months N] [--end-period YYYY-MM] [--seed N]
-[--landing-dir DIR] [--answer-key-dir DIR] [--anomaly TYPE=N ...] [--no-progress]``."""
+[--landing-dir DIR] [--answer-key-dir DIR] [--work-week-days 5|6] [--mid-month-transfers SHARE]
+[--anomaly TYPE=N ...] [--no-progress]``."""
 
 from __future__ import annotations
 
@@ -27,6 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=defaults["seed"].default)
     p.add_argument("--landing-dir", type=Path, default=defaults["landing_dir"].default)
     p.add_argument("--answer-key-dir", type=Path, default=defaults["answer_key_dir"].default)
+    p.add_argument("--work-week-days", type=int, choices=(5, 6), default=None,
+                   help="5 (Mon-Fri) or 6 (Mon-Sat) working days; default: work_week_days of the settings")  # fmt: skip
+    p.add_argument("--mid-month-transfers", type=float, default=defaults["mid_month_transfer_share"].default,
+                   metavar="SHARE", help="share of transfers effective after the 1st (0-1, default 0)")  # fmt: skip
     p.add_argument(
         "--anomaly",
         type=_anomaly,
@@ -45,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         config = GeneratorConfig(
             employees=args.employees, months=args.months, end_period=args.end_period, seed=args.seed,
             landing_dir=args.landing_dir, answer_key_dir=args.answer_key_dir, anomalies=dict(args.anomaly),
+            work_week_days=args.work_week_days, mid_month_transfer_share=args.mid_month_transfers,
             show_progress=not args.no_progress,
         )  # fmt: skip
     except ValueError as exc:

@@ -1,5 +1,5 @@
 """Orchestrates one generation run: HR → attendance → payroll month by month, then the snapshot files,
-KPI targets, finance and the answer key."""
+KPI targets, finance, the IT service desk and the answer key."""
 
 from __future__ import annotations
 
@@ -94,6 +94,9 @@ def generate_company(config: GeneratorConfig) -> dict:
     finance_counts = generate_finance(ctx, departments, employees, payroll_summary)
     for name, rows in (finance_counts or {}).items():
         ctx.count(name, rows)
+    from generator.service_desk import generate_service_desk
+
+    generate_service_desk(ctx, departments)
     ctx.answer_key.write(ctx.answer_key_dir)
     ctx.write_generation_json({"anomalies_requested": {k: v for k, v in config.anomalies.items() if v},
                                "anomalies_skipped": plan.skipped})  # fmt: skip

@@ -48,7 +48,11 @@ class GeneratorConfig:
     seed: int = 42
     landing_dir: Path = Path("data/landing")
     answer_key_dir: Path = Path("data/answer_key")
-    work_week_days: int = 5
+    #: 5 (Monday-Friday) or 6 (Monday-Saturday); None takes work_week_days of the platform settings
+    #: (config/kinerja.yaml, KINERJA_WORK_WEEK_DAYS), so the demo company works the week the warehouse expects
+    work_week_days: int | None = None
+    #: share of transfers effective on a working day after the 1st (up to the pay date) instead of on the 1st
+    mid_month_transfer_share: float = 0.0
     anomalies: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_ANOMALIES))
     company_name: str = "PT Kinerja Contoh"
     jkk_program: str = "JKK_RISK_I_VERY_LOW"
@@ -61,8 +65,14 @@ class GeneratorConfig:
             raise ValueError("employees must be at least 20 (one head per department plus staff)")
         if self.months < 1:
             raise ValueError("months must be at least 1")
+        if self.work_week_days is None:
+            from pipelines.settings import get_settings
+
+            self.work_week_days = get_settings().work_week_days
         if self.work_week_days not in (5, 6):
             raise ValueError("work_week_days must be 5 or 6")
+        if not 0.0 <= self.mid_month_transfer_share <= 1.0:
+            raise ValueError("mid_month_transfer_share must be between 0 and 1")
         if self.end_period is None:
             self.end_period = last_full_month()
         dt.date.fromisoformat(f"{self.end_period}-01")  # validates 'YYYY-MM'

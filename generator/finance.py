@@ -46,6 +46,8 @@ FINANCE_ANOMALIES: dict[str, int] = {
     "duplicate_invoice_exact": 2, "duplicate_invoice_near": 2, "sod_invoice_creator_approver": 2,
     "sod_journal_creator_approver": 2, "split_invoice": 2, "round_amount_journal": 2, "weekend_journal": 2,
     "employee_vendor_bank_match": 1, "invoice_paid_before_received": 2, "unmatched_bank_line": 2,
+    # planned after the ones above, so adding them moved none of the earlier draws
+    "duplicate_invoice_cross_vendor": 1, "duplicate_recurring_bill": 1, "split_invoice_small_pieces": 1,
 }  # fmt: skip
 INVOICE_COLUMNS = ["invoice_id", "vendor_id", "invoice_no", "invoice_date", "received_date", "approved_date",
                    "due_date", "paid_date", "amount_idr", "department_id", "account_code", "description",
@@ -90,7 +92,7 @@ def generate_finance(ctx: Context, departments: pd.DataFrame, employees: pd.Data
         vendors.loc[fake, "employee_id"] = picks["employee_id"].astype(str).to_numpy()
 
     # AP invoices
-    inv = clean_invoices(rng(5), cal, periods, cfg.employees, vendors, dept_probs)
+    inv = clean_invoices(rng(5), cal, periods, cfg.employees, vendors, dept_probs, group_rng=rng(14))
     planter = Planter(rng(6), cal, inv, vendors, dept_probs)
     for v in vendors["idx"][vendors["planted"]]:
         planter.fake_vendor_invoices(int(v))
@@ -104,6 +106,16 @@ def generate_finance(ctx: Context, departments: pd.DataFrame, employees: pd.Data
         planter.sod(p)
     for p in plan["invoice_paid_before_received"]:
         planter.paid_before_received(p)
+    # a clean monthly recurring bill (the near-duplicate test's look-alike), then the cases planted on it and beside
+    # it, each from its own stream so that the invoices above are drawn as they always were
+    planter.recurring_bill(rng(15), periods)
+    r16 = rng(16)
+    for p in plan["duplicate_recurring_bill"]:
+        planter.duplicate_recurring_bill(r16, p)
+    for p in plan["duplicate_invoice_cross_vendor"]:
+        planter.duplicate_cross_vendor(r16, p)
+    for p in plan["split_invoice_small_pieces"]:
+        planter.split_small_pieces(r16, p)
     inv = finalise(planter.inv, vendors, cal, rng(7))
 
     # general ledger

@@ -67,6 +67,57 @@ def _conflicts(vendor: np.ndarray, day: np.ndarray, amount: np.ndarray) -> np.nd
     return flag
 
 
+def _split_groups(vendor: np.ndarray, day: np.ndarray, amount: np.ndarray,
+                  window: int = SPLIT_WINDOW_DAYS) -> np.ndarray:  # fmt: skip
+    """Rows to move so that no split-purchase test can flag clean data: for every group of two or more invoices of
+    one vendor below the limit, within ``window`` days of the group's first one and together above the limit, the
+    largest invoice after the first (a pair is the case ``_conflicts`` already covers; this finds 3 and more)."""
+    flag = np.zeros(len(vendor), dtype=bool)
+    lim = APPROVAL_LIMIT_IDR
+    rows = np.flatnonzero(amount < lim)
+    if len(rows) < 2:
+        return flag
+    rows = rows[np.lexsort((amount[rows], day[rows], vendor[rows]))]
+    key = vendor[rows].astype(np.int64) * 10_000_000 + day[rows].astype(np.int64)
+    total = np.concatenate([[0], np.cumsum(amount[rows])])
+    start = np.searchsorted(key, key, side="left")  # same-day invoices count whichever comes first
+    stop = np.searchsorted(key, key + window, side="right")
+    over = np.flatnonzero((stop - start >= 2) & (total[stop] - total[start] > lim))
+    for i in over:
+        later = rows[start[i] : stop[i]]
+        later = later[later != rows[i]]  # a group has two invoices or more: one besides the anchor at least
+        flag[later[np.argmax(amount[later])]] = True
+    return flag
+
+
+def separate_split_groups(rng: np.random.Generator, vendor: np.ndarray, day: np.ndarray, amount: np.ndarray,
+                          cat: np.ndarray, old_by_cat: dict[str, np.ndarray],
+                          fallback: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Second clean-up pass (its own random stream, so data with nothing to separate is drawn exactly as before):
+    move an invoice of each would-be split group to another established vendor of its category, then nudge the
+    stubborn ones down, until neither the pairwise tests nor the group test flag anything and amounts stay
+    unique and never whole millions."""
+    vendor, amount = vendor.copy(), amount.copy()
+    for round_no in range(500):
+        flag = _split_groups(vendor, day, amount)
+        if not flag.any():
+            flag = _conflicts(vendor, day, amount)
+        if not flag.any():
+            tidy = _tidy_amounts(rng, amount)
+            if (tidy == amount).all():
+                return vendor, amount
+            amount = tidy
+            continue
+        for c in np.unique(cat[flag]):
+            rows = np.flatnonzero(flag & (cat == c))
+            pool = old_by_cat.get(c, fallback)
+            if round_no < 20 and len(pool) > 1:
+                vendor[rows] = rng.choice(pool, size=len(rows))
+            else:
+                amount[rows] = np.maximum((amount[rows] * rng.uniform(0.3, 0.8, len(rows))).astype(np.int64), 25_000)
+    raise RuntimeError("could not separate split-like invoice groups")
+
+
 def _tidy_amounts(rng: np.random.Generator, amount: np.ndarray) -> np.ndarray:
     """Amounts are never whole millions and never repeat exactly (either would look like a planted case)."""
     amount = amount.copy()
@@ -85,8 +136,11 @@ DeptProbs = dict[str, tuple[np.ndarray, np.ndarray]]
 
 
 def clean_invoices(rng: np.random.Generator, cal: WorkCalendar, periods: list[str], employees: int,
-                   vendors: pd.DataFrame, dept_probs: DeptProbs) -> pd.DataFrame:  # fmt: skip
-    """Ordinary invoices: log-normal amounts per category, working-day dates, approvals and payments."""
+                   vendors: pd.DataFrame, dept_probs: DeptProbs,
+                   group_rng: np.random.Generator | None = None) -> pd.DataFrame:  # fmt: skip
+    """Ordinary invoices: log-normal amounts per category, working-day dates, approvals and payments. No two
+    invoices look like a near duplicate, and no group of a vendor's invoices looks like a split purchase
+    (``group_rng`` draws the second clean-up pass)."""
     lam = invoices_per_month(employees)
     counts = rng.poisson(lam, len(periods))
     inv_date = np.concatenate([rng.choice(cal.working_days(p), size=k) for p, k in zip(periods, counts, strict=True)])
@@ -133,6 +187,8 @@ def clean_invoices(rng: np.random.Generator, cal: WorkCalendar, periods: list[st
         touched[vendor[flag]] = True
     else:
         raise RuntimeError("could not separate look-alike invoices")
+    vendor, amount = separate_split_groups(group_rng or np.random.default_rng(0), vendor, day, amount, cat,
+                                           old_by_cat, old["idx"].to_numpy())  # fmt: skip
     acct_table = {c: np.array(spec[3]) for c, spec in CATEGORIES.items()}
     other = np.empty(n, dtype=object)
     pick = rng.integers(0, 6, n)

@@ -52,6 +52,9 @@ class HR:
         self.recruiting = Recruiting(ctx.stream("recruiting"), ctx.calendar.is_working_day)
         self.target = int(round(ctx.config.employees * HEADCOUNT_BUFFER))
         self._minw: dict[int, np.ndarray] = {}
+        #: this month's transfers effective after the 1st: slot -> effective day (nothing of theirs may be dated
+        #: before it that month: a termination is moved to it, other planted changes leave them alone)
+        self.transfer_day: dict[int, np.datetime64] = {}
         on = ctx.sim_start
         self.pkwt_max = years(self.ref.labour("pkwt_max_years", on))
 
@@ -352,7 +355,31 @@ class HR:
                 wf.position[i] = self.title(int(wf.dept[i]), int(wf.grade[i]), int(wf.emp_type[i]))
             assign_managers(wf, moves)
             self.set_pay(moves, wf.base[moves], month.year, clip=False)
-            wf.record(moves, day1, "transfer")
+            wf.record(moves, self._transfer_dates(month, moves), "transfer")
+        else:
+            self.transfer_day = {}
+
+    def _transfer_dates(self, month: Month, moves: np.ndarray) -> np.ndarray | np.datetime64:
+        """The 1st, or for a share of the movers (``mid_month_transfer_share``) a working day from the 2nd to the pay
+        date, drawn from a stream of its own (no share, no draw). Someone whose fixed-term contract ends this month
+        moves on the 1st, so no renewal or contract end falls before the transfer."""
+        self.transfer_day = {}
+        day1 = d64(month.start)
+        share = self.ctx.config.mid_month_transfer_share
+        if share <= 0:
+            return day1
+        wf = self.wf
+        rng = self.ctx.stream("transfers", month.period)
+        ce = wf.contract_end[moves]
+        ends_now = ~np.isnat(ce) & (ce <= d64(month.end))
+        days = month.dates[month.scheduled & ~month.collective]
+        days = days[(days > day1) & (days <= d64(month.pay_date))]
+        mid = (rng.random(len(moves)) < share) & ~ends_now & (len(days) > 0)
+        dates = np.full(len(moves), day1)
+        if mid.any():
+            dates[mid] = days[rng.integers(0, len(days), int(mid.sum()))]
+            self.transfer_day = {int(i): d for i, d in zip(moves[mid], dates[mid], strict=True)}
+        return dates
 
     def contracts(self, month: Month) -> np.ndarray:
         """Fixed-term contracts ending this month: renew, convert to permanent, or end (returns leavers)."""
@@ -429,6 +456,9 @@ class HR:
 
     def _terminate(self, idx: np.ndarray, dates: np.ndarray, kind: int, reason: str) -> None:
         wf = self.wf
+        if self.transfer_day:  # never leave before this month's transfer: the transfer would come after leaving
+            moved = np.array([self.transfer_day.get(int(i), np.datetime64("NaT", "D")) for i in idx], dtype="M8[D]")
+            dates = np.where(~np.isnat(moved) & (moved > dates), moved, dates)
         wf.term[idx] = dates
         wf.term_type[idx] = kind
         wf.term_reason[idx] = reason

@@ -35,6 +35,8 @@ def kpi_targets(ctx: Context, payroll_cost_per_employee: float) -> pd.DataFrame:
         ("turnover_rate_monthly_pct", "D09", first, None, 2.5, LOWER, 0.5),
         ("time_to_fill_days", "D02", first, None, 40, LOWER, 10),
         ("ap_cycle_received_to_approved_days", "D03", first, None, 8, LOWER, 2),
+        ("support_sla_resolution_pct", "ALL", first, None, 90, HIGHER, 5),
+        ("support_mttr_hours", "ALL", first, None, 16, LOWER, 4),
     ]
     if before_middle is not None:  # the company tightens its turnover target mid-history
         rows += [("turnover_rate_monthly_pct", "ALL", first, before_middle, 2.0, LOWER, 0.5),

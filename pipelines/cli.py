@@ -4,18 +4,26 @@ contract from an export, load one source now and say what the warehouse holds.""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 import time
 from functools import partial
 from pathlib import Path
 
-from pipelines.settings import SettingsError, get_settings
+from pipelines.settings import SettingsError, apply_file_privacy, get_settings
 
 # `kinerja run` exit codes (README, `kinerja run --help`)
 EXIT_RUN_FAILED = 1  # a step failed (an invalid contract, a failed blocking check upstream, an error)
 EXIT_SETTINGS = 2  # the settings are invalid
-EXIT_FILES_FAILED = 3  # every step ran, but a landed file could not be loaded
+EXIT_FILES_FAILED = 3  # every step ran, but a landed file could not be loaded or was held (kinerja accept)
+
+# A failed manifest row stops counting once a later version of its path has loaded (rows written before the
+# loader cleared such failures itself).
+_NOT_FIXED = """(status <> 'failed' or not exists (
+    select 1 from meta.load_manifest f
+    where f.contract = m.contract and f.source_path = m.source_path and f.status = 'loaded'
+      and f.loaded_at >= m.loaded_at))"""
 
 
 def _landing_has_files(landing: Path) -> bool:
@@ -43,13 +51,18 @@ def run_nightly(instance=None, defs=None):
 
     if defs is None:
         from pipelines.definitions import defs
+    from pipelines.orphans import clear_orphaned_runs, owner_tags
+
     if instance is None:
         instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    for run_id in clear_orphaned_runs(instance):
+        print(f"run {run_id} was left STARTED by a process that is gone: marked failed")
     job = defs.resolve_job_def(NIGHTLY_JOB)
     # The console shows the run's INFO events and up (step starts and ends, warnings, failures); the full event
     # stream stays in the run's event log (make ui).
     run_config = {"loggers": {"console": {"config": {"log_level": os.environ.get("KINERJA_LOG_LEVEL", "INFO")}}}}
-    return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+    tags = {**owner_tags(), "kinerja/started_by": "cli"}
+    return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config, tags=tags)
 
 
 def _open_for_reading(warehouse: Path):
@@ -63,38 +76,88 @@ def _open_for_reading(warehouse: Path):
         return duckdb.connect(str(warehouse))
 
 
-def print_load_summary(warehouse: Path) -> int:
-    """Print one line per source; return how many files are failed now (not since loaded in a fixed version)."""
+def print_load_summary(warehouse: Path, since=None) -> tuple[int, int]:
+    """Print one line per source, then the held files (and the files retracted since ``since``); return how many
+    files are failed now (not since loaded in a fixed version) and how many are held."""
     with _open_for_reading(warehouse) as con:
         rows = con.execute(
-            """
+            f"""
             select contract, count(*) filter (where status = 'loaded'), count(*) filter (where status = 'failed'),
+                   count(*) filter (where status = 'held'),
                    sum(rows_read) filter (where status = 'loaded'), sum(rows_staged) filter (where status = 'loaded'),
                    sum(rows_quarantined) filter (where status = 'loaded')
             from meta.load_manifest m
-            where status <> 'failed' or not exists (
-                select 1 from meta.load_manifest f
-                where f.contract = m.contract and f.source_path = m.source_path and f.status = 'loaded'
-                  and f.loaded_at >= m.loaded_at)
+            where {_NOT_FIXED}
             group by contract order by contract
             """
         ).fetchall()
-    print(f"{'source':34} {'files':>6} {'failed':>6} {'read':>11} {'staged':>11} {'quarantined':>11}")
-    for name, files, failed, read, staged, quarantined in rows:
-        print(f"{name:34} {files:>6} {failed:>6} {read or 0:>11,} {staged or 0:>11,} {quarantined or 0:>11,}")
-    return sum(r[2] for r in rows)
+        held = _held_files(con)
+        retracted = _retracted_files(con, since) if since is not None else []
+    print(f"{'source':34} {'files':>6} {'failed':>6} {'held':>6} {'read':>11} {'staged':>11} {'quarantined':>11}")
+    for name, files, failed, n_held, read, staged, quarantined in rows:
+        print(
+            f"{name:34} {files:>6} {failed:>6} {n_held:>6} {read or 0:>11,} {staged or 0:>11,} {quarantined or 0:>11,}"
+        )
+    _print_held(held, "")
+    if retracted:
+        print("\nfiles removed from the landing folder (their rows left staging):")
+        for name, source_path, _ in retracted:
+            print(f"  {name}: {source_path}")
+    return sum(r[2] for r in rows), sum(r[3] for r in rows)
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    settings = get_settings()
-    if not _landing_has_files(settings.landing_dir) and not args.no_generate:
-        print(f"no files in {settings.landing_dir}: generating the demo company first")
-        cmd_generate(argparse.Namespace(employees=400, months=36, seed=42, end_period=None))
-    started = time.perf_counter()
-    result = run_nightly()
-    elapsed = time.perf_counter() - started
-    print(f"\nnightly_refresh {'succeeded' if result.success else 'FAILED'} in {elapsed:.1f} s (run {result.run_id})")
-    failed_files = print_load_summary(settings.warehouse_path) if settings.warehouse_path.exists() else 0
+def _has_status_reason(con) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_columns() where database_name = current_database() and schema_name = 'meta' "
+            "and table_name = 'load_manifest' and column_name = 'status_reason'"
+        ).fetchall()[0][0]
+    )
+
+
+def _held_files(con) -> list[tuple]:
+    if not _has_status_reason(con):
+        return []
+    return con.execute(
+        "select contract, source_path, file_sha256, rows_read, status_reason from meta.load_manifest "
+        "where status = 'held' order by 1, 2"
+    ).fetchall()
+
+
+def _retracted_files(con, since) -> list[tuple]:
+    if not _has_status_reason(con):
+        return []
+    return con.execute(
+        "select contract, source_path, status_changed_at from meta.load_manifest "
+        "where status = 'retracted' and status_changed_at >= ? order by 1, 2",
+        [since],
+    ).fetchall()
+
+
+def _print_held(held: list[tuple], indent: str) -> None:
+    if not held:
+        return
+    print(f"\n{indent}held files (the version before them stays loaded; `kinerja accept FILE` lets one through):")
+    for name, source_path, sha, _, reason in held:
+        print(f"{indent}  {name}: {source_path} (version {sha[:12]}): {reason}")
+
+
+def run_exit_code(success: bool, failed_files: int, held_files: int) -> int:
+    """`kinerja run`'s exit code: 1 when a step failed (it wins), 3 when a landed file failed or was held, else 0."""
+    if not success:
+        return EXIT_RUN_FAILED
+    if failed_files or held_files:
+        return EXIT_FILES_FAILED
+    return 0
+
+
+def report_run(result, settings, elapsed: float | None = None, since=None) -> int:
+    """Print what a nightly run loaded and published, and return `kinerja run`'s exit code for it."""
+    took = f" in {elapsed:.1f} s" if elapsed is not None else ""
+    print(f"\nnightly_refresh {'succeeded' if result.success else 'FAILED'}{took} (run {result.run_id})")
+    failed_files, held_files = (
+        print_load_summary(settings.warehouse_path, since) if settings.warehouse_path.exists() else (0, 0)
+    )
     reports = sorted(settings.reports_dir.glob("*.html"))
     reviews = [p for p in reports if p.name.startswith("review-")]
     if reports:
@@ -104,39 +167,83 @@ def cmd_run(args: argparse.Namespace) -> int:
                 print(f"  file://{page}")
         if reviews:
             print(f"  monthly reviews: {len(reviews)} pages, {reviews[0].name} .. {reviews[-1].name}")
+    code = run_exit_code(result.success, failed_files, held_files)
     if not result.success:
         failed_steps = sorted({e.step_key for e in result.all_events if e.is_step_failure})
         print(f"\nsteps that failed (the rest of the night went on): {', '.join(failed_steps)}")
-        return EXIT_RUN_FAILED
-    if failed_files:
-        print(f"\n{failed_files} file(s) could not be loaded: `kinerja status` lists them with the reason")
-        return EXIT_FILES_FAILED
-    return 0
+        from dashboards.publish import mark_failed
+
+        # the published pages say at once that the newest night failed (the last complete set stays)
+        mark_failed(settings.reports_dir, result.run_id, dt.datetime.now(), ", ".join(failed_steps), settings.language)
+    elif code == EXIT_FILES_FAILED:
+        problems = [f"{n} file(s) could not be loaded" for n in [failed_files] if n]
+        problems += [f"{n} file(s) held" for n in [held_files] if n]
+        print(f"\n{' and '.join(problems)}: `kinerja status` lists them with the reason")
+    return code
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    if not _landing_has_files(settings.landing_dir) and not args.no_generate:
+        print(f"no files in {settings.landing_dir}: generating the demo company first")
+        cmd_generate(argparse.Namespace(employees=400, months=36, seed=42, end_period=None))
+    started = time.perf_counter()
+    since = dt.datetime.now().replace(microsecond=0)
+    result = run_nightly()
+    return report_run(result, settings, time.perf_counter() - started, since)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Every contract: its YAML shape, then what only shows at run time (SQL, mapping, lookups, currency)."""
+    """Every contract: its YAML shape, then what only shows at run time (SQL, mapping, lookups, currency), then
+    what it does to a sample of its files under the landing folder (header, rules, formats, ambiguous dates)."""
     from assets.canonical.catalog import rates_files
-    from assets.ingest.contracts import ContractError, discover_contracts, load_contract
-    from assets.ingest.validate import contract_problems
+    from assets.ingest.contracts import ContractError, contract_conflicts, discover_contracts, load_contract
+    from assets.ingest.validate import contract_problems, sample_report
 
     settings = get_settings()
+    landing = settings.landing_dir
+    paths = discover_contracts(settings.contracts_dir)
+    conflicts = contract_conflicts(paths)
     failures = 0
-    for path in discover_contracts(settings.contracts_dir):
+    for path in paths:
+        if path in conflicts:
+            failures += 1
+            print(f"INVALID {conflicts[path]}")
+            continue
         try:
             contract = load_contract(path)
         except ContractError as exc:
             failures += 1
             print(f"INVALID {exc}")
+            try:  # two-digit years without century_start: show what the files hold
+                lenient = load_contract(path, require_century=False)
+            except ContractError:
+                continue
+            if not contract_problems(lenient, settings.currency, rates_files(), compile_sql=True):
+                for problem in sample_report(lenient, landing).problems:
+                    print(f"INVALID contract {path.name}: {problem}")
             continue
-        problems = contract_problems(contract, settings.currency, rates_files())
+        problems = contract_problems(contract, settings.currency, rates_files(), compile_sql=True)
+        report = None if problems else sample_report(contract, landing)
+        if report is not None:
+            problems += [f"contract {path.name}: {p}" for p in report.problems]
+        warnings = [f"contract {path.name}: {w}" for w in report.warnings] if report is not None else []
         if problems:
             failures += 1
             for problem in problems:
                 print(f"INVALID {problem}")
+            for warning in warnings:
+                print(f"WARN    {warning}")
             continue
         target = f"canonical.{contract.maps_to}" if contract.maps_to else f"staging.{contract.staging_table} only"
-        print(f"ok      {path.name}: {len(contract.columns)} columns -> {target}")
+        if report.files:
+            sampled = f"{len(report.sampled)} of {report.files} file(s)" if report.files > 1 else "its file"
+            checked = f"checked on {report.rows:,} row(s) of {sampled}"
+        else:
+            checked = f"no file under {landing} yet: header and rows not checked"
+        print(f"ok      {path.name}: {len(contract.columns)} columns -> {target}; {checked}")
+        for warning in warnings:
+            print(f"WARN    {warning}")
     return 1 if failures else 0
 
 
@@ -239,13 +346,14 @@ def cmd_load(args: argparse.Namespace) -> int:
             status, read, staged, quarantined, error = manifest.get(
                 outcome.file_sha256, (outcome.status,) + (None,) * 4
             )
-            shown = outcome.status if status != "failed" else "failed"
-            if status == "failed":
+            shown = status if status in ("failed", "held") else outcome.status
+            if status in ("failed", "held") and outcome.status not in ("retracted", "ignored"):
                 failed += 1
-                error = error or outcome.error
             print(f"{shown:12} {read or 0:>9,} {staged or 0:>9,} {quarantined or 0:>11,}  {outcome.source_path}")
             if status == "failed":
-                print(f"{'':12} error: {error}")
+                print(f"{'':12} error: {error or outcome.error}")
+            elif outcome.note and outcome.status != "unchanged":
+                print(f"{'':12} {outcome.note}")
         print(
             f"staging.{contract.staging_table}: {result.rows_staged:,} rows; "
             f"quarantine.{contract.name}: {result.rows_quarantined:,} rows"
@@ -269,14 +377,14 @@ def cmd_load(args: argparse.Namespace) -> int:
 def _status_sources(con) -> None:
     print("Sources (meta.load_manifest)")
     rows = con.execute(
-        """
+        f"""
         select contract,
-               count(*) filter (where status = 'loaded'), count(*) filter (where status = 'failed'),
+               count(*) filter (where status = 'loaded'), count(*) filter (where status = 'failed' and {_NOT_FIXED}),
                count(*) filter (where status = 'superseded'),
                coalesce(sum(rows_read) filter (where status = 'loaded'), 0),
                coalesce(sum(rows_staged) filter (where status = 'loaded'), 0),
                coalesce(sum(rows_quarantined) filter (where status = 'loaded'), 0)
-        from meta.load_manifest group by contract order by contract
+        from meta.load_manifest m group by contract order by contract
         """
     ).fetchall()
     if not rows:
@@ -287,12 +395,62 @@ def _status_sources(con) -> None:
     for name, loaded, failed, superseded, read, staged, quarantined in rows:
         print(f"  {name:34} {loaded:>6} {failed:>6} {superseded:>10} {read:>11,} {staged:>11,} {quarantined:>11,}")
     failures = con.execute(
-        "select contract, source_path, error from meta.load_manifest where status = 'failed' order by 1, 2"
+        f"select contract, source_path, error from meta.load_manifest m where status = 'failed' and {_NOT_FIXED} "
+        "order by 1, 2"
     ).fetchall()
     if failures:
         print("  failed files:")
         for name, source_path, error in failures:
             print(f"    {name}: {source_path}: {error}")
+    if not _has_status_reason(con):  # a warehouse not loaded since held and retracted files came in
+        return
+    _print_held(_held_files(con), "  ")
+    accepted = con.execute(
+        "select contract, source_path, status_reason from meta.load_manifest where status = 'accepted' order by 1, 2"
+    ).fetchall()
+    if accepted:
+        print("  accepted files (the next run loads them):")
+        for name, source_path, reason in accepted:
+            print(f"    {name}: {source_path}: {reason}")
+    retracted = con.execute(
+        "select contract, source_path, status_changed_at from meta.load_manifest where status = 'retracted' "
+        "order by status_changed_at desc, 1, 2 limit 10"
+    ).fetchall()
+    if retracted:
+        print("  retracted files (removed from the landing folder; their rows left staging), latest first:")
+        for name, source_path, at in retracted:
+            print(f"    {name}: {source_path} (on {at:%Y-%m-%d %H:%M})" if at else f"    {name}: {source_path}")
+
+
+def cmd_accept(args: argparse.Namespace) -> int:
+    """Let a held version through: the next run (or `kinerja load`) makes it the loaded version of its path."""
+    import duckdb
+
+    from assets.ingest.loader import AcceptError, accept_version
+
+    settings = get_settings()
+    warehouse = settings.warehouse_path
+    if not warehouse.exists():
+        print(f"no warehouse at {warehouse}: nothing has been loaded, so nothing is held", file=sys.stderr)
+        return 1
+    try:
+        con = duckdb.connect(str(warehouse))
+    except duckdb.Error as exc:
+        print(f"cannot open the warehouse {warehouse} for writing (is a run in progress?): {exc}", file=sys.stderr)
+        return 1
+    with con:
+        try:
+            accepted = accept_version(con, settings.landing_dir, args.file, dt.datetime.now().replace(microsecond=0))
+        except AcceptError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+    for row in accepted:
+        print(
+            f"accepted {row['source_path']} (version {row['file_sha256'][:12]}, {row['rows_read'] or 0:,} rows) for "
+            f"{row['contract']}: the next `kinerja run` (or `kinerja load --source {row['contract']}`) loads it in "
+            "place of the version before it"
+        )
+    return 0
 
 
 def _status_coverage(con) -> None:
@@ -379,7 +537,8 @@ def main(argv: list[str] | None = None) -> int:
         description="Run the nightly refresh in this process and print what was loaded and published.",
         epilog="exit codes: 0 everything loaded and ran; 1 a step failed (e.g. an invalid contract or a failed "
         "blocking check; the rest of the night still ran and the pages were published); 2 invalid settings; "
-        "3 every step ran but a landed file could not be loaded (kinerja status says why)",
+        "3 every step ran but a landed file could not be loaded, or was held because it has far fewer rows than "
+        "the version it would replace (kinerja status says why; kinerja accept FILE lets a held file through)",
     )
     run.add_argument("--no-generate", action="store_true", help="do not generate the demo when landing is empty")
     run.set_defaults(func=cmd_run)
@@ -397,8 +556,17 @@ def main(argv: list[str] | None = None) -> int:
     load.set_defaults(func=cmd_load)
     status = sub.add_parser("status", help="what the warehouse holds: sources, canonical entities, KPIs, rules")
     status.set_defaults(func=cmd_status)
+    accept = sub.add_parser(
+        "accept",
+        help="let a held file through: the next run loads it in place of the version before it",
+        description="A new version of a file with far fewer rows than the loaded one (the contract's replace_guard) "
+        "is held: the old version stays loaded. Accepting it makes the next run load it instead.",
+    )
+    accept.add_argument("file", help="the file's path relative to the landing folder, or its SHA-256 (a prefix)")
+    accept.set_defaults(func=cmd_accept)
     args = parser.parse_args(argv)
     try:
+        apply_file_privacy(get_settings())
         return args.func(args)
     except SettingsError as exc:
         print(exc, file=sys.stderr)

@@ -8,8 +8,9 @@ import pkgutil
 import dagster as dg
 
 from pipelines.jobs import build_landing_sensor, build_schedule, nightly_refresh
+from pipelines.orphans import orphaned_runs_sensor
 from pipelines.resources import warehouse_resource
-from pipelines.settings import get_settings
+from pipelines.settings import apply_file_privacy, get_settings
 
 DOMAIN_PACKAGES = ("assets", "checks", "dashboards")
 # The settings the domain modules' ``defs`` were built with (contracts decide the staging assets and checks).
@@ -37,10 +38,11 @@ def domain_definitions() -> list[dg.Definitions]:
 
 def build_definitions() -> dg.Definitions:
     settings = get_settings()
+    apply_file_privacy(settings)
     platform = dg.Definitions(
         jobs=[nightly_refresh],
         schedules=[build_schedule(settings)],
-        sensors=[build_landing_sensor(settings)],
+        sensors=[build_landing_sensor(settings), orphaned_runs_sensor],
         resources={"duckdb": warehouse_resource(settings)},
         # DuckDB has one writer: every step runs in this process, in dependency order.
         executor=dg.in_process_executor,

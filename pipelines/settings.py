@@ -46,6 +46,9 @@ class Settings(BaseModel):
     nightly_cron: str = "0 2 * * *"
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int = Field(2, ge=1, le=256)
+    # Files and folders Kinerja creates (landing, warehouse, reports, Dagster home) are readable by their owner
+    # only (0600/0700): they hold payroll data. False leaves the process's umask as it is.
+    private_files: bool = True
 
     @field_validator("timezone")
     @classmethod
@@ -125,3 +128,9 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
 def get_settings() -> Settings:
     """Settings of this process, read once."""
     return load_settings()
+
+
+def apply_file_privacy(settings: Settings) -> None:
+    """Make what this process creates owner-only (umask 077) when ``private_files`` is on."""
+    if settings.private_files:
+        os.umask(0o077)

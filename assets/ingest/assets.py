@@ -1,13 +1,14 @@
 """One staging asset per source contract: load new landing files into raw, then rebuild staging and quarantine."""
 
+from functools import lru_cache
 from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from assets.ingest.contracts import Contract, ContractError, discover_contracts, load_contract
+from assets.ingest.contracts import Contract, ContractError, contract_conflicts, discover_contracts, load_contract
 from assets.ingest.loader import ingest_contract
-from assets.ingest.staging import build_staging
+from assets.ingest.staging import build_staging, flagged_values
 from assets.ingest.validate import contract_problems
 from pipelines.metadata import table_metadata
 from pipelines.settings import get_settings
@@ -19,17 +20,34 @@ def staging_key(contract_path: Path) -> dg.AssetKey:
 
 
 def _files_table(outcomes) -> str:
-    lines = ["| file | status | rows read | error |", "|---|---|---|---|"]
+    lines = ["| file | status | rows read | error or reason |", "|---|---|---|---|"]
     for o in outcomes:
-        error = (o.error or "").replace("|", "\\|")
+        error = (o.reason or "").replace("|", "\\|")
         lines.append(f"| {o.source_path} | {o.status} | {o.rows_read} | {error} |")
     return "\n".join(lines)
 
 
+@lru_cache(maxsize=8)
+def _folder_conflicts(directory: str, signature: tuple) -> dict[str, str]:
+    return {p.name: reason for p, reason in contract_conflicts(discover_contracts(Path(directory))).items()}
+
+
+def contract_conflict(contract_path: Path) -> str | None:
+    """Why the contract would write the tables or keys of an earlier contract of its folder (two contracts with
+    the same system and entity), or None; the earlier one (by file name) keeps them."""
+    paths = discover_contracts(contract_path.parent)
+    signature = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+    return _folder_conflicts(str(contract_path.parent.resolve()), signature).get(contract_path.name)
+
+
 def usable_contract(contract_path: Path) -> tuple[Contract | None, str | None]:
-    """The contract, or None and every reason it cannot run (its YAML, its SQL, its mapping, its currency)."""
+    """The contract, or None and every reason it cannot run (its YAML, its SQL, its mapping, its currency, a
+    system and entity an earlier contract already has)."""
     from assets.canonical.catalog import rates_files
 
+    conflict = contract_conflict(contract_path)
+    if conflict is not None:
+        return None, conflict
     try:
         contract = load_contract(contract_path)
     except ContractError as exc:
@@ -65,19 +83,27 @@ def build_staging_asset(contract_path: Path) -> dg.AssetsDefinition:
         with duckdb.get_connection() as con:
             outcomes = ingest_contract(con, contract, settings.landing_dir)
             result = build_staging(con, contract)
+            flagged = flagged_values(con, contract)
             personal = {name for name, spec in contract.columns.items() if spec.personal}
             metadata = table_metadata(con, f"staging.{contract.staging_table}", mask=personal)
         for outcome in outcomes:
             if outcome.status == "failed":
                 context.log.warning(outcome.error)
-        counts = {s: sum(o.status == s for o in outcomes) for s in ("loaded", "unchanged", "failed", "reactivated")}
+            elif outcome.status in ("held", "ignored", "retracted"):
+                context.log.warning(f"{outcome.source_path} {outcome.status}: {outcome.note}")
+        statuses = ("loaded", "unchanged", "failed", "reactivated", "accepted", "held", "ignored", "retracted")
+        counts = {s: sum(o.status == s for o in outcomes) for s in statuses}
         return dg.MaterializeResult(
             metadata={
                 **metadata,
-                "files_new": counts["loaded"] + counts["reactivated"],
+                "files_new": counts["loaded"] + counts["reactivated"] + counts["accepted"],
                 "files_unchanged": counts["unchanged"],
                 "files_failed": counts["failed"],
+                "files_held": counts["held"],
+                "files_retracted": counts["retracted"],
+                "files_ignored": counts["ignored"],
                 "rows_quarantined": result.rows_quarantined,
+                "values_flagged": flagged,
                 "files": dg.MetadataValue.md(_files_table(o for o in outcomes if o.status != "unchanged")),
             }
         )

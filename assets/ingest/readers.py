@@ -2,13 +2,17 @@
 
 CSV is parsed by DuckDB (rows it cannot parse are kept in ``_landed_rejects`` with their line and raw text),
 Excel by python-calamine (DuckDB's excel extension cannot be downloaded here), Parquet by DuckDB.
+A text file that is not UTF-8 (UTF-16, cp1252, a declared encoding) is first transcoded to a UTF-8 copy.
+A file without a header (``csv.header: false``) is read by the contract's column order from its first line.
 Every value stays text here; typing and rules happen in staging, so raw keeps exactly what arrived.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,8 +21,18 @@ import pyarrow as pa
 
 from assets.ingest.contracts import Contract, normalise_header
 from assets.ingest.manifest import scalar
-from assets.ingest.sniff import find_header, read_head_lines, rewrite_as_utf8, scan_text, sniff_csv
+from assets.ingest.sniff import (
+    EncodingError,
+    find_header,
+    read_head_lines,
+    rewrite_as_utf8,
+    scan_text,
+    score_header,
+    sniff_csv,
+    sniff_headerless,
+)
 
+HEADER_NAME_CHARS = 60  # a header name longer than this is shortened in messages (every name is listed)
 FORMATS_BY_SUFFIX = {
     ".csv": "csv", ".txt": "csv", ".tsv": "csv",
     ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xlsx",
@@ -77,15 +91,56 @@ def map_header(header: list[str], contract: Contract, path: Path, header_line: i
     for column in contract.required_columns():
         if column not in positions:
             accepted = [column, *contract.columns[column].aliases]
-            hint = _delimiter_hint(header)
+            hint = _encoding_hint(header) or _delimiter_hint(header)
+            names = [_shorten(str(h)) for h in header]
             raise FileReadError(
                 f"{path}: missing required column '{column}' (rule: required_column; accepted names: "
-                f"{accepted}); {where} has {[str(h) for h in header][:12]}{hint}"
+                f"{accepted}); {where} has {len(names)} column(s): {names}{hint}"
             )
     if extra and contract.schema_drift == "fail":
         raise FileReadError(f"{path}: unexpected columns {extra} (rule: schema_drift=fail)")
     missing = [c for c in contract.read_columns if c not in positions]
     return positions, sources, extra, missing
+
+
+def headerless_mapping(contract: Contract):
+    """(positions, sources, extra, missing) of a file without a header: fields in the contract's order."""
+    order = contract.headerless_columns
+    positions = {name: index for index, name in enumerate(order)}
+    sources = {name: f"field {index + 1}" for index, name in enumerate(order)}
+    missing = [c for c in contract.read_columns if c not in positions]
+    return positions, sources, [], missing
+
+
+def _refuse_header_as_data(cells: list[str], matched: int, contract: Contract, path: Path) -> None:
+    """``csv.header: false`` on a file whose first line names the contract's columns: it would be loaded as data."""
+    width = len(contract.headerless_columns)
+    if width >= 2 and matched >= 2 and matched * 2 >= width:
+        raise FileReadError(
+            f"{path}: csv.header is false but line 1 names {matched} of the contract's columns "
+            f"({[_shorten(c) for c in cells]}): it is a header, not data (rule: header); remove csv.header: false"
+        )
+
+
+def _shorten(name: str) -> str:
+    return name if len(name) <= HEADER_NAME_CHARS else name[: HEADER_NAME_CHARS - 3] + "..."
+
+
+def _encoding_hint(header: list[str]) -> str:
+    """A header of NUL-interleaved text is UTF-16 (or UTF-32) read as single bytes: say so, not "delimiter"."""
+    text = "".join(str(h) for h in header).lstrip("\ufeffÿþ")
+    if len(text) < 2 or text.count("\x00") * 4 < len(text):
+        return ""
+    head = text[1:] if text[0] != "\x00" else text
+    run = len(head) - len(head.lstrip("\x00"))  # NULs before (BE) or after (LE) the first character
+    width, order = (
+        ("32", "be" if text[0] == "\x00" else "le") if run >= 3 else ("16", "le" if text[0] != "\x00" else "be")
+    )
+    encoding = f"utf-{width}-{order}"
+    return (
+        f" — the header is text with NUL bytes between the characters: the file looks UTF-{width} {order.upper()}; "
+        f"declare csv.encoding: {encoding} (or detect)"
+    )
 
 
 def _delimiter_hint(header: list[str]) -> str:
@@ -129,17 +184,27 @@ def land_file(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path) ->
 
 
 def _land_csv(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path) -> LandedFile:
-    scan = scan_text(path, contract.csv.encoding)
     with tempfile.TemporaryDirectory(prefix="kinerja-") as tmp:
-        source = path
-        if scan.needs_rewrite:
-            source = Path(tmp) / "rewritten.csv"
-            rewrite_as_utf8(path, scan, source)
+        try:
+            scan = scan_text(path, contract.csv.encoding)
+            source = path
+            if scan.needs_rewrite:
+                source = Path(tmp) / "rewritten.csv"
+                rewrite_as_utf8(path, scan, source)
+        except EncodingError as exc:
+            raise FileReadError(str(exc)) from None
         lines = read_head_lines(source, "utf-8")
-        sniffed = sniff_csv(lines, contract)
-        positions, sources, extra, missing = map_header(sniffed.header, contract, path, sniffed.header_line)
-        extra_positions = {name: sniffed.header.index(name) for name in extra}
-        width = len(sniffed.header)
+        if contract.csv.header:
+            sniffed = sniff_csv(lines, contract)
+            positions, sources, extra, missing = map_header(sniffed.header, contract, path, sniffed.header_line)
+            extra_positions = {name: sniffed.header.index(name) for name in extra}
+            width = len(sniffed.header)
+        else:  # the first line is data; a short row is padded with nulls, a long one is a parse reject
+            width = len(contract.headerless_columns)
+            sniffed = sniff_headerless(lines, contract, width)
+            _refuse_header_as_data(sniffed.header, sniffed.matched, contract, path)
+            positions, sources, extra, missing = headerless_mapping(contract)
+            extra_positions = {}
         columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
         con.execute(
             f"""
@@ -147,7 +212,8 @@ def _land_csv(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path) ->
             select *, row_number() over () as _ordinal
             from read_csv(?, header = false, skip = {sniffed.header_line}, delim = ?, quote = ?,
                           columns = {columns}, auto_detect = false, strict_mode = true,
-                          null_padding = false, store_rejects = true,
+                          null_padding = {str(not contract.csv.header).lower()}, store_rejects = true,
+                          parallel = {str(contract.csv.header).lower()},
                           rejects_table = '_rej_errors', rejects_scan = '_rej_scans')
             """,
             [str(source), sniffed.delimiter, contract.csv.quote],
@@ -183,14 +249,14 @@ def _land_csv(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path) ->
     con.execute("drop table _csv; drop table _csv_lines")
     rows = scalar(con, "select count(*) from _landed")
     rejects = scalar(con, "select count(*) from _landed_rejects")
-    notes = []
+    notes = list(scan.notes)
     if scan.encoding == "mixed":
         notes.append(f"{len(scan.cp1252_lines)} line(s) were not UTF-8 and were read as cp1252")
     if rows + rejects == 0:
-        notes.append("header only: the file has no data rows")
+        notes.append("header only: the file has no data rows" if contract.csv.header else "the file has no data rows")
     return LandedFile(
         format="csv", rows=rows, rejects=rejects, encoding=scan.encoding, delimiter=sniffed.delimiter,
-        newline={"\n": "LF", "\r\n": "CRLF", "\r": "CR"}[scan.newline], header_line=sniffed.header_line,
+        newline={"\n": "LF", "\r\n": "CRLF", "\r": "CR"}[scan.newline], header_line=sniffed.header_line or None,
         columns=sources, extra_columns=extra, missing_columns=missing, notes=notes,
     )  # fmt: skip
 
@@ -210,9 +276,76 @@ def cell_text(value: object) -> str | None:
     return str(value)
 
 
+# A sheet is read into memory as a dense grid: its extent (first to last used cell) is checked before reading, so a
+# 6 KB workbook with one cell at XFD1048576 is a failed file, not 17 billion cells and a dead run.
+MAX_SHEET_CELLS = 20_000_000
+_CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]+)")
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}  # fmt: skip
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _sheet_member(archive: zipfile.ZipFile, sheet: str | int) -> str | None:
+    """The zip member of the worksheet a contract names (by position or name), if the workbook says."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        book = ET.fromstring(archive.read("xl/workbook.xml"))
+        rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ET.ParseError):
+        return None
+    sheets = book.findall("m:sheets/m:sheet", _NS)
+    chosen = sheets[sheet] if isinstance(sheet, int) and sheet < len(sheets) else None
+    if isinstance(sheet, str):
+        chosen = next((s for s in sheets if s.get("name") == sheet), None)
+    if chosen is None:
+        return None
+    rel_id = chosen.get(f"{{{_NS['r']}}}id")
+    target = next((r.get("Target") for r in rels if r.get("Id") == rel_id), None)
+    if target is None:
+        return None
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def check_sheet_extent(path: Path, sheet: str | int, limit: int = MAX_SHEET_CELLS) -> None:
+    """Refuse a sheet whose used range would not fit in memory, reading only its cell references."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return  # not a zip (an old .xls): calamine reads and judges it
+    with archive:
+        member = _sheet_member(archive, sheet)
+        if member is None or member not in archive.namelist():
+            return
+        max_row = max_col = 0
+        with archive.open(member) as handle:
+            for _, element in ET.iterparse(handle):
+                if element.tag.endswith("}c"):
+                    match = _CELL_REF.fullmatch(element.get("r") or "")
+                    if match:
+                        max_col = max(max_col, _column_number(match.group(1)))
+                        max_row = max(max_row, int(match.group(2)))
+                        if max_row * max_col > limit:
+                            raise FileReadError(
+                                f"{path}: sheet {sheet!r} has a cell at {match.group(0)}, so it spans "
+                                f"{max_row:,} rows x {max_col:,} columns, more than the {limit:,} cells a sheet may "
+                                "have (rule: max_sheet_cells); delete the stray cells or export the data as CSV"
+                            )
+                element.clear()
+
+
 def _land_xlsx(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path) -> LandedFile:
     from python_calamine import CalamineWorkbook
 
+    check_sheet_extent(path, contract.sheet)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheet = contract.sheet
@@ -229,20 +362,28 @@ def _land_xlsx(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path) -
         raise FileReadError(f"{path}: not a readable Excel workbook: {exc} (rule: format)") from exc
     if not rows:
         raise FileReadError(f"{path}: the sheet is empty (rule: non_empty_file)")
-    index, _ = find_header(rows[:40], contract, contract.csv.header_row)
-    header = [str(c).strip() if c is not None else "" for c in rows[index]]
-    positions, sources, extra, missing = map_header(header, contract, path, index + 1)
-    extra_positions = {name: header.index(name) for name in extra}
-    width = len(header)
+    if contract.csv.header:
+        index, _ = find_header(rows[:40], contract, contract.csv.header_row)
+        header = [str(c).strip() if c is not None else "" for c in rows[index]]
+        positions, sources, extra, missing = map_header(header, contract, path, index + 1)
+        extra_positions = {name: header.index(name) for name in extra}
+        width, header_line, described = len(header), index + 1, "header"
+    else:  # csv.header: false: the sheet's first row is data, in the contract's column order
+        first = next((r for r in rows if any(cell_text(v) is not None for v in r)), [])
+        cells = [cell_text(v) or "" for v in first]
+        _refuse_header_as_data(cells, score_header(cells, contract), contract, path)
+        positions, sources, extra, missing = headerless_mapping(contract)
+        extra_positions = {}
+        width, header_line, described = len(contract.headerless_columns), 0, "declared"
     data: list[list[str | None]] = [[] for _ in range(width)]
     line_numbers: list[int] = []
     rejects: list[tuple[int, str, str, str]] = []
-    for number, row in enumerate(rows[index + 1 :], start=index + 2):
+    for number, row in enumerate(rows[header_line:], start=header_line + 1):
         cells = [cell_text(v) for v in row]
         if all(c is None for c in cells):
             continue
         if any(c is not None for c in cells[width:]):
-            rejects.append((number, "TOO MANY COLUMNS", f"values beyond the {width} header columns", str(cells)))
+            rejects.append((number, "TOO MANY COLUMNS", f"values beyond the {width} {described} columns", str(cells)))
             continue
         cells += [None] * (width - len(cells))
         for i in range(width):
@@ -262,7 +403,7 @@ def _land_xlsx(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path) -
         format="xlsx",
         rows=len(line_numbers),
         rejects=len(rejects),
-        header_line=index + 1,
+        header_line=header_line or None,
         columns=sources,
         extra_columns=extra,
         missing_columns=missing,

@@ -42,11 +42,12 @@ FIELD_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "description": "What the export holds, in one sentence shown in the Dagster UI.",
         "grain": "What one row is, e.g. 'one row per employee'.",
         "owner": "Who delivers the export (Dagster owner, e.g. team:hr-data), named in freshness warnings.",
-        "files": "Glob patterns under the landing folder; a {name} part matches like * and can fill a column "
-        "with from_path.",
+        "files": "Glob patterns under the landing folder (at least one); a {name} part matches like * and can fill "
+        "a column with from_path.",
         "format": "File format, or detect to tell it from the extension (.csv .txt .tsv, .xlsx .xlsm .xls, "
         ".parquet .pq).",
-        "csv": "How text files are read: encoding, delimiter, header row and quote character.",
+        "csv": "How text files are read: encoding, delimiter, header row, quote character, and the column order of "
+        "a file without a header.",
         "sheet": "Excel sheet to read, by name or 0-based position.",
         "null_values": "Cell texts (after trimming) that mean an empty value.",
         "trim": "Whether leading and trailing spaces are removed from every cell before null checks and typing.",
@@ -60,6 +61,16 @@ FIELD_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "(recorded only) or fail (the file is not loaded).",
         "expected_cadence_days": "Days between deliveries; a freshness check warns when no new file arrived within "
         "them plus a grace period.",
+        "duplicate_rows": "Staging check for rows identical in every column (contracts without a primary_key): warn "
+        "(recorded), error (blocks what is downstream) or ignore (no check).",
+        "constant_columns": "Staging check for a column holding one value in every row (10 or more values; key, "
+        "value and from_path columns left out): warn, error or ignore.",
+        "constant_columns_allowed": "Columns that may hold one value in every row (one bank account, one fiscal year), "
+        "left out of the constant-columns check.",
+        "replace_guard": "When a new version of a file may replace the loaded one under the same path; a version "
+        "with too many fewer rows is held until kinerja accept lets it through.",
+        "on_file_removed": "What a file that left the landing folder does: retract (its rows leave staging) or keep "
+        "(its rows stay staged).",
         "maps_to": "Canonical entity the source feeds (docs/canonical_model.md); without it the source is loaded "
         "into staging only.",
         "currency": "ISO 4217 code of the money columns; default the reporting currency (currency in "
@@ -75,8 +86,10 @@ FIELD_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "type": "Type the text is converted to; a value that does not convert is quarantined (rule type_<type>).",
         "aliases": "Header names of the column in the files; matching ignores case, spaces and punctuation.",
         "required": "Whether the file must have the column and every row a value (after null_values and default).",
-        "formats": "strptime formats of a date or timestamp, tried in order (e.g. %d/%m/%Y); without them ISO 8601.",
-        "allowed_values": "The only texts the column may hold (compared after trimming, before typing).",
+        "formats": "strptime formats of a date or timestamp, tried in order (e.g. %d/%m/%Y), each one DuckDB can read; "
+        "without them ISO 8601.",
+        "allowed_values": "The only values the column may hold: texts compared after trimming, before typing; for an "
+        "integer or decimal column numbers, compared as numbers (rule allowed_values).",
         "min": "Smallest value a number may have (rule min_value).",
         "max": "Largest value a number may have (rule max_value).",
         "pattern": "Regular expression the whole text must match (rule pattern).",
@@ -84,7 +97,8 @@ FIELD_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "personal": "Personal data (national id, tax id, bank account, e-mail): masked in previews and never "
         "shown on a page.",
         "default": "Text a blank cell stands for, used before typing and checks (e.g. '0').",
-        "century_start": "First year of the 100-year window that two-digit years (%y) fall in, e.g. 1950.",
+        "century_start": "First year of the 100-year window that two-digit years (%y) fall in, e.g. 1950; required "
+        "when a format has %y.",
         "expr": "SQL scalar expression over the contract's file columns (after typing) that computes the column, "
         "e.g. greatest(amount_usd, 0).",
         "value": "Constant the column holds in every row.",
@@ -93,19 +107,34 @@ FIELD_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "label is quarantined (rule value_map).",
         "lookup": "The same as map, read from a CSV next to the contract, optionally effective-dated.",
         "negate_when": "SQL condition under which the number changes sign (credit indicator, refund).",
+        "precision": "Digits a decimal column keeps in all (DECIMAL(precision, scale)); default 16 + scale, at most "
+        "38; needs scale.",
+        "scale": "Decimal places a decimal column keeps, default 9; a value with more is a violation (rule "
+        "decimal_scale), never rounded.",
+        "on_error": "What a value that breaks this column's checks does: quarantine_row (the whole row, the default) "
+        "or null_and_flag (the row is staged with the value null and the problem in meta.staging_flags).",
     },
     "CsvOptions": {
-        "encoding": "Text encoding; detect reads each line as UTF-8 and a line that is not as cp1252.",
+        "encoding": "Text encoding: detect (a byte-order mark or the NUL bytes of UTF-16 decide, otherwise each line "
+        "is read as UTF-8 and a line that is not as cp1252) or a Python codec name such as utf-16, cp1252 or latin-1.",
         "delimiter": "One-character field separator, or detect to try , ; tab and | and keep the one whose header "
         "names the most columns.",
         "header_row": "1-based line of the header (also for Excel sheets), or detect to take the line among the "
         "first 40 that names the most contract columns.",
         "quote": "Character that encloses a quoted field.",
+        "header": "Whether the file has a header line; false reads the first line as data, its fields in the order "
+        "of csv.columns.",
+        "columns": "With header false, the contract columns the fields hold, in file order; default the order of "
+        "the read columns under columns.",
     },
     "NumberFormat": {
         "thousands_separator": "Thousands separator removed before a number is read (e.g. '.' in 1.234.567,89).",
         "decimal_separator": "Decimal separator, read as '.'.",
         "strip": "Currency symbols and other texts removed from a number before it is read.",
+    },
+    "ReplaceGuard": {
+        "max_row_drop_pct": "Largest share (percent) by which a new version may have fewer rows than the loaded "
+        "version of its path before it is held; 100 turns the guard off.",
     },
     "RowRule": {
         "name": "Rule name recorded with a quarantined row.",

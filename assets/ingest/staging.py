@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from assets.ingest.contracts import CAPTURE, DUCKDB_TYPES, ColumnSpec, Contract
+from assets.ingest.contracts import CAPTURE, DUCKDB_TYPES, ColumnSpec, Contract, has_two_digit_year
 from assets.ingest.manifest import scalar, table_exists, transaction
 
 TRUE_VALUES = ("true", "t", "yes", "y", "1", "ya")
@@ -53,31 +53,67 @@ def _number_text(contract: Contract, column: str) -> str:
     return f"regexp_replace({expr}, '^\\((.*)\\)$', '-\\1')"
 
 
+def _number(column: str) -> str:
+    """The column's number text (``_number_text``), computed once per row in staging's ``numbers`` step (a
+    contract column name cannot start with ``_``, so the name is free)."""
+    return f"_num_{column}"
+
+
+def decimal_places(number: str) -> str:
+    """SQL: the decimal places the number text ``number`` is written with, trailing zeros aside
+    (``1.50`` 1, ``239.554`` 3, ``1.5e-3`` 4, ``150e-2`` 1, ``1200`` 0)."""
+    fraction = f"length(regexp_extract({number}, '\\.([0-9]*)', 1))"
+    exponent = f"coalesce(try_cast(nullif(regexp_extract({number}, '[eE]([+-]?[0-9]+)$', 1), '') as integer), 0)"
+    digits = f"replace(regexp_extract({number}, '^[+-]?([0-9.]*)', 1), '.', '')"
+    zeros = f"(length({digits}) - length(rtrim({digits}, '0')))"
+    return (
+        f"case when not contains({number}, '.') and not regexp_matches({number}, '[eE]') then 0 "
+        f"else greatest(0, {fraction} - {exponent} - {zeros}) end"
+    )
+
+
+def _century_window(parsed: str, spec: ColumnSpec) -> str:
+    """A date read with %y moved into [century_start, century_start + 99] (DuckDB reads 00-68 as 20xx, 69-99 as
+    19xx)."""
+    start = spec.century_start
+    return (
+        f"(case when year({parsed}) >= {start + 100} then {parsed} - interval 100 year "
+        f"when year({parsed}) < {start} then {parsed} + interval 100 year else {parsed} end)"
+    )
+
+
 def typed_expression(contract: Contract, column: str, spec: ColumnSpec) -> str:
+    """SQL for the column's typed value from its text ``v_<column>`` (and, for numbers, ``_num_<column>``).
+
+    Nothing is rounded: an integer written with decimals, or a decimal with more places than its scale, is a
+    violation (``type_integer``, ``decimal_scale``), not a rounded value.
+    """
     v = _text(column)
     if spec.type == "string":
         return v
-    if spec.type in ("integer", "decimal"):
-        number = f"try_cast({_number_text(contract, column)} as decimal(38,6))"
-        if spec.type == "decimal":
-            return f"{number}::decimal(18,2)"
-        return f"case when {number} = round({number}) then {number}::bigint end"
+    if spec.type == "decimal":
+        return f"try_cast({_number(column)} as {spec.sql_type})"
+    if spec.type == "integer":
+        n = _number(column)
+        return f"case when {decimal_places(n)} = 0 then try_cast(try_cast({n} as decimal(38,0)) as bigint) end"
     if spec.type in ("date", "timestamp"):
         target = DUCKDB_TYPES[spec.type]
         if not spec.formats:
             return f"try_cast({v} as {target})"
-        tries = ", ".join(f"try_strptime({v}, {lit(f)})::{target}" for f in spec.formats)
-        parsed = f"coalesce({tries})" if len(spec.formats) > 1 else tries
-        if spec.century_start is not None:
-            # DuckDB reads %y 00-68 as 20xx; move anything past the window back a century
-            limit = spec.century_start + 100
-            parsed = (
-                f"(case when year({parsed}) >= {limit} then {parsed} - interval 100 year else {parsed} end)::{target}"
-            )
-        return parsed
+        tries = []
+        for fmt in spec.formats:
+            parsed = f"try_strptime({v}, {lit(fmt)})"
+            if has_two_digit_year(fmt) and spec.century_start is not None:
+                parsed = _century_window(parsed, spec)
+            tries.append(f"{parsed}::{target}")
+        return f"coalesce({', '.join(tries)})" if len(tries) > 1 else tries[0]
     true_list = ", ".join(lit(t) for t in TRUE_VALUES)
     false_list = ", ".join(lit(f) for f in FALSE_VALUES)
     return f"case when lower({v}) in ({true_list}) then true when lower({v}) in ({false_list}) then false end"
+
+
+# An empty list of violations, typed like the lists _violation builds.
+NO_VIOLATIONS = "[]::struct(rule varchar, column_name varchar, message varchar)[]"
 
 
 def _violation(rule: str, column: str | None, message_sql: str, condition: str) -> str:
@@ -96,7 +132,8 @@ def column_violations(column: str, spec: ColumnSpec, text: str | None = None) ->
     if spec.type != "string" and text is None:
         noun = {
             "integer": "a whole number",
-            "decimal": "a number",
+            "decimal": f"a number with at most {spec.decimal_precision - spec.decimal_scale} digits before the "
+            "decimal point",
             "date": "a date",
             "timestamp": "a timestamp",
             "boolean": "true or false",
@@ -110,16 +147,33 @@ def column_violations(column: str, spec: ColumnSpec, text: str | None = None) ->
                 f"{v} is not null and {t} is null",
             )
         )
+    if spec.type == "decimal" and text is None:
+        places = decimal_places(_number(column))
+        advice = f" decimal places, more than its scale {spec.decimal_scale} (not rounded): correct the value or "
+        advice += "declare a larger scale"
+        checks.append(
+            _violation(
+                "decimal_scale",
+                column,
+                f"{lit(column + ': ')} || {shown} || ' has ' || ({places}) || {lit(advice)}",
+                f"{t} is not null and ({places}) > {spec.decimal_scale}",
+            )
+        )
     if spec.required:
         checks.append(_violation("required", column, lit(f"{column}: a value is required"), f"{v} is null"))
     if spec.allowed_values is not None:
-        allowed = ", ".join(lit(a) for a in spec.allowed_values)
+        if spec.type in ("integer", "decimal"):  # compared as numbers: 01, 1 and 1.0 are one value
+            allowed = ", ".join(f"try_cast({lit(a)} as {spec.sql_type})" for a in spec.allowed_values)
+            condition = f"{t} is not null and {t} not in ({allowed})"
+        else:
+            allowed = ", ".join(lit(a) for a in spec.allowed_values)
+            condition = f"{v} is not null and {v} not in ({allowed})"
         checks.append(
             _violation(
                 "allowed_values",
                 column,
                 f"{lit(column + ': ')} || {shown} || {lit(' is not one of ' + ', '.join(spec.allowed_values))}",
-                f"{v} is not null and {v} not in ({allowed})",
+                condition,
             )
         )
     if spec.pattern is not None:
@@ -265,13 +319,39 @@ def staging_sql(contract: Contract, files: list[str] | None = None, existing: st
         if mapped_cols
         else "select * from cleaned"
     )
+    # the number text of integer and decimal columns, once per row (typing and decimal_scale read it)
+    numeric = [c for c, s in landed.items() if s.type in ("integer", "decimal")]
+    numbers = (
+        f"select *, {', '.join(f'{_number_text(contract, c)} as {_number(c)}' for c in numeric)} from mapped"
+        if numeric
+        else "select * from mapped"
+    )
     typed = [f"{typed_expression(contract, c, s)} as {q(c)}" for c, s in landed.items()]
-    checks = [chk for c, s in landed.items() for chk in column_violations(c, s)]
-    checks += [_map_violation(contract, c, s) for c, s in mapped_cols.items()]
+
+    def _column_checks(c: str, s: ColumnSpec) -> list[str]:
+        return column_violations(c, s) + ([_map_violation(contract, c, s)] if c in mapped_cols else [])
+
+    # on_error: null_and_flag columns: their violations are flags (the value becomes null, the row is staged)
+    flagged = {c: s for c, s in landed.items() if s.on_error == "null_and_flag"}
+    checks = [chk for c, s in landed.items() if c not in flagged for chk in _column_checks(c, s)]
+    flag_checks = [chk for c, s in flagged.items() for chk in _column_checks(c, s)]
+    flags = f"list_filter([{', '.join(flag_checks)}], lambda x: x is not null)" if flag_checks else NO_VIOLATIONS
+    checked = f"list_filter([{', '.join(checks)}], lambda x: x is not null)" if checks else NO_VIOLATIONS
+    nulled = (
+        "select * replace ("
+        + ", ".join(
+            f"case when list_contains(list_transform(_flags, lambda x: x.column_name), {lit(c)}) then null "
+            f"else {q(c)} end as {q(c)}"
+            for c in flagged
+        )
+        + ") from typed"
+        if flagged
+        else "select * from typed"
+    )
     all_null = " and ".join(f"v_{c} is null" for c in read)
     rules = [_violation(r.name, None, lit(r.reason), f"not coalesce(({r.sql}), true)") for r in contract.row_rules]
     derived_select = ", ".join(
-        f"try_cast(try({spec.expr}) as {DUCKDB_TYPES[spec.type]}) as {q(c)}" for c, spec in derived.items()
+        f"try_cast(try({spec.expr}) as {spec.sql_type}) as {q(c)}" for c, spec in derived.items()
     )
     negated = {c: spec for c, spec in contract.columns.items() if spec.negate_when}
     negate = (
@@ -285,7 +365,9 @@ def staging_sql(contract: Contract, files: list[str] | None = None, existing: st
         else "select * from with_derived"
     )
     derived_checks = [chk for c, spec in derived.items() for chk in column_violations(c, spec, text=f"{q(c)}::varchar")]
-    derived_errors = f"list_filter([{', '.join(derived_checks)}], lambda x: x is not null)" if derived_checks else "[]"
+    derived_errors = (
+        f"list_filter([{', '.join(derived_checks)}], lambda x: x is not null)" if derived_checks else NO_VIOLATIONS
+    )
     pk = contract.primary_key
     # a replace or snapshot source repeats its keys in every file: a key is unique within its file only
     per_file = contract.load_mode in ("replace", "snapshot")
@@ -331,16 +413,24 @@ def staging_sql(contract: Contract, files: list[str] | None = None, existing: st
         mapped as (
             {mapped}
         ),
+        numbers as (
+            {numbers}
+        ),
         typed as (
             select *, {", ".join(typed)},
                    case when {all_null}
                         then [struct_pack(rule := 'blank_row', column_name := null::varchar,
                                           message := 'the row has no values')]
-                        else list_filter([{", ".join(checks)}], lambda x: x is not null) end as _type_errors
-            from mapped
+                        else {checked} end as _type_errors,
+                   case when {all_null} then {NO_VIOLATIONS} else {flags} end as _flags
+            from numbers
+        ),
+        nulled as (
+            -- on_error: null_and_flag: a value that breaks its column's checks becomes null; _flags says why
+            {nulled}
         ),
         with_derived as (
-            select *{", " + derived_select if derived else ""} from typed
+            select *{", " + derived_select if derived else ""} from nulled
         ),
         signed as (
             {negate}
@@ -358,15 +448,18 @@ def staging_sql(contract: Contract, files: list[str] | None = None, existing: st
         ),
         judged as (
             select *,
+                   -- every violated rule of a quarantined row, the flags of its null_and_flag columns last
                    case when len(_errors) = 0 and (_pk_rank > 1 or _is_taken)
-                        then [struct_pack(rule := 'primary_key_unique', column_name := {lit(", ".join(pk))},
-                                          message := {dup_message})]
+                        then list_concat([struct_pack(rule := 'primary_key_unique', column_name := {lit(", ".join(pk))},
+                                                      message := {dup_message})], _flags)
+                        when len(_errors) > 0 then list_concat(_errors, _flags)
                         else _errors end as _violations
             from keyed
         ),
         final as (
             -- the row as landed, serialised for quarantined rows only (for every row it cost half the staging time)
             select {", ".join(q(c) for c in cols)}, _file_sha256, _source_path, _line_no, _file_order, _violations,
+                   _flags,
                    case when len(_violations) > 0
                         then to_json(struct_pack({", ".join(f"{q(c)} := {q('_raw_' + c)}" for c in read)}))::varchar
                    end as _record
@@ -393,16 +486,81 @@ def _quarantine_select(contract: Contract, files_filter: str) -> str:
                _violations[1].column_name as column_name,
                array_to_string(list_transform(_violations, lambda x: x.message), '; ') as reason,
                len(_violations) as n_violations,
-               _record as record
+               _record as record,
+               -- every violated rule and its column (rule and column_name above are the first of them)
+               list_transform(_violations, lambda x: x.rule) as rules,
+               list_transform(_violations, lambda x: x.column_name) as column_names
         from _staged where len(_violations) > 0
         union all
         select p.file_sha256, p.source_path, p.line_no, 'csv_structure', null,
-               'line ' || p.line_no || ': ' || p.error_type || ' (' || p.message || ')', 1, p.raw_line
+               'line ' || p.line_no || ': ' || p.error_type || ' (' || p.message || ')', 1, p.raw_line,
+               ['csv_structure'], [null::varchar]
         from meta.parse_rejects p
-        join meta.load_manifest m on m.file_sha256 = p.file_sha256 and m.status = 'loaded'
+        join meta.load_manifest m
+          on m.contract = p.contract and m.file_sha256 = p.file_sha256 and m.status = 'loaded'
         where p.contract = {lit(contract.name)} {files_filter}
         order by 1, 3
     """
+
+
+FLAGS_DDL = """
+create table if not exists meta.staging_flags (
+    contract varchar not null,          -- <system>__<entity>
+    file_sha256 varchar not null,
+    source_path varchar not null,
+    line_no bigint,
+    column_name varchar not null,
+    rule varchar not null,              -- type_<type>, decimal_scale, allowed_values, pattern, min_value, ...
+    message varchar not null            -- names the column and quotes the value that was set to null
+)
+"""
+
+
+def _record_flags(con: duckdb.DuckDBPyConnection, contract: Contract, removed: list[str] | None, staged: bool) -> None:
+    """``meta.staging_flags``: one row per value of a staged row that an ``on_error: null_and_flag`` column set to
+    null. ``removed`` None drops every earlier flag of the contract (a rebuild), else those of the file versions
+    listed; ``staged``: add the flags of the staged rows in ``_staged``."""
+    con.execute(FLAGS_DDL)
+    if removed is None:
+        con.execute("delete from meta.staging_flags where contract = ?", [contract.name])
+    elif removed:
+        gone = ", ".join(lit(f) for f in removed)
+        con.execute(f"delete from meta.staging_flags where contract = ? and file_sha256 in ({gone})", [contract.name])
+    if staged:
+        con.execute(
+            """
+            insert into meta.staging_flags
+            select ?, _file_sha256, _source_path, _line_no, f.column_name, f.rule, f.message
+            from (select _file_sha256, _source_path, _line_no, unnest(_flags) as f
+                  from _staged where len(_violations) = 0 and len(_flags) > 0)
+            order by _file_sha256, _line_no, f.column_name
+            """,
+            [contract.name],
+        )
+
+
+def flagged_values(con: duckdb.DuckDBPyConnection, contract: Contract) -> int:
+    """Values of the contract's staged rows set to null by ``on_error: null_and_flag`` (``meta.staging_flags``)."""
+    if not table_exists(con, "meta.staging_flags"):
+        return 0
+    return scalar(con, "select count(*) from meta.staging_flags where contract = ?", [contract.name])
+
+
+def staging_layout_current(con: duckdb.DuckDBPyConnection, contract: Contract) -> bool:
+    """Whether the staging and quarantine tables have the columns and types this code writes: a table built by
+    an older version (decimals as DECIMAL(18,2), a quarantine without ``rules``) is rebuilt, not appended to."""
+    rows = con.execute(
+        """
+        select schema_name, column_name, data_type from duckdb_columns()
+        where database_name = current_database()
+          and ((schema_name = 'staging' and table_name = ?) or (schema_name = 'quarantine' and table_name = ?))
+        """,
+        [contract.staging_table, contract.name],
+    ).fetchall()
+    staging = {c: t for schema, c, t in rows if schema == "staging"}
+    quarantine = {c for schema, c, _ in rows if schema == "quarantine"}
+    expected = {c: spec.sql_type for c, spec in contract.columns.items()}
+    return all(staging.get(c) == t for c, t in expected.items()) and {"rules", "column_names"} <= quarantine
 
 
 def _active_files(con: duckdb.DuckDBPyConnection, contract: Contract) -> list[str]:
@@ -431,7 +589,7 @@ def build_staging(con: duckdb.DuckDBPyConnection, contract: Contract, incrementa
     active = _active_files(con, contract)
     previous = _previous_state(con, contract)
     exists = table_exists(con, f"staging.{contract.staging_table}")
-    if incremental and previous and previous[0] == contract.sha256 and exists:
+    if incremental and previous and previous[0] == contract.sha256 and exists and staging_layout_current(con, contract):
         removed = sorted(set(previous[1]) - set(active))
         added = sorted(set(active) - set(previous[1]))
         if removed or added:
@@ -475,6 +633,7 @@ def _rebuild(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
             )
             con.execute(f"create or replace table quarantine.{contract.name} as {_quarantine_select(contract, '')}")
             _update_counts(con, contract, "")
+            _record_flags(con, contract, None, staged=True)
     finally:
         con.execute("drop table if exists _staged")
 
@@ -505,5 +664,6 @@ def _apply_changes(con: duckdb.DuckDBPyConnection, contract: Contract, removed: 
                     f"{_quarantine_select(contract, f'and p.file_sha256 in ({new})')}"
                 )
                 _update_counts(con, contract, f"and m.file_sha256 in ({new})")
+            _record_flags(con, contract, removed, staged=bool(added))
     finally:
         con.execute("drop table if exists _staged")

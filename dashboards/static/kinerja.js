@@ -222,9 +222,19 @@
     for (var i = 0; i < D.departments.length; i++) if (D.departments[i][0] === id) return D.departments[i][1];
     return id;
   }
-  function isSmall(dept, i) { return dept !== "ALL" && D.small[dept] && D.small[dept].charAt(i) === "1"; }
-  function suppressedText() { return t("suppressed", { min: D.minGroup }); }
-  function suppressedTitle() { return t("suppressed_title", { min: D.minGroup }); }
+  // Disclosure control (dashboards/disclosure.py) decided on the server what the page may show: a withheld figure
+  // is not in the page data at all. A mark per month says why: "1" a group under the minimum size (its headcount
+  // shows as a band, "< 5"), "2" withheld so that such a group cannot be worked out from the totals ("x").
+  function deptMark(dept, i) { var s = D.withheld && D.withheld[dept]; return (s && s.charAt(i)) || "0"; }
+  function isSmall(dept, i) { return deptMark(dept, i) !== "0"; }
+  function hiddenText(mark, unit) {
+    if (mark === "1") return t(unit && D.bandUnits.indexOf(unit) >= 0 ? "band" : "suppressed", { min: D.minGroup });
+    return t("withheld", { min: D.minGroup });
+  }
+  function hiddenTitle(mark) { return t(mark === "1" ? "suppressed_title" : "withheld_title", { min: D.minGroup }); }
+  function deptHiddenText(dept, i) { return hiddenText(deptMark(dept, i)); }
+  function deptHiddenTitle(dept, i) { return hiddenTitle(deptMark(dept, i)); }
+  function isWithheldKey(dept) { return dept === D.withheldKey; }
 
   function readHash() {
     var params = new URLSearchParams(location.hash.slice(1));
@@ -306,9 +316,11 @@
   function kpiDirection(kpi, dept) {
     return D.directions[kpi.code][dept] || kpi.direction;
   }
-  function kpiSuppressed(kpi, dept, i) {
-    return isSmall(dept, i) && D.shownForSmall.indexOf(kpi.unit) < 0;
+  function kpiMark(kpi, dept, i) {
+    var byDept = D.marks && D.marks[kpi.code], s = byDept && byDept[dept];
+    return (s && s.charAt(i)) || "0";
   }
+  function kpiSuppressed(kpi, dept, i) { return kpiMark(kpi, dept, i) !== "0"; }
 
   function changeInfo(kpi, dept, i) {
     var v = kpiValue(kpi, dept, i), prev = i > 0 ? kpiValue(kpi, dept, i - 1) : null;
@@ -321,13 +333,14 @@
 
   function card(kpi) {
     var i = state.period, dept = state.dept;
-    var suppressed = kpiSuppressed(kpi, dept, i);
+    var suppressed = kpiSuppressed(kpi, dept, i), mark = kpiMark(kpi, dept, i);
     var v = kpiValue(kpi, dept, i), target = kpiTarget(kpi, dept, i), st = suppressed ? "-" : kpiStatus(kpi, dept, i);
     var children = [
       el("div", { class: "label" }, [kpi.name, D.overview ? el("span", { class: "domain", text: kpi.domainName }) : null]),
       el("div", { class: "value" + (v !== null && !suppressed && K.format(v, kpi.unit).length > 11 ? " long" : ""),
         "data-value": suppressed || v === null ? "" : String(v),
-        title: suppressed ? suppressedTitle() : null, text: suppressed ? suppressedText() : v === null ? t("no_data") : K.format(v, kpi.unit) })
+        "data-mark": mark, title: suppressed ? hiddenTitle(mark) : null,
+        text: suppressed ? hiddenText(mark, kpi.unit) : v === null ? t("no_data") : K.format(v, kpi.unit) })
     ];
     if (target !== null && !suppressed) {
       var direction = kpiDirection(kpi, dept);
@@ -427,20 +440,20 @@
 
     var tables = clear(document.getElementById("tables"));
     if (!kpis.length || !D.periods.length) return;
-    // one column per KPI; a suppressed cell sorts last and shows (and exports) as n<min
+    // one column per KPI; a withheld cell sorts last and shows (and exports) as n<min, < min or x
     var kpiColumns = kpis.map(function (k, ki) {
       return { label: k.name, csvLabel: k.name + " (" + unitLabel(k.unit) + ")", numeric: true, format: function (v, r) {
-        return r && r.classes[ki + 1] === "suppressed" ? suppressedText() : K.format(v, k.unit);
+        return r && r.classes[ki + 1] === "suppressed" ? r.csv[ki + 1] : K.format(v, k.unit);
       } };
     });
     function kpiRow(first, department, j) {
       var row = { cells: [first], csv: [first], classes: [null], titles: [null] };
       kpis.forEach(function (k) {
-        var sup = kpiSuppressed(k, department, j), v = sup ? null : kpiValue(k, department, j);
+        var mark = kpiMark(k, department, j), sup = mark !== "0", v = sup ? null : kpiValue(k, department, j);
         row.cells.push(v);
-        row.csv.push(sup ? suppressedText() : v);
+        row.csv.push(sup ? hiddenText(mark, k.unit) : v);
         row.classes.push(sup ? "suppressed" : "st-" + kpiStatus(k, department, j));
-        row.titles.push(sup ? suppressedTitle() : null);
+        row.titles.push(sup ? hiddenTitle(mark) : null);
       });
       return row;
     }
@@ -493,7 +506,7 @@
       var hide = small || !anyAvailable;
       cards.appendChild(el("div", { class: "card", "data-kpi": f[0] }, [
         el("div", { class: "label", text: f[1] }),
-        el("div", { class: "value", title: small ? suppressedTitle() : null, text: !anyAvailable ? "–" : hide ? suppressedText() : f[2] })
+        el("div", { class: "value", title: small ? deptHiddenTitle(dept, i) : null, text: !anyAvailable ? "–" : hide ? deptHiddenText(dept, i) : f[2] })
       ]));
     });
     var notes = [];
@@ -519,7 +532,7 @@
         xaxis: { type: "date", tickformat: "%b %Y" }, shapes: monthMarker(x, i)
       });
       var perDept = {};
-      D.rows.forEach(function (r) { if (inPeriod(r[3], i) && r[4]) perDept[r[4]] = (perDept[r[4]] || 0) + r[5]; });
+      D.rows.forEach(function (r) { if (inPeriod(r[3], i) && r[4] && !isWithheldKey(r[4])) perDept[r[4]] = (perDept[r[4]] || 0) + r[5]; });
       var depts = Object.keys(perDept).filter(function (d) { return !isSmall(d, i); });
       var bars = plot("chart-side", [{ type: "bar", x: depts.map(function (d) { return plotlyText(deptName(d)); }),
         y: depts.map(function (d) { return perDept[d]; }), customdata: depts, marker: { color: "#1c7ed6" } }], {
@@ -542,8 +555,9 @@
       if (r[6] !== null) e.cells[5] = (e.cells[5] || 0) + r[6];
     });
     var ruleRows = Object.keys(byRule).map(function (k) { return byRule[k]; });
-    if (small) ruleRows = ruleRows.map(function (r) { return { cells: [r.cells[0], r.cells[1], r.cells[2], r.cells[3], null, null], csv: [r.cells[0], r.cells[1], r.cells[2], r.cells[3], suppressedText(), suppressedText()], classes: [null, null, null, null, "suppressed", "suppressed"] }; });
-    var suppressible = function (fmt) { return function (v, r) { return r && r.classes && r.classes[4] === "suppressed" ? suppressedText() : fmt(v); }; };
+    var hidden = deptHiddenText(dept, i);
+    if (small) ruleRows = ruleRows.map(function (r) { return { cells: [r.cells[0], r.cells[1], r.cells[2], r.cells[3], null, null], csv: [r.cells[0], r.cells[1], r.cells[2], r.cells[3], hidden, hidden], classes: [null, null, null, null, "suppressed", "suppressed"] }; });
+    var suppressible = function (fmt) { return function (v, r) { return r && r.classes && r.classes[4] === "suppressed" ? hidden : fmt(v); }; };
     tables.appendChild(dataTable(t("findings_by_rule", { period: periodName, department: deptName(dept) }), [
       { label: t("kind") }, { label: t("rule") }, { label: t("note") }, { label: t("severity") },
       { label: t("n_findings"), numeric: true, format: suppressible(count) },
@@ -557,12 +571,15 @@
       e.cells[1] += r[5];
       if (r[6] !== null) e.cells[2] = (e.cells[2] || 0) + r[6];
     });
-    var deptRows = Object.keys(byDept).map(function (d) {
-      var e = byDept[d], sup = isSmall(d, i);
-      return { cells: sup ? [e.cells[0], null, null] : e.cells, csv: sup ? [e.cells[0], suppressedText(), suppressedText()] : undefined,
+    // findings of withheld departments are one row together: the company total stays whole, no one's is shown
+    var deptRows = Object.keys(byDept).sort().map(function (d) {
+      var e = byDept[d];
+      if (isWithheldKey(d)) return { cells: [t("withheld_departments"), e.cells[1], e.cells[2]], current: false };
+      var sup = isSmall(d, i), text = deptHiddenText(d, i);
+      return { cells: sup ? [e.cells[0], null, null] : e.cells, csv: sup ? [e.cells[0], text, text] : undefined,
         classes: sup ? [null, "suppressed", "suppressed"] : null, current: d === dept, click: function () { setState({ dept: d }); } };
     });
-    var supp = function (fmt) { return function (v, r) { return r && r.classes && r.classes[1] === "suppressed" ? suppressedText() : fmt(v); }; };
+    var supp = function (fmt) { return function (v, r) { return r && r.classes && r.classes[1] === "suppressed" ? r.csv[1] : fmt(v); }; };
     tables.appendChild(dataTable(t("findings_by_department", { period: periodName }), [
       { label: t("department") }, { label: t("n_findings"), numeric: true, format: supp(count) },
       { label: t("amount_at_risk"), csvLabel: amountCsv, numeric: true, format: supp(money) }
@@ -648,12 +665,37 @@
     }
   }
 
+  // ---------------------------------------------------------------- publishing status
+  // assets/status.js (dashboards/publish.py) names the run that built these pages and the newest run that has not
+  // published: while there is one, every page says so, and that these pages are the last complete set.
+  K.statusBanner = function (status, labels, now) {
+    var newest = status && status.newest;
+    if (!newest || newest.runId === status.runId) return null;
+    var started = Date.parse(newest.started);
+    var running = newest.state === "started" && !(now - started > (status.runningMinutes || 120) * 60000);
+    var text = (labels[running ? "banner_running" : "banner_failed"] || "");
+    var params = { run: newest.run, started: newest.startedLabel, built_run: status.run, built: status.builtLabel };
+    Object.keys(params).forEach(function (k) { text = text.split("{" + k + "}").join(String(params[k])); });
+    return { level: running ? "running" : "failed", text: text };
+  };
+
+  function showStatus(labels) {
+    var banner = K.statusBanner(window.KINERJA_STATUS, labels, Date.now());
+    if (!banner) return;
+    var node = el("p", { class: "run-banner run-" + banner.level, role: "alert", "data-run-banner": banner.level, text: banner.text });
+    var header = document.querySelector("header.top");
+    if (header && header.parentNode) header.parentNode.insertBefore(node, header.nextSibling);
+    else document.body.insertBefore(node, document.body.firstChild);
+  }
+
   // ---------------------------------------------------------------- start
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (b) {
       b.addEventListener("click", function () { window.print(); });
     });
     var block = document.getElementById("kinerja-data");
+    var labelBlock = document.getElementById("kinerja-status-labels");
+    showStatus(labelBlock ? JSON.parse(labelBlock.textContent) : {});
     if (!block) {
       document.body.setAttribute("data-ready", "1");
       document.body.setAttribute("data-charts", "1");

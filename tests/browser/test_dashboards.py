@@ -65,7 +65,7 @@ def site(tmp_path_factory):
         assert result.success, "the nightly run failed"
         con = duckdb.connect(str(settings.warehouse_path), read_only=True)
         server, base = serve_in_thread(settings.reports_dir)
-        yield {"settings": settings, "con": con, "base": base, "reports": settings.reports_dir}
+        yield {"settings": settings, "con": con, "base": base, "reports": settings.reports_dir, "run_id": result.run_id}
         server.shutdown()
         con.close()
     forget_settings()
@@ -146,19 +146,39 @@ def _headcount(con, department: str, period: str) -> float:
     ).fetchall()[0][0]
 
 
+def _page_data(site, name: str) -> dict:
+    from faults.disclosure_attack import page_data
+
+    return page_data((site["reports"] / name).read_text(encoding="utf-8"))
+
+
 @pytest.mark.parametrize("name", ["overview.html", "hr.html"])
 def test_department_filter_sets_the_headcount_card_to_the_warehouse_value(site, tab, name):
     page = tab.open(name)
     card = page.locator("[data-kpi='headcount_period_end'] .value")
     assert float(card.get_attribute("data-value")) == _headcount(site["con"], "ALL", END_PERIOD)
-    # D01 is the executive office: two people, a small group, whose headcount is still shown
-    for department in ("D07", "D09", "D01"):
+    data = _page_data(site, name)
+    marks = data["marks"].get("headcount_period_end", {})
+    month = data["periods"].index(END_PERIOD)
+    # D01 is the executive office: two people, a small group, whose headcount shows as a band; a department
+    # withheld beside a small group (so that the company minus the others gives nothing away) shows x
+    shown = {"0": 0, "1": 0, "2": 0}
+    for department in ("D07", "D09", "D01", *sorted(marks)):
         page.select_option("#filter-department", department)
-        expected = _headcount(site["con"], department, END_PERIOD)
-        assert float(card.get_attribute("data-value")) == expected
-        assert card.inner_text() == f"{expected:,.0f}"
+        mark = marks.get(department, "0" * len(data["periods"]))[month]
+        shown[mark] += 1
+        if mark == "0":
+            expected = _headcount(site["con"], department, END_PERIOD)
+            assert float(card.get_attribute("data-value")) == expected
+            assert card.inner_text() == f"{expected:,.0f}"
+        else:
+            assert card.get_attribute("data-value") == "" and card.get_attribute("data-mark") == mark
+            assert card.inner_text() == {"1": "< 5", "2": "x"}[mark]
+    assert shown["0"] and shown["1"], shown
+    assert marks["D01"][month] == "1"
+    page.select_option("#filter-department", "D01")
     page.select_option("#filter-period", "2025-01")
-    assert float(card.get_attribute("data-value")) == _headcount(site["con"], "D01", "2025-01")
+    assert card.inner_text() == "< 5" and _headcount(site["con"], "D01", "2025-01") < 5
     assert "dept=D01" in page.url and "period=2025-01" in page.url  # the filters travel with the link
     assert tab.errors == []
 
@@ -187,6 +207,68 @@ def test_csv_export_neutralises_formula_cells(site, tab):
     assert SCRIPT_NAME in names
     cells = page.evaluate("['=1+2', '+1', '-cmd', '@SUM(A1)', 'plain', -5, 'a,b'].map(v => Kinerja.csvCell(v))")
     assert cells == ["'=1+2", "'+1", "'-cmd", "'@SUM(A1)", "plain", "-5", '"a,b"']
+
+
+def test_no_withheld_figure_can_be_worked_out_from_the_published_pages(site):
+    """The disclosure attack of tests/faults/test_disclosure.py on the nightly run's pages: page text and page data,
+    every additive KPI and month (company minus the visible departments), the annual turnover window, findings."""
+    from faults.disclosure_attack import attack
+
+    found = attack(site["reports"], site["con"])
+    assert found == [], "\n".join(map(str, found[:20]))
+
+
+def test_the_csv_export_has_no_row_with_a_single_withheld_figure(site, tab):
+    """The by-department CSV of the payroll page: in each additive column where the company figure is a number,
+    the departments that are withheld (n<5, < 5, x) number none or at least two, and none is a small group's number."""
+    page = tab.open("payroll.html")
+    with page.expect_download() as info:
+        page.locator(".table-block button.export").first.click()
+    rows = list(csv.reader(Path(info.value.path()).read_text(encoding="utf-8-sig").splitlines()))
+    header, company, departments = rows[0], rows[1], rows[2:]
+    hidden_texts = {"n<5", "< 5", "x"}
+    checked = 0
+    for column, title in enumerate(header[1:], start=1):
+        if "(IDR)" not in title or "per employee" in title.lower() or "average" in title.lower():
+            continue  # totals only: averages are not added up
+        if company[column] in hidden_texts or company[column] == "":
+            continue
+        hidden = [r[0] for r in departments if r[column] in hidden_texts]
+        assert len(hidden) != 1, (title, hidden)
+        checked += 1
+    assert checked >= 2
+    small = [r for r in departments if r[0] == "Executive Office" or r[0].startswith("Exec")]
+    assert all(cell in hidden_texts or cell == "" for r in small for cell in r[1:]), small
+
+
+def test_a_failed_night_leaves_the_pages_with_a_banner(site, tab):
+    """The footer names the run; when a newer night fails, every page (the last complete set) says so."""
+    import datetime as dt
+    import time
+
+    from dashboards import publish
+
+    page = tab.open("overview.html")
+    assert f"by run {site['run_id'][:8]}" in page.locator("footer [data-built]").inner_text()
+    assert page.locator("[data-run-banner]").count() == 0
+    status = site["reports"] / publish.STATUS_FILE
+    before = status.read_bytes()
+    try:
+        publish.mark_failed(site["reports"], "f00dbabe-failed-night", dt.datetime(2025, 7, 3, 2, 0), "reports__payroll")
+        for name in ("overview.html", "payroll.html", f"review-{END_PERIOD}.html"):
+            page = tab.open(name)
+            banner = page.locator("[data-run-banner='failed']")
+            assert banner.count() == 1, name
+            text = banner.inner_text()
+            assert "The newest nightly run (f00dbabe, started 3 Jul 2025 02:00) failed" in text
+            assert f"from run {site['run_id'][:8]}" in text
+        time.sleep(1.1)  # a newer modification time than the one the browser has (the server answers 304 otherwise)
+        publish.mark_started(site["reports"], "0000cafe-running", dt.datetime.now())
+        page = tab.open("hr.html")
+        assert "is still publishing" in page.locator("[data-run-banner='running']").inner_text()
+    finally:
+        status.write_bytes(before)
+    assert tab.errors == []
 
 
 def test_sorting_and_drill_down_from_the_department_table(site, tab):

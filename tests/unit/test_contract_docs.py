@@ -13,7 +13,16 @@ import pytest
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from assets.ingest.contracts import ColumnSpec, Contract, CsvOptions, Lookup, NumberFormat, RowRule, load_contract
+from assets.ingest.contracts import (
+    ColumnSpec,
+    Contract,
+    CsvOptions,
+    Lookup,
+    NumberFormat,
+    ReplaceGuard,
+    RowRule,
+    load_contract,
+)
 from assets.ingest.schema import FIELD_DESCRIPTIONS, INTERNAL_FIELDS, SCHEMA_DIALECT, contract_json_schema, render
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,7 +31,13 @@ DOCS = ROOT / "docs" / "contracts.md"
 REGENERATE = "run `python -m assets.ingest.schema > docs/contract.schema.json`"
 
 # How each model's fields are written in the docs' key tables: (section, prefix) -> model.
-TOP_LEVEL = {"": Contract, "csv.": CsvOptions, "number_format.": NumberFormat, "row_rules[].": RowRule}
+TOP_LEVEL = {
+    "": Contract,
+    "csv.": CsvOptions,
+    "number_format.": NumberFormat,
+    "row_rules[].": RowRule,
+    "replace_guard.": ReplaceGuard,
+}
 COLUMN_LEVEL = {"": ColumnSpec, "lookup.": Lookup}
 KEY_ROW = re.compile(r"^\|\s*`([^`]+)`\s*\|")
 

@@ -1,5 +1,7 @@
 """Finance internal controls on a tiny ledger, invoice register, bank statement and vendor master, through the real
-finance core models: each rule gets one planted case and a legitimate look-alike, worked out by hand.
+finance core models: each rule gets one planted case and a legitimate look-alike, worked out by hand. Split purchases
+as the literature defines them (any pieces below the limit), duplicates across vendors and recurring bills (not near
+duplicates of each other) are issue 17's.
 
 The data is January 2025 (the reporting window ends with the last attendance day, 2025-01-31). The first approval
 limit is Rp50,000,000 (assets/finance/config/approval_limits.csv). 2025-01-11 is a Saturday, 2025-01-28 a
@@ -49,7 +51,9 @@ def invoice(iid, vendor, number, amount, day, *, received=None, paid=None, creat
 INVOICES = [
     invoice("I01", "V1", "A-1", 5_000_000, "2025-01-03", received="2025-01-06"),
     invoice("I02", "V1", " a-1", 5_000_000, "2025-01-03", received="2025-01-20", paid="2025-01-27"),  # planted: copy
-    invoice("I03", "V2", "A-1", 5_000_000, "2025-01-03"),  # look-alike: same number and amount, another vendor
+    # not an exact duplicate (another vendor), but the same number and amount entered under V2 after V1's two:
+    # planted cross-vendor duplicate
+    invoice("I03", "V2", "A-1", 5_000_000, "2025-01-03", received="2025-01-21", paid="2025-01-27"),
     invoice("I04", "V3", "N-1", 10_000_000, "2025-01-02"),
     # planted: 28 days after I04, 400,000 apart <= 5% of 10,000,000 = 500,000
     invoice("I05", "V3", "N-2", 10_400_000, "2025-01-30"),
@@ -66,6 +70,30 @@ INVOICES = [
     invoice("I13", "V7", "Q-2", 48_500_000, "2025-01-17", created="U006"),
     invoice("I14", "V8", "R-1", 3_000_000, "2025-01-15", received="2025-01-20", paid="2025-01-17"),  # planted
     invoice("I15", "V8", "R-2", 7_000_000, "2025-01-15", received="2025-01-20", paid="2025-01-20"),  # look-alike
+    # look-alike (cross-vendor): V3's number N-1 on a V9 invoice, but another amount
+    invoice("I16", "V9", "N-1", 9_000_000, "2025-01-20"),
+    # planted split as the literature defines it: 30,000,000 + 31,000,000 = 61,000,000 > 50,000,000, two days
+    # apart, each well below 90% of the limit, entered by two clerks
+    invoice("I17", "V10", "T-1", 30_000_000, "2025-01-20", created="U005"),
+    invoice("I18", "V10", "T-2", 31_000_000, "2025-01-22", created="U007"),
+    # look-alikes: 30,000,000 + 19,000,000 = 49,000,000 is not above the limit; 52,000,000 is above it itself
+    # (not a piece), and beside it 10,000,000 alone is no group
+    invoice("I19", "V11", "U-1", 30_000_000, "2025-01-20"),
+    invoice("I20", "V11", "U-2", 19_000_000, "2025-01-21"),
+    invoice("I21", "V12", "W-1", 52_000_000, "2025-01-20", approved="U002"),
+    invoice("I22", "V12", "W-2", 10_000_000, "2025-01-21"),
+    # look-alike (near duplicates): V13's office lease, 12,500,000 each month, 29 and 31 days apart
+    invoice("I23", "V13", "L-2411", 12_500_000, "2024-11-04"),
+    invoice("I24", "V13", "L-2412", 12_500_000, "2024-12-03"),
+    invoice("I25", "V13", "L-2501", 12_500_000, "2025-01-03"),
+    # V14's subscription, 2,750,000 monthly, billed a second time on 16 January: planted (10 days after the 6th)
+    invoice("I26", "V14", "S24-11", 2_750_000, "2024-11-05"),
+    invoice("I27", "V14", "S24-12", 2_750_000, "2024-12-05"),
+    invoice("I28", "V14", "S25-01", 2_750_000, "2025-01-06"),
+    invoice("I29", "V14", "S25-01B", 2_750_000, "2025-01-16"),
+    # two months of one amount are not a recurring bill: 28 days apart in consecutive months, planted
+    invoice("I30", "V15", "X-1", 8_000_000, "2024-12-20"),
+    invoice("I31", "V15", "X-2", 8_000_000, "2025-01-17"),
 ]
 
 
@@ -155,14 +183,81 @@ def findings():
     con.close()
 
 
+@pytest.fixture
+def ap_rules(monkeypatch):
+    """The AP rules over a subset of the invoices, with registry parameters overridden; returns the flagged keys of
+    one rule."""
+
+    def rerun(invoice_ids, code, **parameters):
+        import duckdb
+
+        from assets.controls import registry
+
+        rules = tuple(r.model_copy(update={"parameters": {k: parameters.get(k, v) for k, v in r.parameters.items()}})
+                      for r in registry.load_registry())  # fmt: skip
+        monkeypatch.setattr(registry, "load_registry", lambda *a, **k: rules)
+        con = duckdb.connect()
+        load_reference(con)
+        write_finance_config(con)
+        create_staging(con, "hris__attendance", [{"employee_id": "E1", "attendance_date": D("2025-01-31")}])
+        create_staging(con, "erp__ap_invoices", [i for i in INVOICES if i["invoice_id"] in invoice_ids])
+        run_models(con, SETTINGS, *MODELS[:5])
+        build_controls(con, SETTINGS, names=["int_findings__ap_invoices"])
+        got = {k for (k,) in con.execute("select entity_key from core.int_findings__ap_invoices "
+                                         "where control_code = ?", [code]).fetchall()}  # fmt: skip
+        con.close()
+        return got
+
+    return rerun
+
+
 def test_exact_duplicate_lists_the_copy_not_the_original_nor_another_vendors_invoice(findings):
     assert set(findings["duplicate_payment_exact"]) == {"I02"}
     assert json.loads(findings["duplicate_payment_exact"]["I02"]["evidence"])["original_invoice_id"] == "I01"
 
 
+def test_the_same_number_and_amount_under_another_vendor_is_a_cross_vendor_duplicate(findings):
+    # I03 (V2) repeats number A-1 and Rp5,000,000 of V1's I01 and I02, received after both; I16 (V9) repeats V3's
+    # number N-1 with another amount: not a duplicate. V1's own copy I02 is the exact rule's.
+    assert set(findings["duplicate_payment_cross_vendor"]) == {"I03"}
+    row = findings["duplicate_payment_cross_vendor"]["I03"]
+    evidence = json.loads(row["evidence"])
+    assert evidence["earlier_invoice_ids"] == ["I01", "I02"] and evidence["earlier_vendor_ids"] == ["V1"]
+    assert row["amount_at_risk_idr"] == 5_000_000
+    assert row["description"] == (
+        "Invoice I03 of vendor V2 carries invoice number A-1 and amount Rp5,000,000, as I01 of vendor V1 (A-1), "
+        "I02 of vendor V1 ( a-1), and was paid on 2025-01-27; check whether one bill was entered under two vendors "
+        "before paying it again."
+    )
+
+
 def test_near_duplicate_within_30_days_and_5_percent(findings):
-    assert set(findings["duplicate_payment_near"]) == {"I05"}
+    # I05: 28 days after I04, 4% more. I29: V14's subscription billed twice in January (10 days after I28). I31:
+    # one amount in two consecutive months only is no recurring bill. I18: the crafted split's second piece is also
+    # within 5% of the first, two days later. Not listed: V13's lease (I24, I25) and V14's monthly bills (I27, I28),
+    # the same amount 29-32 days after the month before, in 3 months.
+    assert set(findings["duplicate_payment_near"]) == {"I05", "I18", "I29", "I31"}
     assert json.loads(findings["duplicate_payment_near"]["I05"]["evidence"])["earlier_invoice_ids"] == ["I04"]
+    assert json.loads(findings["duplicate_payment_near"]["I29"]["evidence"])["earlier_invoice_ids"] == ["I28"]
+    assert json.loads(findings["duplicate_payment_near"]["I31"]["evidence"])["earlier_invoice_ids"] == ["I30"]
+
+
+def test_a_recurring_bill_needs_its_monthly_cadence_in_enough_months(ap_rules):
+    # V13's lease with a 35-day window: November-December (29 days) and December-January (31 days) are pairs. In
+    # three months they are a recurring bill: nothing. Without November, two months are not: January is listed.
+    near = "duplicate_payment_near"
+    assert ap_rules(["I23", "I24", "I25"], near, near_duplicate_window_days=35) == set()
+    assert ap_rules(["I24", "I25"], near, near_duplicate_window_days=35) == {"I25"}
+    # and with the registry asking for four months, the three-month lease is no recurring bill either
+    assert ap_rules(["I23", "I24", "I25"], near, near_duplicate_window_days=35, recurring_bill_min_months=4) == {
+        "I24", "I25"}  # fmt: skip
+
+
+def test_split_pieces_need_the_window_and_the_limit_from_the_registry(ap_rules):
+    # the crafted split, two days apart: not with a 1-day window; three pieces are not there when 3 are required
+    assert ap_rules(["I17", "I18"], "split_invoice") == {"I17", "I18"}
+    assert ap_rules(["I17", "I18"], "split_invoice", split_window_days=1) == set()
+    assert ap_rules(["I17", "I18"], "split_invoice", split_min_items=3) == set()
 
 
 def test_creator_is_approver_on_invoices_journals_and_payments(findings):
@@ -173,9 +268,20 @@ def test_creator_is_approver_on_invoices_journals_and_payments(findings):
 
 
 def test_split_invoices_under_the_approval_limit(findings):
-    assert set(findings["split_invoice"]) == {"I10", "I11"}
+    # I10 + I11 (each >= 90% of the limit) and the crafted split I17 + I18 (30m + 31m two days apart, two clerks);
+    # not V7 (11 days apart), V11 (49m together), V12 (52m is above the limit, 10m alone)
+    assert set(findings["split_invoice"]) == {"I10", "I11", "I17", "I18"}
     evidence = json.loads(findings["split_invoice"]["I10"]["evidence"])
     assert evidence["group_total_idr"] == 92_500_000 and evidence["approval_limit_idr"] == 50_000_000
+    crafted = findings["split_invoice"]["I17"]
+    evidence = json.loads(crafted["evidence"])
+    assert evidence["group_invoice_ids"] == ["I17", "I18"] and evidence["group_total_idr"] == 61_000_000
+    assert evidence["group_created_by"] == ["U005", "U007"]
+    assert crafted["description"] == (
+        "Invoice I17 (Rp30,000,000) is one of 2 invoices of vendor V10 within 7 days (I17, I18, entered by U005, "
+        "U007), each below the approval limit Rp50,000,000 but together Rp61,000,000; check whether one purchase "
+        "was split to avoid the higher approval."
+    )
 
 
 def test_paid_before_received(findings):

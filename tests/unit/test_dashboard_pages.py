@@ -2,7 +2,8 @@
 personal keys), escaping, language, and that a KPI of a new domain gets a page with no new code.
 
 Warehouse (two months, May and June 2025; minimum group size 5):
-  departments  D1 "Operations" (10 people), D2 named <script>alert(1)</script> (3 then 2 people: small)
+  departments  D1 "Operations" (10 people), D2 named <script>alert(1)</script> (3 then 2 people: small),
+               D3 "Sales" (6 people: withheld beside D2, so that the company minus D1 and D3 gives nothing away)
   KPIs         headcount_period_end (hr, employees), turnover_rate_monthly_pct (hr, pct, lower is better),
                payroll_cost_per_employee_idr (payroll, money, lower), tickets_sla_pct (it, pct, higher)
   targets      turnover ALL 5.0 band 2 (May 6.5 amber, June 8.0 red); payroll ALL Rp 19,000,000 band 1,000,000
@@ -39,18 +40,21 @@ REGISTRY = [
     ("tickets_sla_pct", "Tickets within SLA", "Tiket sesuai SLA", "it", "pct", "higher_is_better"),
 ]  # fmt: skip
 VALUES = {  # (kpi, department): (May, June)
-    ("headcount_period_end", "ALL"): (13, 12),
+    ("headcount_period_end", "ALL"): (19, 18),
     ("headcount_period_end", "D1"): (10, 10),
     ("headcount_period_end", "D2"): (3, 2),
+    ("headcount_period_end", "D3"): (6, 6),
     ("turnover_rate_monthly_pct", "ALL"): (6.5, 8.0),
     ("turnover_rate_monthly_pct", "D1"): (10.0, 0.0),
     ("turnover_rate_monthly_pct", "D2"): (33.3333, 47.1234),
+    ("turnover_rate_monthly_pct", "D3"): (0.0, 16.6667),
     ("payroll_cost_per_employee_idr", "ALL"): (18_700_000, 18_900_000),
     ("payroll_cost_per_employee_idr", "D1"): (18_000_000, 18_100_000),
     ("payroll_cost_per_employee_idr", "D2"): (21_345_678, 22_456_789),
+    ("payroll_cost_per_employee_idr", "D3"): (19_123_456, 19_234_567),
     ("tickets_sla_pct", "ALL"): (91.5, 88.0),
 }
-GROUP_SIZE = {"ALL": 13, "D1": 10, "D2": 3}
+GROUP_SIZE = {"ALL": 19, "D1": 10, "D2": 3, "D3": 6}
 
 
 def target(kpi, value, direction, band):
@@ -89,6 +93,7 @@ def warehouse(con):
     create_staging(con, "hris__departments", [
         {"department_id": "D1", "department_name": "Operations"},
         {"department_id": "D2", "department_name": SCRIPT_NAME},
+        {"department_id": "D3", "department_name": "Sales"},
     ])  # fmt: skip
     run_models(con, Settings(), "assets/performance/sql/scorecard.sql")
     ensure_schemas(con)
@@ -200,19 +205,21 @@ def test_overview_lists_pinned_then_targeted_kpis_and_leaves_small_groups_out(wa
     assert [k["code"] for k in data["kpis"]] == [
         "headcount_period_end", "turnover_rate_monthly_pct", "payroll_cost_per_employee_idr", "tickets_sla_pct",
     ]  # fmt: skip
-    # D2 has 3 people (< 5): its headcount is shown, its turnover and pay are not even in the page
-    assert data["values"]["headcount_period_end"]["D2"] == [3, 2]
-    assert data["values"]["turnover_rate_monthly_pct"]["D2"] == [None, None]
-    assert data["values"]["payroll_cost_per_employee_idr"]["D2"] == [None, None]
+    # D2 has 3 people (< 5): none of its figures is in the page, not even its headcount (the page shows "< 5");
+    # D3, the next-smallest department, is withheld too, or the company minus D1 and D3 would give D2's figures
+    for code in ("headcount_period_end", "turnover_rate_monthly_pct", "payroll_cost_per_employee_idr"):
+        assert data["values"][code]["D2"] == [None, None] and data["values"][code]["D3"] == [None, None]
+        assert data["marks"][code] == {"D2": "11", "D3": "22"}
+    assert data["values"]["headcount_period_end"]["D1"] == [10, 10]
     html = page.read_text()
-    for leaked in ("33.3333", "47.1234", "21345678", "22456789"):
+    for leaked in ("33.3333", "47.1234", "21345678", "22456789", "16.6667", "19123456", "19234567"):
         assert leaked not in html
-    assert data["small"]["D2"] == "11" and data["small"]["D1"] == "00"
+    assert data["withheld"] == {"D2": "11", "D3": "22"}
     # statuses by month: turnover amber then red; tickets green then amber
     assert data["status"]["turnover_rate_monthly_pct"]["ALL"] == "ar"
     assert data["status"]["tickets_sla_pct"]["ALL"] == "ga"
     # no department has a turnover target of its own: the company's applies (a rate), flagged as such
-    assert data["scopes"]["turnover_rate_monthly_pct"] == {"D1": "company", "D2": "company"}
+    assert data["scopes"]["turnover_rate_monthly_pct"] == {"D1": "company", "D2": "company", "D3": "company"}
 
 
 def test_a_department_name_is_escaped_everywhere(warehouse, tmp_path):
@@ -267,7 +274,7 @@ def test_monthly_review_scorecard_what_moved_and_missing_findings(warehouse, tmp
     moved = june.split("Status changes since May 2025")[1].split("Largest changes")[0]
     assert "Turnover rate, monthly" in moved and "Tickets within SLA" in moved
     # D1's turnover is 0.00% in June (green against the company's 5.0): no department is off target in June;
-    # D2's 47% is a small group's and is not shown
+    # D2's 47% is a small group's and D3's 16.67% is withheld beside it: neither is shown
     off = june.split("Departments off target")[1].split("</section>")[0]
     assert "Nothing to report." in off
     assert "Not available yet: marts.control_findings" in june
@@ -290,8 +297,9 @@ def test_controls_page_counts_findings_without_their_keys(warehouse, tmp_path):
     page = render_controls(warehouse, site)
     data = payload(page)
     # [source, rule, severity, month index, department, findings, amount]
+    # D2 is a small group in May: its finding counts in the company total, under no department ("~")
     assert sorted(data["rows"]) == [[0, "PAY_AFTER_TERM", "high", 1, "D1", 2, 7500000],
-                                    [0, "SHARED_BANK", "medium", 0, "D2", 1, None]]  # fmt: skip
+                                    [0, "SHARED_BANK", "medium", 0, "~", 1, None]]  # fmt: skip
     assert "E00042" not in page.read_text()
     assert "Not available yet: marts.compliance_findings" in page.read_text()
 

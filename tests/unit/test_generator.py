@@ -400,3 +400,62 @@ def test_every_demo_target_is_on_a_registered_kpi(small):
     assert {"opex_budget_variance_pct", "ap_on_time_payment_rate_pct", "bank_match_rate_count_pct"} <= set(
         targets["kpi_code"]
     )
+
+
+# -- six-day week and mid-month transfers ------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def six_day(tmp_path_factory):
+    return _generate(tmp_path_factory.mktemp("six_day"), employees=200, months=12, end_period="2025-12",
+                     work_week_days=6, mid_month_transfer_share=1.0)  # fmt: skip
+
+
+def test_a_six_day_week_company_works_on_saturdays(six_day):
+    landing = six_day[0]
+    att = read_all(landing, "hris/attendance/*.parquet")
+    weekday = pd.to_datetime(att["attendance_date"]).dt.day_of_week
+    assert (att.loc[weekday == 5, "day_type"] == "workday").mean() > 0.95  # Saturdays but holidays
+    assert not (att.loc[weekday == 6, "day_type"] == "workday").any()  # Sundays rest
+    assert (att.loc[weekday == 5, "status"] == "present").sum() > 1000
+
+
+def test_mid_month_transfers_fall_between_the_2nd_and_the_pay_date_and_never_after_leaving(six_day):
+    landing = six_day[0]
+    events = pd.read_csv(landing / "hris" / "job_history.csv", dtype=str, keep_default_na=False)
+    transfers = events[events["event_type"] == "transfer"]
+    day = pd.to_datetime(transfers["event_date"])
+    assert len(transfers) >= 3 and (day.dt.day > 1).all()
+    assert (day.dt.day <= 25).all() and (day.dt.day_of_week < 6).all()  # by the pay date, on a working day
+    # the transfer is the employee's department from that day: nothing of theirs that month is dated before it
+    # with the new department, and nobody leaves before their transfer
+    for t in transfers.itertuples():
+        same_month = events[(events["employee_id"] == t.employee_id)
+                            & (events["event_date"].str[:7] == t.event_date[:7])]  # fmt: skip
+        earlier = same_month[same_month["event_date"] < t.event_date]
+        assert not (earlier["department_id"] == t.department_id).any(), t
+        left = same_month[same_month["event_type"] == "termination"]
+        assert (left["event_date"] >= t.event_date).all(), t
+
+
+def test_work_week_days_default_to_the_settings(monkeypatch):
+    from pipelines import settings as settings_module
+
+    monkeypatch.setenv("KINERJA_WORK_WEEK_DAYS", "6")
+    settings_module.get_settings.cache_clear()
+    try:
+        assert GeneratorConfig(end_period="2025-06").work_week_days == 6
+        assert GeneratorConfig(end_period="2025-06", work_week_days=5).work_week_days == 5
+    finally:
+        settings_module.get_settings.cache_clear()
+    with pytest.raises(ValueError, match="mid_month_transfer_share"):
+        GeneratorConfig(end_period="2025-06", work_week_days=5, mid_month_transfer_share=1.5)
+
+
+def test_cli_takes_the_work_week_and_the_mid_month_transfer_share(tmp_path):
+    code = main(["--employees", "25", "--months", "1", "--end-period", "2025-06", "--no-progress",
+                 "--landing-dir", str(tmp_path / "l"), "--answer-key-dir", str(tmp_path / "a"),
+                 "--work-week-days", "6", "--mid-month-transfers", "0.5"])  # fmt: skip
+    assert code == 0
+    import json
+
+    config = json.loads((tmp_path / "a" / "generation.json").read_text())["config"]
+    assert config["work_week_days"] == 6 and config["mid_month_transfer_share"] == 0.5

@@ -193,21 +193,51 @@ def find_exact_duplicates(inv: pd.DataFrame) -> set[str]:
     return set(paid[paid.duplicated(["vendor_id", "invoice_no", "amount_idr"])]["invoice_id"])
 
 
+def instalments(inv: pd.DataFrame) -> set[str]:
+    """Invoices of a recurring bill: the vendor billed the same amount in 3 months or more, and in the month before
+    or after this one 25-35 days away."""
+    months = inv.assign(month=inv["invoice_date"].str[:7]).groupby(["vendor_id", "amount_idr"])["month"].nunique()
+    m = pairs(inv, ["vendor_id", "amount_idr"])
+    month_gap = (pd.to_datetime(m["invoice_date"]).dt.to_period("M") - pd.to_datetime(m["invoice_date_o"])
+                 .dt.to_period("M")).apply(lambda x: abs(x.n))  # fmt: skip
+    m = m[(month_gap == 1) & days(m["invoice_date"], m["invoice_date_o"]).abs().between(25, 35)]
+    m = m[[months[(v, a)] >= 3 for v, a in zip(m["vendor_id"], m["amount_idr"], strict=True)]]
+    return set(m["invoice_id"])
+
+
 def find_near_duplicates(inv: pd.DataFrame) -> set[str]:
     m = pairs(inv, ["vendor_id"])
     m = m[(m["invoice_no"] != m["invoice_no_o"]) & (m["invoice_id"] > m["invoice_id_o"])]
     rel = (m["amount_idr"] - m["amount_idr_o"]).abs() / np.minimum(m["amount_idr"], m["amount_idr_o"])
-    return set(m[(days(m["invoice_date"], m["invoice_date_o"]).abs() <= 30) & (rel <= 0.05)]["invoice_id"])
+    m = m[(days(m["invoice_date"], m["invoice_date_o"]).abs() <= 30) & (rel <= 0.05)]
+    monthly = m["invoice_id"].isin(instalments(inv)) & (m["invoice_date"].str[:7] != m["invoice_date_o"].str[:7])
+    return set(m[~monthly]["invoice_id"])
+
+
+def find_cross_vendor_duplicates(inv: pd.DataFrame) -> set[str]:
+    m = pairs(inv, ["invoice_no", "amount_idr"])
+    m = m[(m["vendor_id"] != m["vendor_id_o"]) & (m["received_date"] > m["received_date_o"])]
+    return set(m["invoice_id"])
 
 
 def find_splits(inv: pd.DataFrame, strict: bool) -> set[str]:
-    """strict: items ≥ 90 % of the limit by the same vendor and clerk; broad: any two items below the limit of
-    one vendor whose sum is above it."""
-    low = 0.9 * LIMIT if strict else 0
-    c = inv[(inv["amount_idr"] >= low) & (inv["amount_idr"] < LIMIT)]
-    m = pairs(c, ["vendor_id", "created_by"] if strict else ["vendor_id"])
-    m = m[(days(m["invoice_date"], m["invoice_date_o"]).abs() <= 7) & (m["amount_idr"] + m["amount_idr_o"] > LIMIT)]
-    return set(m["invoice_id"])
+    """strict: pairs of items ≥ 90 % of the limit by the same vendor and clerk; broad (the rule as the literature
+    states it): every group of items below the limit of one vendor within 7 days of the group's first one, whose
+    sum is above the limit, whoever entered them."""
+    if strict:
+        c = inv[(inv["amount_idr"] >= 0.9 * LIMIT) & (inv["amount_idr"] < LIMIT)]
+        m = pairs(c, ["vendor_id", "created_by"])
+        m = m[(days(m["invoice_date"], m["invoice_date_o"]).abs() <= 7)
+              & (m["amount_idr"] + m["amount_idr_o"] > LIMIT)]  # fmt: skip
+        return set(m["invoice_id"])
+    c = inv[inv["amount_idr"] < LIMIT].assign(day=pd.to_datetime(inv["invoice_date"]))
+    found: set[str] = set()
+    for _, g in c.groupby("vendor_id"):
+        for start in g["day"]:
+            group = g[(g["day"] >= start) & (g["day"] <= start + pd.Timedelta(days=7))]
+            if len(group) >= 2 and group["amount_idr"].sum() > LIMIT:
+                found |= set(group["invoice_id"])
+    return found
 
 
 def non_working(dates: pd.Series) -> pd.Series:
@@ -329,7 +359,8 @@ def test_bank_reconciles_except_the_planted_unmatched_lines(any_run: Run) -> Non
 
 def test_invoice_dates_and_approvals(medium: Run) -> None:
     inv = medium.invoices
-    planted = set().union(*(medium.planted(t) for t in ("invoice_paid_before_received", "duplicate_invoice_exact")))
+    planted = set().union(*(medium.planted(t) for t in ("invoice_paid_before_received", "duplicate_invoice_exact",
+                                                        "duplicate_invoice_cross_vendor")))  # fmt: skip
     clean = inv[~inv["invoice_id"].isin(planted)]
     assert days(clean["received_date"], clean["invoice_date"]).between(0, 8).all()
     approved = inv[inv["approved_date"] != ""]
@@ -378,7 +409,7 @@ def test_planted_anomalies_are_in_the_answer_key_and_found_by_simple_queries(any
     manual = gl[gl["source"] == "manual"]
     found = {
         "duplicate_invoice_exact": find_exact_duplicates(inv),
-        "duplicate_invoice_near": find_near_duplicates(inv),
+        "duplicate_invoice_cross_vendor": find_cross_vendor_duplicates(inv),
         "sod_invoice_creator_approver": set(inv.loc[inv["created_by"] == inv["approved_by"], "invoice_id"]),
         "sod_journal_creator_approver": set(gl.loc[gl["created_by"] == gl["approved_by"], "journal_id"]),
         "split_invoice": find_splits(inv, strict=True),
@@ -393,7 +424,18 @@ def test_planted_anomalies_are_in_the_answer_key_and_found_by_simple_queries(any
     }  # fmt: skip
     for anomaly_type, keys in found.items():
         assert keys and keys == any_run.planted(anomaly_type), anomaly_type
-    assert find_splits(inv, strict=False) == any_run.planted("split_invoice")
+    # near duplicates: the planted ones and the recurring bill billed twice in a month; the recurring bill itself
+    # (the same amount every month) is not one
+    recurring = instalments(inv)
+    assert len(recurring) >= len(any_run.ctx.periods) - 1
+    assert find_near_duplicates(inv) == any_run.planted("duplicate_invoice_near") | any_run.planted(
+        "duplicate_recurring_bill")  # fmt: skip
+    assert any_run.planted("duplicate_invoice_near") and any_run.planted("duplicate_recurring_bill")
+    # splits as the literature states them find the planted splits only: those just below the limit and the one of
+    # pieces well below it
+    assert any_run.planted("split_invoice_small_pieces")
+    assert find_splits(inv, strict=False) == any_run.planted("split_invoice") | any_run.planted(
+        "split_invoice_small_pieces")  # fmt: skip
     key = pd.DataFrame(any_run.ctx.answer_key.rows)
     assert set(key["period"]) <= set(any_run.ctx.periods)
     assert key["key"].is_unique
@@ -409,9 +451,10 @@ def test_planted_anomalies_are_in_the_answer_key_and_found_by_simple_queries(any
 def test_planted_counts_follow_the_config(medium: Run, tmp_path: Path) -> None:
     counts = pd.DataFrame(medium.ctx.answer_key.rows)["anomaly_type"].value_counts()
     for anomaly_type, n in FINANCE_ANOMALIES.items():
-        if anomaly_type != "split_invoice":
+        if not anomaly_type.startswith("split_invoice"):
             assert counts[anomaly_type] == n
     assert counts["split_invoice"] == 5  # 2 groups: one of 2 invoices, one of 3
+    assert counts["split_invoice_small_pieces"] == 2  # 1 group of 2 invoices
     none = run(tmp_path, medium_inputs(), 400, medium.ctx.periods, anomalies=dict.fromkeys(FINANCE_ANOMALIES, 0))
     assert none.ctx.answer_key.rows == []
     assert reconcile(none.bank, none.gl)[0] == set()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from fixtures.warehouse import HR_CORE, create_payroll_catalogue, create_staging, load_reference, run_models
 
 from pipelines.settings import Settings
@@ -276,3 +277,99 @@ def test_pay_for_someone_not_employed_that_month_is_taxed_as_a_regular_month(con
     recalc = build(con, people, lines)
     assert recalc[("2025-02", "E11", "PPH21")]["expected"] == 200_000
     assert recalc[("2025-02", "E11", "PPH21")]["problem"] is None
+
+
+# --- not computable is null, never false ---------------------------------------------------------------------------
+def test_a_december_that_cannot_be_recalculated_is_not_checked_rather_than_a_mismatch(con):
+    # E02's payslips of November and December 2025 only: the data starts in November and E02 was employed before,
+    # so the annual recalculation of December lacks January-October. November is a TER month (9% x 20,588,000 =
+    # 1,852,920, paid as due); December's PPh 21 has no expected amount, and is_match is null (not checked), not
+    # false. December's BPJS are still recomputed and match. The income-tax control judges November only.
+    from assets.controls.runner import build_controls
+
+    lines = [line for line in december_year() if line["period"] in ("2025-11", "2025-12")]
+    build(con, [employee("E02", "TK/0", "2020-01-01", 18_000_000, 2_000_000)], lines)
+    rows = {(p, c): (x, a, m, why) for p, c, x, a, m, why in con.execute(
+        "select strftime(period, '%Y-%m'), component_code, expected_idr, actual_idr, is_match, problem "
+        "from marts.payroll_recalculation where employee_id = 'E02'"
+    ).fetchall()}  # fmt: skip
+    assert rows[("2025-11", "PPH21")] == (1_852_920, 1_852_920, True, None)
+    expected, actual, is_match, problem = rows[("2025-12", "PPH21")]
+    assert (expected, actual, is_match) == (None, 767_880, None)
+    assert "needs the whole tax year" in problem
+    assert rows[("2025-12", "JP_EE")] == (105_474, 105_474, True, None)
+    assert all(m is True for (p, c), (_x, _a, m, _w) in rows.items() if (p, c) != ("2025-12", "PPH21"))
+    build_controls(con, Settings(reporting_months=12), names=["int_findings__income_tax",
+                                                              "int_findings__social_security"])  # fmt: skip
+    assert con.execute("select count(*) from core.int_findings__income_tax").fetchone() == (0,)
+    assert con.execute("select count(*) from core.int_findings__social_security").fetchone() == (0,)
+
+
+def test_a_difference_is_false_and_nothing_paid_where_nothing_is_due_is_a_match(con):
+    # E01's March payslip withholds 150,000 where 200,000 is due: false. E03 earns 4,000,000 (TER A, 0% up to
+    # 5,400,000) and has no PPH21 line: nothing withheld where nothing is due is a match; the BPJS contributions
+    # missing from his payslip (Kesehatan on the Jakarta minimum-wage floor, JHT, JP, JKK, JKM) are due, so each is
+    # a mismatch (nothing paid counts as 0).
+    wrong = [dict(line, amount_idr=150_000) if line["component_code"] == "PPH21" else line for line in TER_MONTH]
+    people = [employee("E01", "TK/0", "2020-01-01", 8_000_000, 1_000_000),
+              employee("E03", "TK/0", "2020-01-01", 4_000_000, 0)]  # fmt: skip
+    build(con, people, wrong + payslip("E03", "2025-03", BASIC=4_000_000))
+    got = {(e, c): (x, a, m) for e, c, x, a, m in con.execute(
+        "select employee_id, component_code, expected_idr, actual_idr, is_match from marts.payroll_recalculation"
+    ).fetchall()}  # fmt: skip
+    assert got.pop(("E01", "PPH21")) == (200_000, 150_000, False)
+    assert {m for (e, _c), (_x, _a, m) in got.items() if e == "E01"} == {True}
+    assert got.pop(("E03", "PPH21")) == (0, 0, True)
+    assert {(x > 0, a or 0, m) for (e, _c), (x, a, m) in got.items() if e == "E03"} == {(True, 0, False)}
+
+
+# --- six-day week and mid-month transfers --------------------------------------------------------------------------
+# E05 again (hourly 50,000). Saturday 2025-04-12, 4 hours, and the attendance export gives no day type, so the
+# calendar decides: in a six-day week Saturday is a working day (1 x1.5 + 3 x2 = 7.5 -> 375,000); in a five-day week
+# it is a rest day (4 x2 = 8 -> 400,000).
+@pytest.mark.parametrize(("work_week_days", "expected"), [(6, 375_000), (5, 400_000)])
+def test_saturday_overtime_is_workday_overtime_in_a_six_day_week(con, work_week_days, expected):
+    saturday = [{"employee_id": "E05", "attendance_date": D("2025-04-12"), "status": "present",
+                 "overtime_hours_approved": 4}]  # fmt: skip
+    lines = payslip("E05", "2025-04", BASIC=8_000_000, ALW_FIXED=650_000, OVERTIME=375_000)
+    recalc = build(con, [employee("E05", "TK/0", "2020-01-01", 8_000_000, 650_000)], lines, saturday,
+                   Settings(reporting_months=12, work_week_days=work_week_days))  # fmt: skip
+    assert recalc[("2025-04", "E05", "OVERTIME")]["expected"] == expected
+
+
+# E12 earns 4,000,000 in D1 (DKI Jakarta) and moves to D2 (Kota Bekasi) on Wednesday 2025-03-12 with a raise to
+# 5,000,000; E13 makes the same move on 2025-03-27, after the pay date (the 25th). March payslips:
+#   department: E12's is D2's (the department on the pay date), E13's is still D1's
+#   wage: both are recomputed on 5,000,000, the pay in force when March's payroll closes, in D2's region: BPJS
+#   Kesehatan is floored at the Kota Bekasi UMK 2025 5,690,752 -> employee 1% = 56,908, employer 4% = 227,630;
+#   JHT employee 2% x 5,000,000 = 100,000.
+def test_a_mid_month_transfer_moves_the_payslip_and_its_wage_region(con):
+    load_reference(con)
+    create_staging(con, "hris__departments", [
+        {"department_id": "D1", "department_name": "Jakarta office", "region_code": "ID-JK"},
+        {"department_id": "D2", "department_name": "Bekasi plant", "region_code": "ID-JB-KOTA-BEKASI"},
+    ])  # fmt: skip
+    masters, events = [], []
+    for who, moved in (("E12", "2025-03-12"), ("E13", "2025-03-27")):
+        master, hired = employee(who, "TK/0", "2020-01-01", 4_000_000, 0)
+        masters.append(master)
+        events += hired + [{"event_id": f"{who}-3", "employee_id": who, "event_date": D(moved),
+                            "event_type": "transfer", "department_id": "D2", "employment_type": "PKWTT",
+                            "base_salary_idr": 5_000_000, "fixed_allowance_idr": 0}]  # fmt: skip
+    create_staging(con, "hris__employees", masters)
+    create_staging(con, "hris__job_history", events)
+    create_staging(con, "hris__attendance", [])
+    create_payroll_catalogue(con)
+    create_staging(con, "payroll__payslip_lines", payslip("E12", "2025-03", BASIC=5_000_000, BPJS_KES_EE=56_908)
+                   + payslip("E13", "2025-03", BASIC=5_000_000, BPJS_KES_EE=56_908))  # fmt: skip
+    run_models(con, Settings(reporting_months=12), *HR_CORE, *PAYROLL_MODELS)
+    departments = dict(con.execute("select employee_id, department_id from core.fct_payslip").fetchall())
+    assert departments == {"E12": "D2", "E13": "D1"}
+    got = {(e, c): (x, m) for e, c, x, m in con.execute(
+        "select employee_id, component_code, expected_idr, is_match from marts.payroll_recalculation "
+        "where component_code in ('BPJS_KES_EE', 'BPJS_KES_ER', 'JHT_EE')"
+    ).fetchall()}  # fmt: skip
+    for who in ("E12", "E13"):
+        assert got[(who, "BPJS_KES_EE")] == (56_908, True)
+        assert got[(who, "BPJS_KES_ER")] == (227_630, False)  # not on the payslip: due, and missing
+        assert got[(who, "JHT_EE")] == (100_000, False)

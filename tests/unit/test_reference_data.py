@@ -397,6 +397,74 @@ def test_jp_wage_cap_on_date(day, cap):
 # ----------------------------------------------------------------------------------------------------
 
 
+# Per year: how many regions the profile carries (UMP provinces, UMK cities and regencies) and the governor's decree
+# each one's amount comes from (the number where a report of the decree gives it; sources.csv has the reports).
+MINIMUM_WAGE_DECREES = {
+    "2023": {
+        "ID-JK": "Kepgub DKI Jakarta 1153/2022",  # S64
+        "ID-JB": "Kepgub Jawa Barat",  # S66 (number not confirmed)
+        "ID-JB-KOTA-BEKASI": "Kepgub Jawa Barat 561.7/Kep.776-Kesra/2022",  # S68
+        "ID-JB-KAB-BEKASI": "Kepgub Jawa Barat 561.7/Kep.776-Kesra/2022",
+        "ID-JB-KAB-KARAWANG": "Kepgub Jawa Barat 561.7/Kep.776-Kesra/2022",
+        "ID-JI": "Kepgub Jawa Timur 188/860/KPTS/013/2022",  # S70
+        "ID-JI-KOTA-SURABAYA": "Kepgub Jawa Timur 188/889/KPTS/013/2022",  # S71
+        "ID-BA": "Kepgub Bali",  # number not confirmed
+    },
+    "2024": {
+        "ID-JK": "Kepgub DKI Jakarta 818/2023",  # S65
+        "ID-JB": "Kepgub Jawa Barat",  # S67 (number not confirmed)
+        "ID-JB-KOTA-BEKASI": "Kepgub Jawa Barat 561.7/Kep.804-Kesra/2023",  # S69
+        "ID-JB-KAB-BEKASI": "Kepgub Jawa Barat 561.7/Kep.804-Kesra/2023",
+        "ID-JB-KAB-KARAWANG": "Kepgub Jawa Barat 561.7/Kep.804-Kesra/2023",
+        "ID-JI": "Kepgub Jawa Timur",  # number not confirmed
+        "ID-JI-KOTA-SURABAYA": "Kepgub Jawa Timur",
+        "ID-BA": "Kepgub Bali",
+    },
+    "2025": {  # Permenaker 16/2024 (+6.5%) [S37][S37b]
+        "ID-JK": "Permenaker 16/2024", "ID-JB": "Permenaker 16/2024", "ID-JB-KOTA-BEKASI": "Permenaker 16/2024",
+        "ID-JB-KAB-BEKASI": "Permenaker 16/2024", "ID-JB-KAB-KARAWANG": "Permenaker 16/2024",
+        "ID-JI": "Permenaker 16/2024", "ID-JI-KOTA-SURABAYA": "Permenaker 16/2024", "ID-BA": "Permenaker 16/2024",
+    },
+    "2026": {  # PP 49/2025; UMK decrees per domain_reference.md 2.8 [S39][S40b][S41b]
+        "ID-JK": "PP 49/2025", "ID-JB": "PP 49/2025",
+        "ID-JB-KOTA-BEKASI": "Kepgub Jawa Barat 561/Kep.862-Kesra/2025",
+        "ID-JB-KAB-BEKASI": "Kepgub Jawa Barat 561/Kep.862-Kesra/2025",
+        "ID-JB-KAB-KARAWANG": "Kepgub Jawa Barat 561/Kep.862-Kesra/2025",
+        "ID-JI": "PP 49/2025", "ID-JI-KOTA-SURABAYA": "Kepgub Jawa Timur 100.3.3.1/937/013/2025",
+        "ID-BA": "PP 49/2025", "ID-BA-KOTA-DENPASAR": "Kepgub Bali 1021/03-M/HK/2025",
+        "ID-BA-KAB-BADUNG": "Kepgub Bali 1021/03-M/HK/2025",
+    },
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("year", "decrees"), MINIMUM_WAGE_DECREES.items())
+def test_minimum_wages_per_year_match_the_decrees(year, decrees):
+    mw = load("minimum_wages").query("year == @year")
+    assert len(mw) == len(decrees), f"{year}: {len(mw)} rows for {len(decrees)} regions"
+    got = dict(zip(mw["region_code"], mw["source"], strict=True))
+    assert set(got) == set(decrees)
+    for region, decree in decrees.items():
+        assert decree in got[region], f"{year} {region}: {got[region]!r} does not cite {decree!r}"
+    levels = mw.groupby("level").size().to_dict()
+    assert levels == {"UMP": 4, "UMK": len(decrees) - 4}
+
+
+@pytest.mark.parametrize(
+    ("region", "year", "amount"),
+    [  # the decrees' own amounts, cents included [S68][S70][S71]
+        ("ID-JB-KOTA-BEKASI", "2023", 5_158_248.20),
+        ("ID-JB-KAB-BEKASI", "2023", 5_137_575.44),
+        ("ID-JB-KAB-KARAWANG", "2023", 5_176_179.07),
+        ("ID-JI", "2023", 2_040_244.30),
+        ("ID-JI-KOTA-SURABAYA", "2023", 4_525_479.19),
+        ("ID-JB-KOTA-BEKASI", "2024", 5_343_430),
+    ],
+)
+def test_minimum_wage_amounts_as_decreed(region, year, amount):
+    row = load("minimum_wages").query("region_code == @region and year == @year")
+    assert float(row.iloc[0]["min_wage_idr"]) == amount
+
+
 def test_minimum_wage_rows_cover_their_calendar_year():
     mw = load("minimum_wages")
     assert (mw["effective_from"] == mw["year"] + "-01-01").all()
@@ -473,12 +541,38 @@ def test_holiday_year_matches_date_and_dates_are_unique():
     assert set(hol["is_thr_reference"]) == {"true", "false"}
 
 
-def test_holidays_2026_match_the_decree_counts():
-    hol = load("holidays").query("year == '2026'")
+# Per year: public holidays, collective-leave days, and the decree (SKB 3 Menteri) that states them, with its
+# amendments. 2023: SKB 1066/2022 set 16 + 8; SKB 327/2023 moved the Idul Fitri collective leave from 21, 24-26 April
+# to 19-21, 24-25 April (+1); SKB 624/2023 added 28 and 30 June around Idul Adha (+2): 16 + 11. [S59][S60][S61]
+HOLIDAY_DECREES = {
+    "2023": (16, 11, ["SKB 1066/2022", "SKB 327/2023", "SKB 624/2023"]),  # S59, S60, S61
+    "2024": (17, 10, ["SKB 855/2023"]),  # S62: 27 days, 17 + 10
+    "2025": (17, 10, ["SKB 1017/2024"]),  # S63: 27 days, 17 + 10
+    "2026": (17, 8, ["SKB 1497/2025"]),  # S42, domain_reference.md 2.10: 17 + 8
+}
+
+
+@pytest.mark.parametrize(("year", "public", "collective", "decrees"),
+                         [(y, *v) for y, v in HOLIDAY_DECREES.items()])  # fmt: skip
+def test_holidays_per_year_match_the_decree_counts(year, public, collective, decrees):
+    hol = load("holidays").query("year == @year")
     assert hol.groupby("kind")["holiday_date"].nunique().to_dict() == {
-        "public_holiday": 17,
-        "collective_leave": 8,
+        "public_holiday": public,
+        "collective_leave": collective,
     }
+    cited = {d for value in hol["source"] for d in decrees if d in value}
+    assert cited == set(decrees), f"{year}: rows cite {sorted(cited)}, the decrees are {decrees}"
+    assert all(any(d in value for d in decrees) for value in hol["source"]), f"{year}: a row cites another decree"
+
+
+def test_idul_adha_2023_collective_leave_per_the_june_2023_amendment():
+    june = load("holidays").query("holiday_date in ['2023-06-28', '2023-06-29', '2023-06-30']")
+    assert june[["holiday_date", "kind"]].values.tolist() == [
+        ["2023-06-28", "collective_leave"],
+        ["2023-06-29", "public_holiday"],
+        ["2023-06-30", "collective_leave"],
+    ]
+    assert all("SKB 624/2023" in s for s in june.query("kind == 'collective_leave'")["source"])
 
 
 @pytest.mark.parametrize(
@@ -508,6 +602,20 @@ def test_every_table_cites_a_source_and_sources_name_real_tables():
     sources = load("sources")
     assert set(sources["table_name"]) == set(COUNTRY_TABLES)
     assert not sources.duplicated(["table_name", "source_tag"]).any()
+
+
+# The legal instrument each table's rows rest on: a regulation (PP, PMK, Perpres, UU, Permenaker), a decree (SKB 3
+# Menteri, Keputusan Gubernur) or a BPJS letter; never "common practice" or a bare list.
+LEGAL_INSTRUMENT = r"\b(?:PP|PMK|Perpres|UU|Permenaker|SKB|Kepgub|BPJS (?:circular|letter))\b"
+
+
+@pytest.mark.parametrize("name", COUNTRY_TABLES)
+def test_every_reference_row_carries_its_legal_source(name):
+    df = load(name)
+    column = "legal_basis" if "legal_basis" in df.columns else "source"
+    assert column in df.columns
+    missing = df[~df[column].str.contains(LEGAL_INSTRUMENT, regex=True)]
+    assert missing.empty, f"{name}: rows without a legal source: {missing[column].unique().tolist()}"
 
 
 def test_minimum_wage_and_holiday_source_tags_are_listed():

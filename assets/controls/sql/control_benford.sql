@@ -14,6 +14,7 @@
 --   conformity     = close / acceptable / marginal / nonconformity by core.control_benford_bands (Nigrini 2012)
 --   z_stat         = (|observed - expected| - 1/(2n)) / sqrt(expected (1 - expected) / n); the continuity term
 --                    is dropped when it exceeds |observed - expected|; is_significant when z > benford_z_critical
+--                    (null where z cannot be computed: not checked is not "not significant")
 --   is_small_sample when n < benford_min_sample (Nigrini: n preferably >= 1,000)
 with bank as (
     select * from core.fct_bank_transaction
@@ -139,7 +140,7 @@ final as (
         z.expected_share,
         z.abs_deviation,
         z.z_stat,
-        coalesce(z.z_stat > p.benford_z_critical, false) as is_significant,
+        z.z_stat > p.benford_z_critical as is_significant,
         m.mad,
         case
             when m.mad is null then null

@@ -78,6 +78,10 @@ spend as (
     select * from core.int_findings__spend
 ),
 
+service_desk as (
+    select * from core.int_findings__service_desk
+),
+
 thr as (
     select * from core.int_findings__thr
 ),
@@ -118,6 +122,8 @@ families as (
     select * from social_security
     union all by name
     select * from spend
+    union all by name
+    select * from service_desk
     union all by name
     select * from thr
     union all by name

@@ -1,20 +1,29 @@
--- int_findings__ap_invoices: supplier-invoice exceptions: exact and near duplicates, creator = approver, split purchases, paid before received.
+-- int_findings__ap_invoices: supplier-invoice exceptions: exact, cross-vendor and near duplicates, creator = approver, split purchases, paid before received.
 -- grain: one row per finding (control_code, invoice)
 -- schema: core
 --
 -- Rules (domain_reference.md section 3, tests 6-9; thresholds from core.control_parameters):
 --   duplicate_payment_exact  same vendor, invoice number (trimmed, upper case) and amount as an earlier invoice
 --                            (earlier = received first, then the lower invoice id); the earliest is the original
+--   duplicate_payment_cross_vendor  the same invoice number (letters and digits only, upper case: 'INV/24-001' is
+--                            'INV24001') and amount as an earlier invoice of another vendor (earlier as above): one
+--                            bill entered under two vendor records, or sent by two vendors; the later is listed
 --   duplicate_payment_near   an earlier invoice of the same vendor with (a) another invoice number, an invoice
 --                            date at most near_duplicate_window_days before, and an amount that differs by at
 --                            most near_duplicate_amount_tolerance_pct of the smaller amount (0 = same amount);
 --                            or (b) the same invoice number and a different amount. The later invoice is listed.
+--                            A recurring bill is not a near duplicate of the bill of another month: an invoice is an
+--                            instalment of a recurring bill when the vendor billed the same amount in the month before
+--                            or after it, recurring_bill_min_gap_days to recurring_bill_max_gap_days away, and in at
+--                            least recurring_bill_min_months calendar months; (a) leaves out a pair whose later
+--                            invoice is such an instalment and whose earlier one is of another month (a second bill
+--                            in the same month is still listed)
 --   sod_invoice              approved_by = created_by, unless the user is in sod_exception_users
---   split_invoice            >= split_min_items invoices of one vendor entered by one user with invoice dates at
---                            most split_window_days apart (counted from the group's first invoice), each below
---                            the first approval limit (the lowest band's upper bound in core.map_approval_limits)
---                            and at least split_min_item_share_of_limit of it, together above it; every invoice
---                            of such a group is listed
+--   split_invoice            split purchases as the literature defines them: >= split_min_items invoices of one
+--                            vendor, each below the first approval limit (the lowest band's upper bound in
+--                            core.map_approval_limits), with invoice dates at most split_window_days apart (counted
+--                            from the group's first invoice), together above the limit; whoever entered them, and
+--                            however far below the limit each piece is. Every invoice of such a group is listed
 --   invoice_paid_before_received  paid_date < received_date
 with invoices as (
     select * from core.fct_ap_invoice
@@ -62,6 +71,80 @@ exact_duplicates as (
     where k.copy_no > 1
 ),
 
+cross_keyed as (
+    select
+        *,
+        regexp_replace(upper(invoice_no), '[^A-Z0-9]', '', 'g') as invoice_no_norm,
+        coalesce(received_date, invoice_date, date '9999-12-31') as entered_order_date
+    from invoices
+    where invoice_no is not null and amount_idr is not null and vendor_id is not null
+),
+
+cross_vendor_pairs as (
+    select
+        b.invoice_id,
+        a.invoice_id as earlier_invoice_id,
+        a.vendor_id as earlier_vendor_id,
+        a.invoice_no as earlier_invoice_no
+    from cross_keyed a
+    join cross_keyed b
+        on b.invoice_no_norm = a.invoice_no_norm
+        and b.amount_idr = a.amount_idr
+        and b.vendor_id <> a.vendor_id
+        and (b.entered_order_date, b.invoice_id) > (a.entered_order_date, a.invoice_id)
+    where a.invoice_no_norm <> ''
+),
+
+cross_vendor_duplicates as (
+    select
+        'duplicate_payment_cross_vendor' as control_code,
+        'duplicate_payment_cross_vendor:' || b.invoice_id as finding_id,
+        b.invoice_id,
+        b.invoice_date,
+        b.department_id,
+        b.amount_idr as amount_at_risk_idr,
+        'Invoice ' || b.invoice_id || ' of vendor ' || b.vendor_id || ' carries invoice number ' || b.invoice_no
+            || ' and amount ' || money_text(b.amount_idr) || ', as '
+            || string_agg(n.earlier_invoice_id || ' of vendor ' || n.earlier_vendor_id || ' (' || n.earlier_invoice_no
+                          || ')', ', ' order by n.earlier_invoice_id)
+            || case when b.is_paid then ', and was paid on ' || strftime(b.paid_date, '%Y-%m-%d') else '' end
+            || '; check whether one bill was entered under two vendors before paying it again.' as description,
+        json_object('vendor_id', b.vendor_id, 'invoice_no', b.invoice_no, 'amount_idr', b.amount_idr,
+                    'earlier_invoice_ids', list(n.earlier_invoice_id order by n.earlier_invoice_id),
+                    'earlier_vendor_ids', list(distinct n.earlier_vendor_id order by n.earlier_vendor_id),
+                    'received_date', b.received_date, 'paid_date', b.paid_date)::varchar as evidence
+    from cross_vendor_pairs n
+    join cross_keyed b using (invoice_id)
+    group by b.invoice_id, b.vendor_id, b.invoice_no, b.amount_idr, b.invoice_date, b.department_id, b.is_paid,
+        b.paid_date, b.received_date
+),
+
+recurring_series as (
+    -- a vendor and an exact amount billed in at least recurring_bill_min_months calendar months
+    select k.vendor_id, k.amount_idr
+    from keyed k
+    where k.invoice_date is not null
+    group by k.vendor_id, k.amount_idr
+    having count(distinct date_trunc('month', k.invoice_date))
+        >= (select recurring_bill_min_months from params)
+),
+
+instalments as (
+    -- an invoice of such a series with the same amount billed about a month before or after it, in the adjacent
+    -- calendar month: a regular instalment of a recurring bill
+    select distinct k.invoice_id
+    from keyed k
+    join recurring_series s using (vendor_id, amount_idr)
+    join keyed o
+        on o.vendor_id = k.vendor_id
+        and o.amount_idr = k.amount_idr
+        and o.invoice_id <> k.invoice_id
+        and abs(date_diff('month', date_trunc('month', o.invoice_date), date_trunc('month', k.invoice_date))) = 1
+    cross join params p
+    where abs(date_diff('day', o.invoice_date, k.invoice_date))
+        between p.recurring_bill_min_gap_days and p.recurring_bill_max_gap_days
+),
+
 near_pairs as (
     select
         b.invoice_id,
@@ -80,6 +163,10 @@ near_pairs as (
             and b.invoice_date <= a.invoice_date + p.near_duplicate_window_days
             and abs(b.amount_idr - a.amount_idr)
                 <= p.near_duplicate_amount_tolerance_pct / 100.0 * least(a.amount_idr, b.amount_idr)
+            and not (
+                b.invoice_id in (select invoice_id from instalments)
+                and date_trunc('month', a.invoice_date) <> date_trunc('month', b.invoice_date)
+            )
         )
         or (a.invoice_no_key = b.invoice_no_key and a.amount_idr <> b.amount_idr)
 ),
@@ -134,25 +221,24 @@ below_limit as (
     select i.*, l.limit_idr
     from invoices i
     cross join first_limit l
-    cross join params p
     where i.amount_idr < l.limit_idr
-        and i.amount_idr >= p.split_min_item_share_of_limit * l.limit_idr
+        and i.amount_idr > 0
         and i.invoice_date is not null
-        and i.created_by is not null
+        and i.vendor_id is not null
 ),
 
 split_groups as (
-    -- one candidate group per anchor invoice: it and the same vendor's and user's invoices in the window after it
+    -- one candidate group per anchor invoice: it and the same vendor's invoices in the window after it
     select
         a.invoice_id as anchor_invoice_id,
         any_value(a.limit_idr) as limit_idr,
         list(b.invoice_id order by b.invoice_date, b.invoice_id) as invoice_ids,
+        list(distinct coalesce(b.created_by, '(unknown)') order by coalesce(b.created_by, '(unknown)')) as users,
         sum(b.amount_idr) as total_idr,
         count(*) as n_items
     from below_limit a
     join below_limit b
         on b.vendor_id = a.vendor_id
-        and b.created_by = a.created_by
         and b.invoice_date between a.invoice_date and a.invoice_date + (select split_window_days from params)
         and (b.invoice_date, b.invoice_id) >= (a.invoice_date, a.invoice_id)
     group by a.invoice_id
@@ -163,6 +249,7 @@ split_members as (
     select
         unnest(invoice_ids) as invoice_id,
         invoice_ids,
+        users,
         total_idr,
         n_items,
         limit_idr
@@ -178,14 +265,16 @@ splits as (
         i.department_id,
         i.amount_idr as amount_at_risk_idr,
         'Invoice ' || i.invoice_id || ' (' || money_text(i.amount_idr) || ') is one of '
-            || arg_max(m.n_items, m.total_idr) || ' invoices of vendor ' || i.vendor_id || ' entered by '
-            || i.created_by || ' within ' || (select split_window_days from params) || ' days ('
-            || array_to_string(arg_max(m.invoice_ids, m.total_idr), ', ') || '), each below the approval limit '
+            || arg_max(m.n_items, m.total_idr) || ' invoices of vendor ' || i.vendor_id || ' within '
+            || (select split_window_days from params) || ' days ('
+            || array_to_string(arg_max(m.invoice_ids, m.total_idr), ', ') || ', entered by '
+            || array_to_string(arg_max(m.users, m.total_idr), ', ') || '), each below the approval limit '
             || money_text(any_value(m.limit_idr)) || ' but together '
             || money_text(max(m.total_idr)::bigint)
             || '; check whether one purchase was split to avoid the higher approval.' as description,
         json_object('vendor_id', i.vendor_id, 'created_by', i.created_by,
                     'group_invoice_ids', arg_max(m.invoice_ids, m.total_idr),
+                    'group_created_by', arg_max(m.users, m.total_idr),
                     'group_total_idr', max(m.total_idr), 'approval_limit_idr', any_value(m.limit_idr),
                     'approved_by', i.approved_by)::varchar as evidence
     from split_members m
@@ -213,6 +302,8 @@ paid_before_received as (
 
 unioned as (
     select * from exact_duplicates
+    union all
+    select * from cross_vendor_duplicates
     union all
     select * from near_duplicates
     union all

@@ -3,8 +3,15 @@
 -- schema: core
 -- needs: employees.employee_id|job_history.employee_id, employees.hire_date|job_history.event_date
 --
+-- Employed on a day (the one test every HR model, fact and KPI uses): an employee is employed on day d when a
+-- version with is_employed = true covers d (valid_from <= d <= valid_to). At the close of day d they are still
+-- employed unless d is their last day (termination_date = d), which is how period-end headcounts are counted.
+--
 -- Conventions (domain_reference.md 1.1): termination_date is the last day employed, so the version that
 -- records a termination starts the next day with is_employed = false. Several events on one day keep the last.
+-- A spell runs from a hire or rehire to its first termination: job events after that termination and before a
+-- rehire (a contract renewal entered after the person left, a second termination, ...) do not make the person
+-- employed again; their versions keep is_employed = false, and the HR data findings mart reports each such event.
 -- Employees in the master with no events get one version from the master (hire to termination) and, for a
 -- leaver, a second one from the day after the termination with is_employed = false.
 with events as (
@@ -26,7 +33,7 @@ ordered as (
     from events
 ),
 
-with_spells as (
+numbered as (
     select
         *,
         sum(case when event_type in ('hire', 'rehire') then 1 else 0 end)
@@ -34,14 +41,26 @@ with_spells as (
     from ordered
 ),
 
+with_spells as (
+    -- the first termination of the spell ends it: every later event of the spell is after the person left
+    select
+        *,
+        coalesce(
+            event_seq > min(event_seq) filter (where event_type = 'termination')
+                over (partition by employee_id, spell_no),
+            false
+        ) as is_after_termination
+    from numbered
+),
+
 spells as (
     select
         employee_id,
         spell_no,
         min(event_date) filter (where event_type in ('hire', 'rehire')) as hire_date,
-        max(event_date) filter (where event_type = 'termination') as termination_date,
-        max(termination_type) filter (where event_type = 'termination') as termination_type,
-        max(termination_reason) filter (where event_type = 'termination') as termination_reason
+        arg_min(event_date, event_seq) filter (where event_type = 'termination') as termination_date,
+        arg_min_null(termination_type, event_seq) filter (where event_type = 'termination') as termination_type,
+        arg_min_null(termination_reason, event_seq) filter (where event_type = 'termination') as termination_reason
     from with_spells
     group by employee_id, spell_no
 ),
@@ -55,7 +74,7 @@ event_versions as (
             date '9999-12-31'
         ) as valid_to,
         e.event_type as change_event,
-        e.event_type <> 'termination' as is_employed,
+        e.event_type <> 'termination' and not e.is_after_termination as is_employed,
         e.spell_no,
         e.department_id,
         e.position,

@@ -4,9 +4,10 @@
 --
 -- Rules that a single row can break (termination before hire, allowed values, ...) are in the contracts and
 -- go to quarantine. What is here needs other tables to see: attendance, leave or training for someone not
--- employed that day (or an unknown id), job events before the first hire (dim_employee cannot place them),
--- departments and managers the masters do not know, grades without a pay band, people without a gender, and
--- months with no labour parameter in force for the HR KPIs that need one.
+-- employed that day (or an unknown id), job events before the first hire (dim_employee cannot place them), job
+-- events after a termination with no rehire in between (dim_employee keeps the person not employed), departments
+-- and managers the masters do not know, grades without a pay band, people without a gender, and months with no
+-- labour parameter in force for the HR KPIs that need one.
 -- severity: error = the row is left out of the KPIs; warning = the KPIs still use it, a person should look.
 with attendance as (
     select * from core.fct_attendance_daily
@@ -173,6 +174,55 @@ event_findings as (
         or e.event_date < f.first_hire_date
 ),
 
+event_order as (
+    -- the order dim_employee reads the events in: by day, a termination last on its day
+    select
+        *,
+        row_number() over (
+            partition by employee_id
+            order by event_date, event_type = 'termination', event_id
+        ) as event_seq
+    from events
+),
+
+event_spells as (
+    select
+        *,
+        sum(case when event_type in ('hire', 'rehire') then 1 else 0 end)
+            over (partition by employee_id order by event_seq) as spell_no
+    from event_order
+),
+
+spell_ends as (
+    -- the first termination of each spell: the last day employed
+    select
+        employee_id,
+        spell_no,
+        min(event_seq) filter (where event_type = 'termination') as termination_seq,
+        arg_min(event_date, event_seq) filter (where event_type = 'termination') as termination_date,
+        arg_min(event_id, event_seq) filter (where event_type = 'termination') as termination_event_id
+    from event_spells
+    where spell_no > 0
+    group by employee_id, spell_no
+),
+
+after_termination_findings as (
+    select
+        'job_event_after_termination', 'error', 'stg_hris__job_history', e.event_id, e.employee_id, e.event_date,
+        format(
+            'Job event {} ({} on {}) is for {}, who left on {} (termination {}) and has no rehire in between; '
+            || 'the event is {} day(s) after the last day employed and does not make the person employed again, '
+            || 'so no headcount, FTE or retention counts {} from {} until a rehire. Record the rehire if the person '
+            || 'came back, or correct the event or the termination.',
+            e.event_id, e.event_type, strftime(e.event_date, '%Y-%m-%d'), e.employee_id,
+            strftime(t.termination_date, '%Y-%m-%d'), t.termination_event_id,
+            date_diff('day', t.termination_date, e.event_date), e.employee_id,
+            strftime(t.termination_date + 1, '%Y-%m-%d'))
+    from event_spells e
+    join spell_ends t using (employee_id, spell_no)
+    where e.event_seq > t.termination_seq
+),
+
 master_findings as (
     select
         'employee_not_in_master', 'warning', 'dim_employee', employee_id, employee_id, min(valid_from),
@@ -281,6 +331,7 @@ unioned as (
     union all select * from training_findings
     union all select * from requisition_findings
     union all select * from event_findings
+    union all select * from after_termination_findings
     union all select * from master_findings
     union all select * from department_findings
     union all select * from manager_findings

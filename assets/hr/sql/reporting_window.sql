@@ -4,8 +4,9 @@
 --
 -- Attendance is the daily heartbeat of the data: when there is any, its last day ends the window. Without it,
 -- the latest of: the last employment event, the last hire or termination of the employee master, the end of
--- the last pay-summary period, the last ledger posting and the last spend transaction (a company that exports
--- only some of these still gets a window ending with its own data); with none of them, today.
+-- the last pay-summary period, the last ledger posting, the last spend transaction and the last service-desk
+-- event (a company that exports only some of these still gets a window ending with its own data); with none of
+-- them, today.
 with last_event as (
     select max(event_date) as last_date from canonical.job_history
 ),
@@ -30,11 +31,15 @@ last_spend as (
     select max(transaction_date) as last_date from canonical.spend_transactions
 ),
 
+last_ticket as (
+    select max(event_time)::date as last_date from canonical.service_desk_events
+),
+
 data_end as (
     select
         coalesce(
             a.last_date,
-            greatest(e.last_date, m.last_date, p.last_date, g.last_date, s.last_date),
+            greatest(e.last_date, m.last_date, p.last_date, g.last_date, s.last_date, k.last_date),
             current_date
         ) as last_date
     from last_attendance a
@@ -43,6 +48,7 @@ data_end as (
     cross join last_pay_summary p
     cross join last_posting g
     cross join last_spend s
+    cross join last_ticket k
 ),
 
 final as (

@@ -2,10 +2,13 @@
 -- grain: one row per month per department (and ALL for the company) per KPI code
 -- schema: marts
 --
+-- Both headcounts count from the same employee-days, built with the one employed-on-day test of core.dim_employee
+-- (a version with is_employed = true covers the day; a job event after a termination without a rehire never makes
+-- anyone employed), in the department of that day's version.
 -- Formulas (domain_reference.md 1.1-1.2, SHRM):
---   headcount_period_end  = employees employed after the close of the last day of the month
---                           (termination_date, the last day employed, must be after it)
---   headcount_avg_daily   = sum of employees active each calendar day / calendar days in the month
+--   headcount_period_end  = employees employed on the last day of the month and still employed after its close
+--                           (the day is not their last day employed, termination_date)
+--   headcount_avg_daily   = sum of employees employed each calendar day / calendar days in the month
 --   separations           = terminations whose last day employed falls in the month, by the department
 --                           the leaver was in on that day
 --   turnover_rate_monthly_pct = separations / headcount_avg_daily * 100
@@ -30,18 +33,28 @@ spine as (
     from periods p cross join departments d
 ),
 
-daily_active as (
-    select d.period, e.department_id, count(*) as n_employee_days
+employee_days as (
+    -- one row per employee and day employed: the employed-on-day test, used by both headcounts
+    select
+        d.date_day,
+        d.period,
+        e.department_id,
+        e.termination_date is not distinct from d.date_day as is_last_day_employed
     from days d
     join employed e on d.date_day between e.valid_from and e.valid_to
+),
+
+daily_active as (
+    select period, department_id, count(*) as n_employee_days
+    from employee_days
     group by all
 ),
 
 period_end as (
     select p.period, e.department_id, count(*) as n_employees
     from periods p
-    join employed e on p.period_end between e.valid_from and e.valid_to
-    where e.termination_date is null or e.termination_date > p.period_end
+    join employee_days e on e.date_day = p.period_end
+    where not e.is_last_day_employed
     group by all
 ),
 

@@ -19,6 +19,7 @@
 --   sum(gross pay) / summaries with pay; overtime_cost_ratio_pct = sum(overtime) / sum(base pay) * 100;
 --   payroll_cost_per_employee_idr as above; net pay, employer statutory cost, PPh 21 and THR are not in a register:
 --   their value is null. A month with payslips never adds summaries, so the two never double-count a month.
+-- A month with neither has no rows: no payroll data is not a payroll cost of zero.
 with periods as (
     select * from core.dim_period
 ),
@@ -216,7 +217,10 @@ from_payslips as (
 ),
 
 final as (
-    select * from from_payslips where period not in (select period from summary_periods)
+    -- a month with neither payslips nor a register has no payroll figures (not zeros)
+    select * from from_payslips
+    where period not in (select period from summary_periods)
+        and period in (select distinct period from payslips)
     union all
     select * from from_summaries
 )

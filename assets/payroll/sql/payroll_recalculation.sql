@@ -5,7 +5,10 @@
 -- Plus one row per payslip line whose component is not in the catalogue (expected_idr null, with the reason).
 -- difference_idr = actual_idr - expected_idr (positive: paid or withheld more than the rules give). expected_idr
 -- is null when it cannot be recomputed, and `problem` says why in a sentence (unknown employee, unknown PTKP
--- status, a period with no reference rate, ...). How each amount is recomputed is in the header of its model:
+-- status, a period with no reference rate, an annual recalculation whose earlier months are not in the data, ...).
+-- is_match: true when what was paid (nothing paid counts as 0) equals the recomputation, false when it differs,
+-- and null when the amount cannot be recomputed: not checked is never reported as a mismatch (nor as a match).
+-- How each amount is recomputed is in the header of its model:
 -- int_payroll__expected_pph21, int_payroll__expected_bpjs, int_payroll__expected_overtime.
 with pph21 as (
     select * from core.int_payroll__expected_pph21
@@ -94,7 +97,7 @@ final as (
         expected_idr::bigint as expected_idr,
         actual_idr::bigint as actual_idr,
         (actual_idr - expected_idr)::bigint as difference_idr,
-        coalesce(actual_idr = expected_idr, false) as is_match,
+        case when expected_idr is not null then coalesce(actual_idr, 0) = expected_idr end as is_match,
         problem
     from unioned
 )

@@ -1,0 +1,60 @@
+"""IT support for the front office: service-desk events into tickets with SLA clocks (SQL models in ``sql/``),
+and the SLA targets and staffed hours they are measured against (``sla_targets.csv``, ``business_hours.csv``),
+loaded as ``reference.sla_targets`` and ``reference.business_hours``."""
+
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines.metadata import table_metadata
+from pipelines.sqlmodels import model_assets
+
+HERE = Path(__file__).parent
+GROUP = "support"
+OWNERS = ["team:it-support"]
+REFERENCE = {
+    "sla_targets": "Response and resolution targets per priority, in calendar or business hours, effective-dated. "
+    "Grain: one row per priority and period.",
+    "business_hours": "The service desk's staffed hours on working days, effective-dated. Grain: one row per period.",
+}
+TYPES = {"effective_from": "DATE", "effective_to": "DATE", "priority": "VARCHAR", "day_start": "VARCHAR",
+         "day_end": "VARCHAR"}  # fmt: skip
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            key=dg.AssetKey(["reference", name]),
+            group_name=GROUP,
+            kinds={"duckdb", "csv"},
+            owners=OWNERS,
+            description=f"{text} Source: assets/support/{name}.csv.",
+        )
+        for name, text in REFERENCE.items()
+    ],
+    can_subset=False,
+)
+def support_reference(duckdb: DuckDBResource):
+    """Load the SLA targets and the staffed hours."""
+    with duckdb.get_connection() as con:
+        tables = [write_support_reference(con, name) for name in REFERENCE]
+        results = [
+            dg.MaterializeResult(asset_key=dg.AssetKey(t.split(".")), metadata=table_metadata(con, t)) for t in tables
+        ]
+    yield from results
+
+
+def write_support_reference(con, name: str) -> str:
+    path = HERE / f"{name}.csv"
+    header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
+    types = {c: t for c, t in TYPES.items() if c in header}
+    con.execute("create schema if not exists reference")
+    con.execute(
+        f"create or replace table reference.{name} as select * from read_csv(?, header = true, types = ?) order by all",
+        [str(path), types],
+    )
+    return f"reference.{name}"
+
+
+defs = dg.Definitions(assets=[support_reference, *model_assets(HERE / "sql", "core", GROUP, OWNERS)])
