@@ -44,6 +44,10 @@ EVENTS = [
     event("T3", "2024-05-31 22:30", "active", "1", "Network"),
     event("T3", "2024-06-01 03:00", "resolved", "1", "Network", made_sla=True),
     event("T3", "2024-06-01 03:00", "resolved", "1", "Network", made_sla=True),  # exported twice
+    # T4, P3: closed on 22 May without ever being resolved (a control finding): it leaves the queue when closed
+    event("T4", "2024-05-20 10:00", "new"),
+    event("T4", "2024-05-20 11:00", "active"),
+    event("T4", "2024-05-22 10:00", "closed"),
 ]
 
 
@@ -106,7 +110,7 @@ def test_the_lifecycle_is_checked(desk):
     moves = desk.execute(
         "select ticket_id, previous_state, state from core.fct_ticket_event where is_invalid_transition"
     ).fetchall()
-    assert moves == []
+    assert moves == [("T4", "active", "closed")], "closing without resolving skips a state"
     reopens = desk.execute("select ticket_id, event_seq from core.fct_ticket_event where is_reopen").fetchall()
     assert reopens == [("T2", 4)]
 
@@ -128,10 +132,10 @@ def kpis(con, period: str, department: str = "ALL") -> dict[str, float | None]:
 def test_kpis_by_hand(desk):
     run_models(desk, Settings(reporting_months=2), *KPI_MODELS)
     may, june = kpis(desk, "2024-05-01"), kpis(desk, "2024-06-01")
-    assert may["support_tickets_opened"] == 3 and june["support_tickets_opened"] == 0
+    assert may["support_tickets_opened"] == 4 and june["support_tickets_opened"] == 0
     # T1 and T2 resolved in May, T3 on 1 June
     assert may["support_tickets_resolved"] == 2 and june["support_tickets_resolved"] == 1
-    # 31 May 24:00: T3 is open, opened 2 h before the month end
+    # 31 May 24:00: T3 is open, opened 2 h before the month end; T4 was closed (unresolved) on 22 May
     assert may["support_backlog"] == 1
     assert may["support_backlog_age_days"] == pytest.approx(2 / 24)
     assert june["support_backlog"] == 0 and june["support_backlog_age_days"] is None
@@ -145,7 +149,7 @@ def test_kpis_by_hand(desk):
     assert may["support_first_contact_resolution_pct"] == pytest.approx(50.0)
     assert may["support_reopen_rate_pct"] == pytest.approx(50.0)
     assert june["support_reassignment_rate_pct"] == pytest.approx(100.0)
-    assert kpis(desk, "2024-05-01", "D01")["support_tickets_opened"] == 3
+    assert kpis(desk, "2024-05-01", "D01")["support_tickets_opened"] == 4
 
 
 SERVICENOW_COLUMNS = (

@@ -7,7 +7,7 @@
 -- to the last month of the window: a month without service-desk data has no rows.
 --   support_tickets_opened          = tickets opened in the month
 --   support_tickets_resolved        = tickets whose (last) resolution falls in the month
---   support_backlog                 = tickets opened by the month end and not resolved by then
+--   support_backlog                 = tickets opened by the month end and not resolved (nor closed) by then
 --   support_backlog_age_days        = mean age in days at the month end of the backlog tickets
 --   support_mttr_hours              = mean working hours (business clock) from opening to resolution of the
 --                                     tickets resolved in the month; support_mttr_median_hours the median
@@ -77,6 +77,8 @@ backlog as (
     from active_periods p
     join tagged t on t.opened_at < p.period_end + interval 1 day
         and (t.resolved_at is null or t.resolved_at >= p.period_end + interval 1 day)
+        -- a ticket closed without a resolution (a control finding) leaves the queue when it is closed
+        and (t.closed_at is null or t.closed_at >= p.period_end + interval 1 day or t.resolved_at is not null)
     group by grouping sets ((p.period, t.department_id), (p.period))
 ),
 
