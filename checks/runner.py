@@ -22,7 +22,7 @@ from assets.ingest.manifest import scalar
 from checks.gx_suite import RawResult, run_gx
 from checks.results import CheckOutcome
 from checks.spec import NEWEST_LOAD, REBUILT_PERIODS, TABLE_KINDS, WARN, QualityCheck, Suite
-from checks.sql_suite import constant_check, lit, reference_flag, run_sql, source_select
+from checks.sql_suite import constant_check, lit, q, reference_flag, run_sql, source_select
 
 GX_MAX_ROWS = 1_000_000
 
@@ -104,15 +104,11 @@ def _unfilled_columns(con, suite: Suite, columns: list[str], condition: str) -> 
     if not used:
         return set()
     counts = con.execute(
-        f"select count(*), {', '.join(f'count({lit_column(c)})' for c in used)} from {suite.table} where {condition}"
+        f"select count(*), {', '.join(f'count({q(c)})' for c in used)} from {suite.table} where {condition}"
     ).fetchone()
     if not counts[0]:
         return set()
     return {c for c, n in zip(used, counts[1:], strict=True) if n == 0}
-
-
-def lit_column(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, engine: str | None = None) -> SuiteRun:

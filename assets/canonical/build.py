@@ -23,6 +23,7 @@ import duckdb
 from assets.canonical.catalog import LINEAGE_COLUMNS, CanonicalEntity
 from assets.ingest.contracts import Contract
 from assets.ingest.manifest import table_exists, transaction
+from assets.ingest.staging import lit, q
 
 REJECTS_DDL = """
 create table if not exists meta.canonical_rejects (
@@ -51,14 +52,6 @@ create table if not exists meta.canonical_sources (
 """
 # Demo contract types that are compatible with a canonical type other than their own (cast without loss).
 WIDENING = {("integer", "decimal"), ("date", "timestamp")}
-
-
-def q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def lit(value: object) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 @dataclass(frozen=True)

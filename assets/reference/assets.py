@@ -29,17 +29,20 @@ def reference_files() -> list[Path]:
     return sorted(p for p in DATA_DIR.glob("*.csv") if p.stem not in EXCLUDED)
 
 
-def load_reference_table(con, path: Path, country: str) -> str:
-    table = f"reference.{path.stem}"
+def load_csv_table(con, table: str, path: Path, types: dict[str, str], where: str = "true", params=()) -> str:
+    """A reference CSV as ``table``: the given types for the columns it has, the rest sniffed, rows in order."""
     header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
-    types = {c: t for c, t in COLUMN_TYPES.items() if c in header}
-    con.execute("create schema if not exists reference")
+    con.execute(f"create schema if not exists {table.split('.')[0]}")
     con.execute(
         f"create or replace table {table} as select * from read_csv(?, header = true, types = ?) "
-        "where country = ? order by all",
-        [str(path), types, country],
+        f"where {where} order by all",
+        [str(path), {c: t for c, t in types.items() if c in header}, *params],
     )
     return table
+
+
+def load_reference_table(con, path: Path, country: str) -> str:
+    return load_csv_table(con, f"reference.{path.stem}", path, COLUMN_TYPES, "country = ?", [country])
 
 
 @dg.multi_asset(

@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from assets.reference.assets import load_csv_table
 from pipelines.metadata import table_metadata
 from pipelines.sqlmodels import model_assets
 
@@ -46,15 +47,7 @@ def support_reference(duckdb: DuckDBResource):
 
 
 def write_support_reference(con, name: str) -> str:
-    path = HERE / f"{name}.csv"
-    header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
-    types = {c: t for c, t in TYPES.items() if c in header}
-    con.execute("create schema if not exists reference")
-    con.execute(
-        f"create or replace table reference.{name} as select * from read_csv(?, header = true, types = ?) order by all",
-        [str(path), types],
-    )
-    return f"reference.{name}"
+    return load_csv_table(con, f"reference.{name}", HERE / f"{name}.csv", TYPES)
 
 
 defs = dg.Definitions(assets=[support_reference, *model_assets(HERE / "sql", "core", GROUP, OWNERS)])

@@ -7,28 +7,12 @@ stages the 12 rows in place of the 20."""
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 
 import pytest
-from fixtures.project import forget_settings, point_settings_at
+from fixtures.project import forget_settings, own_company
 
 pytestmark = pytest.mark.integration
 
-CONTRACT = """
-    entity: staff
-    system: acme
-    domain: hr
-    description: Employee master of Acme.
-    grain: one row per employee
-    maps_to: employees
-    files: ["hr/staff*.csv"]
-    primary_key: [employee_id]
-    columns:
-      employee_id: {required: true, aliases: [Staff No]}
-      department_id: {required: true, aliases: [Dept]}
-      hire_date: {type: date, required: true, aliases: [Start], formats: ["%d/%m/%Y"]}
-      termination_date: {type: date, aliases: [Leaving Date], formats: ["%d/%m/%Y"]}
-"""
 PEOPLE = 20
 MONTHS = 3
 
@@ -57,14 +41,8 @@ def nights(tmp_path_factory):
     from pipelines.definitions import build_definitions
 
     root = tmp_path_factory.mktemp("held")
-    (root / "contracts").mkdir()
-    (root / "contracts" / "acme__staff.yaml").write_text(textwrap.dedent(CONTRACT).lstrip(), encoding="utf-8")
-    staff = root / "landing" / "hr" / "staff.csv"
-    staff.parent.mkdir(parents=True)
-    staff.write_text(master(PEOPLE), encoding="utf-8")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("KINERJA_CONTRACTS_DIR", str(root / "contracts"))
-        settings = point_settings_at(mp, root, MONTHS)
+        settings, staff = own_company(mp, root, MONTHS, master(PEOPLE))
         defs = build_definitions()
         instance = dg.DagsterInstance.ephemeral()
         first = run_nightly(instance=instance, defs=defs)

@@ -16,29 +16,12 @@ The data ends on 2024-03-31 (the latest date in the master), so three reporting 
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 
 import pytest
-from fixtures.project import forget_settings, point_settings_at
+from fixtures.project import forget_settings, own_company
 
 pytestmark = pytest.mark.integration
 
-CONTRACT = """
-    # The company's own HR master: nothing else is exported.
-    entity: staff
-    system: acme
-    domain: hr
-    description: Employee master of Acme.
-    grain: one row per employee
-    maps_to: employees
-    files: ["hr/staff*.csv"]
-    primary_key: [employee_id]
-    columns:
-      employee_id: {required: true, aliases: [Staff No]}
-      department_id: {required: true, aliases: [Dept]}
-      hire_date: {type: date, required: true, aliases: [Start], formats: ["%d/%m/%Y"]}
-      termination_date: {type: date, aliases: [Leaving Date], formats: ["%d/%m/%Y"]}
-"""
 MASTER = """\
 Staff No,Dept,Start,Leaving Date
 E1,A,01/01/2024,
@@ -60,13 +43,8 @@ def project(tmp_path_factory):
     from pipelines.definitions import build_definitions
 
     root = tmp_path_factory.mktemp("own_exports")
-    (root / "contracts").mkdir()
-    (root / "contracts" / "acme__staff.yaml").write_text(textwrap.dedent(CONTRACT).lstrip(), encoding="utf-8")
-    (root / "landing" / "hr").mkdir(parents=True)
-    (root / "landing" / "hr" / "staff.csv").write_text(MASTER, encoding="utf-8")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("KINERJA_CONTRACTS_DIR", str(root / "contracts"))
-        settings = point_settings_at(mp, root, MONTHS)
+        settings, _ = own_company(mp, root, MONTHS, MASTER)
         result = run_nightly(instance=dg.DagsterInstance.ephemeral(), defs=build_definitions())
         con = duckdb.connect(str(settings.warehouse_path), read_only=True)
         yield {"settings": settings, "result": result, "con": con}
