@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 3000
 REPORTS_PORT ?= 8080
 
-.PHONY: setup run test ui lint format generate bench clean
+.PHONY: setup run test ui lint format generate bench clean browser-deps serve postgres-deps deploy-check
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,13 +24,31 @@ $(DAGSTER_HOME)/dagster.yaml: config/dagster.yaml
 run: setup $(DAGSTER_HOME)/dagster.yaml  ## generate the demo if landing is empty, run the nightly job, print dashboards
 	$(BIN)/kinerja run
 
-test: setup browser-deps lint  ## lint, then the whole test suite (what CI runs)
-	$(BIN)/python -m pytest
+# Two workers (pytest-xdist): a small company's night is mostly single-threaded Python (Dagster's steps), so two
+# run side by side on two cores; each test file stays in one worker, so its module-scoped nights run once.
+test: setup browser-deps postgres-deps lint  ## lint, then the whole test suite (what CI runs)
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # The browser tests drive Debian's chromium through Playwright's Python package (a dev dependency);
-# Playwright never downloads a browser here (no `playwright install`).
+# Playwright never downloads a browser here (no `playwright install`). The accessibility test injects axe-core
+# (an npm package, pinned here) from .cache/axe-core; npm comes from Debian when the machine has none.
+AXE_VERSION := 4.14.1
+AXE_DIR := .cache/axe-core
 browser-deps:
 	@if [ ! -x /usr/bin/chromium ]; then apt-get update && apt-get install -y chromium; fi
+	@if ! grep -qs '"version": "$(AXE_VERSION)"' $(AXE_DIR)/node_modules/axe-core/package.json; then \
+		if ! command -v npm >/dev/null; then apt-get update && apt-get install -y npm; fi; \
+		npm install --no-save --no-audit --no-fund --prefix $(AXE_DIR) axe-core@$(AXE_VERSION); \
+	fi
+
+# Postgres (Debian's package) for the server profile's checks and tests: they start a throw-away cluster on a
+# loopback port and stop it; nothing here starts a server.
+postgres-deps:
+	@if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		apt-get update && apt-get install -y postgresql; fi
+
+deploy-check: setup postgres-deps  ## validate deploy/ (instance on a throw-away Postgres, compose, systemd, Helm values)
+	$(BIN)/python -m pipelines.deploy_check
 
 serve: setup  ## serve data/reports on 127.0.0.1 (REPORTS_PORT, default 8080) and print the address
 	$(BIN)/python -m dashboards.serve --port $(REPORTS_PORT)

@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.layers import LAYERS, breakdown
+
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = {"S": (400, 36), "M": (5000, 60), "L": (20000, 60)}
 MONTHLY_FILE = re.compile(r"_(\d{4})_(\d{2})\.(csv|parquet)$")
@@ -161,6 +163,8 @@ def main() -> None:
         },
         "kpi_step_seconds": round(kpi_seconds, 2),
     }  # fmt: skip
+    for name, result in (("nightly", full), ("incremental", incremental), ("bare_sql", bare)):
+        results[name]["layers"] = breakdown(result["steps"], result["seconds"], result.get("startup_seconds", 0.0))
     (workdir / "results.json").write_text(json.dumps(results, indent=2, default=str))
     print(f"\nKinerja benchmark, size {args.size}: {employees:,} employees x {months} months "
           f"({os.cpu_count()} CPUs, {platform.platform()})")  # fmt: skip
@@ -174,6 +178,9 @@ def main() -> None:
         print(f"  {name:26}{value}")
     print(f"  pandas vs warehouse: {agreement}")
     print(f"  bare SQL vs job:     {bare_agreement}")
+    print(f"  {'seconds by layer':22}" + "".join(f"{layer:>10}" for layer in LAYERS))
+    for name in ("nightly", "incremental", "bare_sql"):
+        print(f"  {name:22}" + "".join(f"{results[name]['layers'][layer]:>10.1f}" for layer in LAYERS))
     print("  slowest steps of the full run:", ", ".join(f"{k} {v:.1f}s" for k, v in full["slowest_steps"]))
     print(f"results: {workdir / 'results.json'}")
 

@@ -37,6 +37,19 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def layer_table(results: list[dict]) -> str:
+    """Seconds per layer of the full night, the new month and the bare assets, per size."""
+    from benchmarks.layers import LAYERS
+
+    lines = ["| size | run | " + " | ".join(LAYERS) + " |", "|---|---|" + "---|" * len(LAYERS)]
+    for r in results:
+        for run in ("nightly", "incremental", "bare_sql"):
+            layers = r[run].get("layers")
+            if layers:
+                lines.append(f"| {r['size']} | {run} | " + " | ".join(f"{layers[k]:.1f}" for k in LAYERS) + " |")
+    return "\n".join(lines)
+
+
 def slowest(results: list[dict], n: int = 3) -> str:
     out = []
     for r in results:
@@ -48,5 +61,7 @@ def slowest(results: list[dict], n: int = 3) -> str:
 if __name__ == "__main__":
     results = rows()
     print(table(results))
+    print()
+    print(layer_table(results))
     print()
     print(slowest(results))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import pandas as pd
 
@@ -19,7 +20,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 import great_expectations as gx  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 
-from checks.spec import QualityCheck  # noqa: E402
+from checks.spec import SQL_ONLY_KINDS, QualityCheck, Suite  # noqa: E402
 
 SAMPLE_SIZE = 10  # failing keys kept per check (GX's SUMMARY format returns at most 20)
 
@@ -152,3 +153,71 @@ def run_gx(
             sample=sample,
         )
     return results
+
+
+# -- the suites as Great Expectations suites (data docs, export) -------------------------------------------------
+GX_SEVERITY = {"ERROR": "critical", "WARN": "warning"}
+
+
+def has_expectation(check: QualityCheck) -> bool:
+    """Whether GX can express the check (constant columns and query rules are checked in SQL only, see
+    checks/runner.py)."""
+    return check.kind not in SQL_ONLY_KINDS
+
+
+def documented_expectation(check: QualityCheck):
+    """The check's GX expectation with what it means for people: its sentence as notes, its severity, and in meta
+    its name, dimension and, for a rule or a relationship, the SQL that computes the column it reads (the rows
+    are pulled with that column added, see checks/sql_suite.py)."""
+    from checks.sql_suite import reference_flag  # it imports this module
+
+    exp = expectation(check)
+    meta: dict = {"check": check.name, "dimension": check.dimension, "severity": check.severity}
+    if check.kind == "rule":
+        meta["derived_column"] = {"name": check.rule_column, "sql": f"({check.sql})"}
+    if check.kind == "relationship":
+        meta["derived_column"] = {"name": check.reference_column, "sql": reference_flag(check)}
+    if "derived_column" in meta:  # "values must belong to the set True" says nothing: say what the check means
+        exp.description = check.description
+    exp.meta = meta
+    exp.notes = check.description
+    exp.severity = GX_SEVERITY.get(check.severity, "critical")
+    return exp
+
+
+def expectation_suite(suite: Suite, sources: Sequence[str] | None = None):
+    """A Kinerja suite as a GX ExpectationSuite named after its table (``staging.stg_hris__employees``), one
+    expectation per check GX can express; the others are named in ``meta.kinerja.checks_outside_gx``."""
+    outside = [
+        {"check": c.name, "dimension": c.dimension, "severity": c.severity, "description": c.description}
+        for c in suite.checks
+        if not has_expectation(c)
+    ]
+    meta = {
+        "kinerja": {
+            "table": suite.table,
+            "key_columns": list(suite.key_columns),
+            "scope": suite.scope,
+            "engine": suite.engine,
+            "sources": list(suite.sources if sources is None else sources),
+            "checks_outside_gx": outside,
+        }
+    }
+    expectations = [documented_expectation(c) for c in suite.checks if has_expectation(c)]
+    return gx.ExpectationSuite(name=suite.table, expectations=expectations, meta=meta)
+
+
+class ExpectKinerjaCheckToPass(gx.expectations.expectation.BatchExpectation):
+    """The outcome of a check Kinerja runs outside Great Expectations (source freshness and drift, row accounting
+    per file, journal balance, constant columns, query rules), as ``meta.check_results`` recorded it: shown among
+    the table's expectations in the data docs (checks/data_docs.py), and replayed if GX runs it. Registered with GX
+    by its name, ``expect_kinerja_check_to_pass``."""
+
+    check: str
+    passed: bool
+    observed_value: str | None = None
+    metric_dependencies: ClassVar[tuple[str, ...]] = ()
+    success_keys: ClassVar[tuple[str, ...]] = ("check", "passed")
+
+    def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
+        return {"success": self.passed, "result": {"observed_value": self.observed_value}}

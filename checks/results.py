@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import dagster as dg
 import duckdb
@@ -68,6 +68,22 @@ class CheckOutcome:
         return self.severity == ERROR if self.is_blocking is None else self.is_blocking
 
 
+def masked(outcome: CheckOutcome) -> CheckOutcome:
+    """The outcome as it may leave the warehouse's data tables (meta.check_results, which the quality page reads,
+    and Dagster): a check on a personal column (pipelines/metadata.py) shows its failing values and keys as
+    masked; every other check's texts have their long digit runs and e-mail addresses masked."""
+    from pipelines.metadata import MASK, mask_text, personal_columns
+
+    name = f"_{outcome.name}_"
+    if any(f"_{column}_" in name for column in personal_columns()):
+        keys = tuple(MASK for _ in outcome.sample_keys)
+        observed = MASK if outcome.observed_value is not None else None
+    else:
+        keys = tuple(mask_text(str(k)) for k in outcome.sample_keys)
+        observed = mask_text(outcome.observed_value) if outcome.observed_value is not None else None
+    return replace(outcome, sample_keys=keys, observed_value=observed, description=mask_text(outcome.description))
+
+
 def ensure_check_results(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create schema if not exists meta")
     con.execute(CHECK_RESULTS_DDL)
@@ -79,6 +95,7 @@ def record_outcomes(
     """Append the outcomes to meta.check_results (history: nothing is ever updated)."""
     ensure_check_results(con)
     at = at or dt.datetime.now().replace(microsecond=0)
+    outcomes = [masked(o) for o in outcomes]
     con.executemany(
         "insert into meta.check_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -93,6 +110,7 @@ def record_outcomes(
 
 
 def to_check_result(outcome: CheckOutcome, asset_key: dg.AssetKey) -> dg.AssetCheckResult:
+    outcome = masked(outcome)
     metadata: dict = {
         "severity": outcome.severity,
         "engine": outcome.engine,

@@ -22,7 +22,7 @@ from assets.ingest.manifest import scalar
 from checks.gx_suite import RawResult, run_gx
 from checks.results import CheckOutcome
 from checks.spec import NEWEST_LOAD, REBUILT_PERIODS, TABLE_KINDS, WARN, QualityCheck, Suite
-from checks.sql_suite import constant_check, lit, q, reference_flag, run_sql, source_select
+from checks.sql_suite import constant_check, lit, q, query_check, reference_flag, run_sql, source_select
 
 GX_MAX_ROWS = 1_000_000
 
@@ -145,6 +145,13 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, engine: str | None =
         except duckdb.Error as exc:
             raws[check.name] = RawResult(False, error=str(exc).splitlines()[0][:300])
     runnable = [c for c in runnable if c.kind != "constant"]
+    # query rules: their own SELECT over the warehouse, in SQL whatever the engine (GX cannot run a query)
+    for check in [c for c in runnable if c.kind == "query"]:
+        try:
+            raws[check.name] = query_check(con, check)
+        except duckdb.Error as exc:
+            raws[check.name] = RawResult(False, error=f"its query does not run: {str(exc).splitlines()[0][:300]}")
+    runnable = [c for c in runnable if c.kind != "query"]
     # a column-set check needs every column; the others only what they read
     needs_all = any(c.kind == "columns" for c in runnable)
     source = source_select(
@@ -189,7 +196,7 @@ def _finish(suite: Suite, raws: dict[str, RawResult], engine: str, scope: str, r
 
 def describe(suite: Suite, check: QualityCheck, raw: RawResult, scope: str) -> str:
     """What happened, in a sentence, followed by what to do (the check's description)."""
-    where = f"{suite.table} ({'all rows' if check.kind == 'constant' else scope})"
+    where = f"{suite.table} ({'all rows' if check.kind in ('constant', 'query') else scope})"
     if raw.error:
         return f"{check.name} could not run on {where}: {raw.error}. Fix the suite or the table, then rerun."
     if check.kind in TABLE_KINDS:

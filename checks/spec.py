@@ -12,13 +12,20 @@ A suite file (``checks/suites/core/dim_employee.yaml``; staging extras use the c
     patterns: {tax_id: '\\d{15,16}'}
     date_order: [{earlier: hire_date, later: termination_date}]
     relationships: {department_id: core.dim_department.department_id}
-    rules: [{name: versions_do_not_overlap, sql: "<boolean SQL, may use window functions>", reason: "..."}]
+    rules: [{name: versions_do_not_overlap, sql: "<boolean SQL, may use window functions>", reason: "..."},
+            {name: departments_add_up, query: "<select returning the failing rows>", reason: "..."}]
     row_count: {min: 1, max: 1}
     warn: {not_null: {tax_id: 0.95}}   # the same sections; their failures are recorded and never block
     engine: auto                       # auto | gx | sql (see checks/runner.py)
     scope: all                         # all | newest_load (staging only: the rows of the newest load)
                                        # | rebuilt_periods (a monthly-partitioned core table: the months its
                                        #   last build rewrote, see pipelines/partitions.py)
+
+A rule is either ``sql:``, a boolean condition every row must meet (evaluated on the table's rows in the suite's
+scope), or ``query:``, a whole SELECT returning the failing rows, for what no single row can tell (an aggregate: the
+departments' values add up to the company's; a comparison with another table). A query reads the whole warehouse
+as written (name its tables in full, e.g. ``marts.kpi_values``), ignores the suite's scope and engine (it always runs
+in DuckDB) and passes when it returns no row; the first rows it returns are the failing sample.
 
 Top-level sections are ERROR checks (blocking: what is downstream does not run); ``warn:`` holds WARN checks
 (recorded, never blocking): use it for what the demo plants as a control finding (a missing tax id), not a defect.
@@ -33,7 +40,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from assets.ingest.contracts import Contract
 
@@ -56,9 +63,13 @@ DIMENSIONS = {
     "row_count": "volume",
     "columns": "schema",
     "constant": "validity",
+    "query": "consistency",
 }
-# Table-level checks: one verdict for the table (an observed value), not a count of failing rows.
-TABLE_KINDS = ("row_count", "columns", "constant")
+# Table-level checks: one verdict for the table (an observed value), not a count of failing rows of the table
+# (a query rule counts the rows its query returns).
+TABLE_KINDS = ("row_count", "columns", "constant", "query")
+# Kinds run in DuckDB SQL whatever the suite's engine: no Great Expectations expectation expresses them.
+SQL_ONLY_KINDS = ("constant", "query")
 
 
 class SuiteError(ValueError):
@@ -80,7 +91,7 @@ class QualityCheck:
     max_value: float | None = None
     pattern: str | None = None
     strict: bool = False  # order: later > earlier instead of >=
-    sql: str | None = None  # rule: the boolean condition a row must meet
+    sql: str | None = None  # rule: the boolean condition a row must meet; query: the SELECT of the failing rows
     parent: str | None = None  # relationship: schema.table.column
     also: tuple[str, ...] = ()  # relationship: values accepted besides the parent's keys ('ALL')
 
@@ -112,6 +123,8 @@ class QualityCheck:
     def threshold(self) -> str | None:
         if self.kind == "constant":
             return "no column holds one value in every row"
+        if self.kind == "query":
+            return "the query returns no row"
         if self.kind in ("row_count", "columns"):
             return None
         return "every row" if self.mostly >= 1 else f"at least {self.mostly:.0%} of rows"
@@ -179,9 +192,18 @@ class RelationshipSpec(_Strict):
 
 class RuleSpec(_Strict):
     name: str = Field(pattern=NAME.pattern)
-    sql: str
+    sql: str | None = None  # a boolean condition on one row
+    query: str | None = None  # a SELECT returning the failing rows (aggregates, other tables)
     reason: str
     mostly: float = Field(1.0, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _one_of_sql_and_query(self) -> RuleSpec:
+        if (self.sql is None) == (self.query is None):
+            raise ValueError(f"rule {self.name}: give either sql (a condition on a row) or query (failing rows)")
+        if self.query is not None and self.mostly < 1:
+            raise ValueError(f"rule {self.name}: mostly needs sql; a query passes when it returns no row")
+        return self
 
 
 class UniqueSpec(_Strict):
@@ -309,6 +331,13 @@ def relationship_check(table: str, column: str, spec: RelationshipSpec, severity
 
 
 def rule_check(table: str, spec: RuleSpec, severity: str = ERROR) -> QualityCheck:
+    if spec.query is not None:
+        return QualityCheck(
+            f"consistency_{spec.name}", "query", (),
+            f"{spec.reason[0].upper()}{spec.reason[1:]} ({table}, rule {spec.name}): the rows listed are what the "
+            "rule's query returns; correct the model or its inputs.",
+            severity, sql=spec.query,
+        )  # fmt: skip
     return QualityCheck(
         f"consistency_{spec.name}", "rule", (),
         f"{spec.reason[0].upper()}{spec.reason[1:]} ({table}, rule {spec.name}): correct the rows listed.",

@@ -162,6 +162,34 @@ def constant_check(con, source: str, check: QualityCheck) -> RawResult:
     )  # fmt: skip
 
 
+def _row_text(names: Sequence[str], row: Sequence) -> str:
+    """A failing row of a query rule as `col=value, ...` (a float without noise, at most 300 characters)."""
+
+    def shown(value: object) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, float):
+            return f"{value:.10g}"
+        return str(value)
+
+    text = ", ".join(f"{n}={shown(v)}" for n, v in zip(names, row, strict=True))
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def query_check(con, check: QualityCheck) -> RawResult:
+    """A query rule: its SELECT returns the failing rows (none: it holds). Counted in one pass; the sample is the
+    first rows in the order of all their columns, so the same failures give the same sample."""
+    query = check.sql.strip().rstrip(";")
+    counted = f"select *, count(*) over () as _n_failing from failing order by all limit {SAMPLE_SIZE}"
+    cursor = con.execute(f"with failing as ({query}) {counted}")
+    names = [d[0] for d in cursor.description][:-1]
+    rows = cursor.fetchall()
+    n = int(rows[0][-1]) if rows else 0
+    sample = tuple(_row_text(names, r[:-1]) for r in rows)
+    observed = "no failing row" if not n else f"{n:,} failing row{'s' if n != 1 else ''}"
+    return RawResult(not n, unexpected_count=n, observed=observed, sample=sample)
+
+
 def _error(exc: Exception) -> RawResult:
     return RawResult(success=False, error=str(exc).splitlines()[0][:300])
 
@@ -173,7 +201,7 @@ def run_sql(
     if not key_columns:
         source = f"select *, row_number() over () as {ROW_NO} from ({source})"
     keys = _key_sql(key_columns)
-    row_level = [c for c in checks if c.kind not in ("unique", "row_count", "columns", "constant")]
+    row_level = [c for c in checks if c.kind not in ("unique", "row_count", "columns", "constant", "query")]
     results: dict[str, RawResult] = {}
     try:
         results.update(_row_checks(con, source, row_level, keys) if row_level else {})
@@ -191,6 +219,8 @@ def run_sql(
                 results[check.name] = _table_check(con, source, check)
             elif check.kind == "constant":
                 results[check.name] = constant_check(con, source, check)
+            elif check.kind == "query":
+                results[check.name] = query_check(con, check)
         except duckdb.Error as exc:
             results[check.name] = _error(exc)
     return results

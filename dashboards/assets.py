@@ -2,7 +2,8 @@
 marts and published under data/reports with one shared local plotly.js (no request leaves the machine).
 
 Pages: overview (company scorecard), one per KPI domain (hr, payroll, finance and any other domain in the KPI
-registry), controls and compliance, data quality, and the monthly reviews. Anything served reads these
+registry), controls and compliance, data quality, and the monthly reviews; beside them ``reports/data_docs``
+writes the night's checks as Great Expectations Data Docs (checks/data_docs.py). Anything served reads these
 published files; no page holds the warehouse open.
 
 Publishing is atomic (dashboards/publish.py): ``reports/run_started`` records in the published set that a run
@@ -25,12 +26,25 @@ from dagster_duckdb import DuckDBResource
 from assets.ingest.assets import contract_paths, staging_key
 from assets.kpi.assets import KPI_VALUES
 from assets.kpi.registry import load_registry
-from dashboards.findings import FINDINGS_TABLES, render_controls
+from checks.data_docs import DOCS_DIR, build_data_docs
+from dashboards.definitions import render_definitions
+from dashboards.findings import FINDINGS_TABLES, REVIEW_MARTS, render_controls
 from dashboards.kpi_pages import render_domain, render_overview
-from dashboards.publish import build_dir, mark_failed, mark_started, prepare_build, publish, record_pages, seed_build
+from dashboards.pdf import print_pages, review_pages
+from dashboards.publish import (
+    build_dir,
+    mark_failed,
+    mark_started,
+    prepare_build,
+    publish,
+    publish_read_copy,
+    record_pages,
+    seed_build,
+)
 from dashboards.quality import render_quality
-from dashboards.render import Site, domain_file, load_site, page_domains
+from dashboards.render import RESERVED, Site, domain_file, load_site, page_domains
 from dashboards.review import render_reviews
+from pipelines.catalog import catalogued, report_url
 from pipelines.settings import get_settings
 
 OWNERS = ["team:performance"]
@@ -113,7 +127,7 @@ def defined(*keys: dg.AssetKey) -> list[dg.AssetKey]:
 
 
 def findings_keys() -> list[dg.AssetKey]:
-    wanted = {tuple(t.split(".")) for _, t in FINDINGS_TABLES}
+    wanted = {tuple(t.split(".")) for _, t in FINDINGS_TABLES} | {tuple(t.split(".")) for t in REVIEW_MARTS}
     return sorted((k for k in defined_asset_keys() if tuple(k.path) in wanted), key=lambda k: k.path)
 
 
@@ -138,7 +152,10 @@ def _page_asset(
     description: str,
     deps: list[dg.AssetKey],
     render: Callable[[duckdb.DuckDBPyConnection, Site], list[Path]],
+    after: Callable[[dg.AssetExecutionContext, list[Path]], tuple[list[Path], dict]] | None = None,
 ):
+    """A page asset; ``after`` adds files made from the written pages (the reviews' PDFs) and their metadata."""
+
     @dg.asset(
         key=dg.AssetKey(["reports", name]),
         deps=deps,
@@ -147,6 +164,7 @@ def _page_asset(
         owners=OWNERS,
         description=description,
         hooks={record_failed_run},
+        metadata={"url": dg.MetadataValue.url(report_url(page_file(name)))},
     )
     def _page(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         settings = get_settings()
@@ -162,20 +180,43 @@ def _page_asset(
             domains = page_domains([e.domain for e in load_registry()])
             site = load_site(con, settings, domains, now, out_dir=build, run_id=context.run.run_id)
             pages = render(con, site)
+        extra_metadata: dict = {}
+        if after is not None:  # outside the warehouse connection: nothing here reads it
+            extra, extra_metadata = after(context, pages)
+            pages = pages + extra
         record_pages(build, name, pages)
         if alone:
             publish(settings.reports_dir, build_id, now, [name], settings.language)
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(settings.reports_dir / pages[0].name)),
+                "url": dg.MetadataValue.url(report_url(pages[0].name)),
                 "build": dg.MetadataValue.path(str(build)),
                 "pages": [p.name for p in pages],
                 "size_bytes": sum(p.stat().st_size for p in pages),
                 "rendered_at": site.now.isoformat(timespec="seconds"),
+                **extra_metadata,
             }
         )
 
     return _page
+
+
+def print_reviews(context: dg.AssetExecutionContext, pages: list[Path]) -> tuple[list[Path], dict]:
+    """Each month's review as PDF beside its page, in the same build folder (published with it); a machine without
+    Chromium gets a warning and no PDF, and the night goes on."""
+    printed = print_pages(review_pages(pages))
+    if printed.warning:
+        context.log.warning(printed.warning)
+    metadata = {"pdfs": len(printed.pdfs), "pdf_seconds": round(printed.seconds, 2)}
+    if printed.warning:
+        metadata["pdf_warning"] = printed.warning
+    return printed.pdfs, metadata
+
+
+def page_file(name: str) -> str:
+    """The file a page asset publishes first: a KPI domain's page, or ``<name>.html`` for the fixed pages."""
+    return f"{name}.html" if name in RESERVED else domain_file(name)
 
 
 def _domain_renderer(domain: str):
@@ -196,23 +237,99 @@ def _published_asset(pages: list) -> dg.AssetsDefinition:
         owners=OWNERS,
         description="Publishes the night's pages in one step: once every page is built in the run's folder, "
         "the reports folder (a link) is switched to it with one rename; the set before is kept until the next "
-        "publish. Grain: one published set of pages.",
+        "publish. With them, the warehouse's read copy (the file every reader opens) is replaced by a copy of "
+        "the night's warehouse, in one rename too. Grain: one published set of pages.",
         hooks={record_failed_run},
+        metadata={"url": dg.MetadataValue.url(report_url("overview.html"))},
     )
-    def published(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    def published(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         settings = get_settings()
         run_build(context)
+        with duckdb.get_connection() as con:  # readers open the copy, never the warehouse (dashboards/publish.py)
+            copy = publish_read_copy(con, Path(duckdb.database), settings.read_copy)
         folder, names = publish(settings.reports_dir, context.run.run_id, run_moment(context), steps, settings.language)
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(settings.reports_dir)),
+                "url": dg.MetadataValue.url(report_url("overview.html")),
                 "build": dg.MetadataValue.path(str(folder)),
                 "pages": len(names),
                 "run_id": context.run.run_id,
+                "read_copy": dg.MetadataValue.path(str(settings.read_copy)),
+                "read_copy_mb": round(copy["bytes"] / 1e6, 1),
+                "read_copy_seconds": round(copy["seconds"], 2),
             }
         )
 
     return published
+
+
+DATA_DOCS = dg.AssetKey(["reports", "data_docs"])
+
+
+def _data_docs_asset(deps: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    """Great Expectations' own view of the night's checks, written into the run's build and published with the
+    pages; each checked table's asset gets an observation linking to its validation result."""
+
+    @dg.asset(
+        key=DATA_DOCS,
+        deps=deps,
+        group_name="dashboards",
+        kinds={"html"},
+        owners=OWNERS,
+        description="Great Expectations Data Docs of the night's validations (data-docs/index.html): one "
+        "validation result per checked table, built from meta.check_results whichever engine ran its checks, and "
+        "one page per expectation suite; offline, aggregates only. Grain: one static site.",
+        hooks={record_failed_run},
+        op_tags={"dagster/priority": "-100"},  # the in-process run takes it last: after every check of the night
+        metadata={"url": dg.MetadataValue.url(report_url(f"{DOCS_DIR}/index.html"))},
+    )
+    def data_docs(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+        settings = get_settings()
+        alone = not run_publishes(context)
+        build_id = context.run.run_id if not alone else f"{context.run.run_id}-data_docs"
+        if alone:  # this run publishes the set it had, with the data docs rebuilt
+            build = build_dir(settings.reports_dir, build_id)
+            seed_build(settings.reports_dir, build)
+        else:
+            build = run_build(context)
+        with duckdb.get_connection() as con:
+            docs = build_data_docs(con, build / DOCS_DIR)
+        record_pages(build, "data_docs", docs.pages)
+        if alone:
+            publish(settings.reports_dir, build_id, run_moment(context), ["data_docs"], settings.language)
+        known = defined_asset_keys()
+        for table, page in sorted(docs.validations.items()):
+            if dg.AssetKey(table.split(".")) in known:
+                context.log_event(
+                    dg.AssetObservation(
+                        asset_key=dg.AssetKey(table.split(".")),
+                        description="Great Expectations Data Docs of the table's latest validation",
+                        metadata={
+                            "data_docs": dg.MetadataValue.url(report_url(page.relative_to(build).as_posix())),
+                            "data_docs_suite": dg.MetadataValue.url(
+                                report_url(docs.suites[table].relative_to(build).as_posix())
+                            ),
+                            "validation_passed": table not in docs.failing,
+                        },
+                    )
+                )
+        if docs.dropped:
+            context.log.warning(f"remote references left out of the data docs: {', '.join(docs.dropped)}")
+        return dg.MaterializeResult(
+            metadata={
+                "path": dg.MetadataValue.path(str(settings.reports_dir / DOCS_DIR / "index.html")),
+                "url": dg.MetadataValue.url(report_url(f"{DOCS_DIR}/index.html")),
+                "build": dg.MetadataValue.path(str(build)),
+                "validations": len(docs.validations),
+                "failing_validations": docs.failing,
+                "pages": len(docs.pages),
+                "seconds": round(docs.seconds, 2),
+                "remote_references_dropped": docs.dropped,
+            }
+        )
+
+    return data_docs
 
 
 def dashboard_assets() -> list:
@@ -241,8 +358,9 @@ def dashboard_assets() -> list:
     pages += [
         _page_asset(
             "controls",
-            "Controls and compliance: findings counted per rule, severity, month and "
-            "department (aggregates only). Grain: one HTML page.",
+            "Controls and compliance: the open findings a reviewer works from (rule in words, severity, "
+            "masked entity, amount, age, review status, owner), the open high-severity amount, the false-positive "
+            "rate per rule, and findings counted per rule, severity, month and department. Grain: one HTML page.",
             [SCORECARD, *rule_deps, *findings_keys(), *staged_keys()],
             lambda con, site: [render_controls(con, site)],
         ),  # fmt: skip
@@ -254,14 +372,24 @@ def dashboard_assets() -> list:
             lambda con, site: [render_quality(con, site)],
         ),  # fmt: skip
         _page_asset(
+            "definitions",
+            "Definitions: every KPI (formula, unit, needs, owner, target source, latest checks) and every control "
+            "rule (name, description, severity, thresholds), each with an anchor the other pages link to. "
+            "Grain: one HTML page.",
+            [*kpi_deps, *rule_deps],
+            lambda con, site: [render_definitions(con, site)],
+        ),  # fmt: skip
+        _page_asset(
             "review",
             "Monthly performance review: one printable page per month (scorecard, what moved, "
-            "open findings) and an index. Grain: one HTML page per month.",
+            "open findings) with its PDF, and an index. Grain: one HTML page and one PDF per month.",
             kpi_deps + findings_keys(),
             render_reviews,
+            print_reviews,
         ),  # fmt: skip
     ]
+    pages.append(_data_docs_asset([SCORECARD, *defined(DEPARTMENTS), *quality]))  # what the quality page reads
     return [run_started, *pages, _published_asset(pages)]
 
 
-defs = dg.Definitions(assets=dashboard_assets())
+defs = dg.Definitions(assets=catalogued(dashboard_assets()))

@@ -189,7 +189,7 @@ def load_disclosure(con: duckdb.DuckDBPyConnection, periods: list[dt.date], min_
 
 # ---------------------------------------------------------------- the figures pages show
 SCORECARD_COLUMNS = ("kpi_code", "department_id", "period", "unit", "direction", "actual", "target", "target_scope",
-                     "status")  # fmt: skip
+                     "status", "target_owner", "target_comment")  # fmt: skip
 STATUS_OF = ("green", "amber", "red")
 
 

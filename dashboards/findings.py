@@ -1,82 +1,272 @@
-"""The controls-and-compliance page: findings of ``marts.control_findings`` and ``marts.compliance_findings``
-counted per rule, severity, month and department (aggregates only; the findings themselves stay in the
-warehouse for the staff who review them). A table not built yet gets an honest "not available yet"; the rules
-the data cannot compute (``marts.rule_computability``) are listed under "Rules not computable on this data" with
-the columns they need."""
+"""The controls-and-compliance page, a list a reviewer works from: every open finding of
+``marts.control_findings`` and ``marts.compliance_findings`` with its rule in words, severity, department, the
+entity (masked where it names a person), amount, age, review status and owner, sorted by severity then amount
+and filterable by rule, severity and department; the open high-severity amount as a tile; the false-positive
+rate per rule; and the findings counted per rule, severity, month and department.
+
+The columns read are those the findings SQL writes (assets/controls/sql/control_findings.sql); the review
+status comes from ``marts.finding_status`` (the latest review of each finding, ``canonical.finding_reviews``),
+and a warehouse without it takes every finding as open. Privacy (assets/controls/privacy.yaml): a findings list
+shows individual findings, so no finding is withheld for a small group, but the department of a finding is
+shown only where the disclosure control shows that department's figures for the month (as in the counts), a
+person's id is masked (``E••••123``), and names, national ids, tax ids and bank accounts are masked in the
+description, the evidence and the review note. A table not built yet gets an honest "not available yet"; the
+rules the data cannot compute (``marts.rule_computability``) are listed with the columns they need."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
+import yaml
 
+from assets.canonical.catalog import load_catalog
 from dashboards.disclosure import WITHHELD_DEPARTMENT
-from dashboards.formatting import redact
-from dashboards.render import Site, dashboard_page
+from dashboards.formatting import MASK, redact
+from dashboards.i18n import severity_name
+from dashboards.render import Site, common_payload, embed_json, header_context, write_page
 from dashboards.warehouse import columns_of, pick, rule_computability, table_exists
 
 FINDINGS_TABLES = (("control", "marts.control_findings"), ("compliance", "marts.compliance_findings"))
-HIGH_SEVERITIES = ("critical", "high", "error")
-# later issues name their columns their own way: the first of these a table has is the rule it broke
-RULE_COLUMNS = ("control_code", "rule_code", "finding_code", "finding_type", "check_code", "code", "control", "rule")
+STATUS_TABLE = "marts.finding_status"
+FALSE_POSITIVE_TABLE = "marts.finding_false_positive_rates"
+REVIEWS_TABLE = "canonical.finding_reviews"
+REVIEW_MARTS = (STATUS_TABLE, FALSE_POSITIVE_TABLE)  # what the page reads besides the findings marts
+PRIVACY_FILE = Path(__file__).resolve().parents[1] / "assets" / "controls" / "privacy.yaml"
+# The columns the findings SQL writes (assets/controls/sql/control_findings.sql), in this order.
+FINDING_COLUMNS = ("finding_id", "control_code", "control_name", "severity", "entity", "entity_key", "period",
+                   "department_id", "amount_at_risk_idr", "description", "evidence")  # fmt: skip
+SEVERITY_ORDER = ("critical", "high", "medium", "low")  # the open list sorts by this, most severe first
+HIGH_SEVERITIES = ("critical", "high")
+ID_DOTS = "••••"
 
 
-def _period_expr(column: str) -> str:
-    text = f"{column}::varchar"
-    return f"coalesce(try_cast({text} as date), try_strptime({text}, '%Y-%m')::date)"
+# ---------------------------------------------------------------------------------------------- privacy
 
 
-def findings_summary(con: duckdb.DuckDBPyConnection, table: str) -> dict | None:
-    """Counts and amounts per rule, severity, month and department, read whatever the columns are named."""
+@lru_cache(maxsize=1)
+def privacy_policy() -> tuple[dict[str, bool], frozenset[str]]:
+    """(entity type -> its key names a person, evidence keys whose values name or identify a person)."""
+    data = yaml.safe_load(PRIVACY_FILE.read_text(encoding="utf-8")) or {}
+    personal_columns = {c for e in load_catalog().values() for c, spec in e.columns.items() if spec.personal}
+    keys = frozenset(str(k) for k in data.get("personal_keys") or []) | personal_columns
+    return {str(k): bool(v) for k, v in (data.get("entities") or {}).items()}, keys
+
+
+def entity_is_personal(entity: str | None) -> bool:
+    """Whether a finding's key names a person; an entity type the policy does not list is taken as personal."""
+    entities, _ = privacy_policy()
+    return entities.get(entity or "", True)
+
+
+def mask_id(key: str | None) -> str:
+    """``E00123`` -> ``E••••123``: the id's leading letters, four dots, its last three characters."""
+    text = "" if key is None else str(key)
+    if len(text) <= 4:
+        return ID_DOTS
+    prefix = re.match(r"[^\d]{0,3}", text).group(0)
+    return prefix + ID_DOTS + text[-3:]
+
+
+class Masker:
+    """Masks free text from the warehouse: long digit runs (``redact``), every employee id (as ``mask_id``) and
+    every employee name of ``canonical.employees``, and the personal values a finding's evidence names."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        ids: set[str] = set()
+        names: set[str] = set()
+        if table_exists(con, "canonical.employees"):
+            cols = columns_of(con, "canonical.employees")
+            for column, into in (("employee_id", ids), ("manager_id", ids), ("full_name", names)):
+                if column in cols:
+                    rows = con.execute(f"select distinct {column}::varchar from canonical.employees").fetchall()
+                    into |= {r[0].strip() for r in rows if r[0] and len(r[0].strip()) > 1}
+        self.ids = ids
+        self._pattern = self._compile(ids | names)
+
+    @staticmethod
+    def _compile(tokens: set[str]) -> re.Pattern | None:
+        if not tokens:
+            return None
+        alternatives = "|".join(re.escape(t) for t in sorted(tokens, key=lambda t: (-len(t), t)))
+        return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+    def _token(self, token: str) -> str:
+        return mask_id(token) if token in self.ids else MASK
+
+    def text(self, value: str | None, extra: set[str] = frozenset()) -> str:
+        """``value`` with every personal token masked (``extra``: the finding's own personal values)."""
+        text = "" if value is None else str(value)
+        for token in sorted((t for t in extra if len(t) > 1), key=lambda t: (-len(t), t)):
+            text = re.sub(rf"(?<!\w){re.escape(token)}(?!\w)", self._token(token), text)
+        if self._pattern is not None:
+            text = self._pattern.sub(lambda m: self._token(m.group(0)) if m.group(0) in self.ids else MASK, text)
+        return redact(text)
+
+    def evidence(self, evidence: str | None) -> tuple[str, set[str]]:
+        """The evidence JSON with the values of personal keys masked, and those values (to mask elsewhere)."""
+        if not evidence:
+            return "", set()
+        try:
+            data = json.loads(evidence)
+        except (TypeError, ValueError):
+            return self.text(evidence), set()
+        _, keys = privacy_policy()
+        found: set[str] = set()
+
+        def walk(node: object, personal: bool) -> object:
+            if isinstance(node, dict):
+                return {k: walk(v, personal or k in keys) for k, v in node.items()}
+            if isinstance(node, list):
+                return [walk(v, personal) for v in node]
+            if personal and node is not None and not isinstance(node, bool):
+                found.add(str(node))
+                return self._token(str(node))
+            return node
+
+        masked = walk(data, False)
+        text = json.dumps(masked, ensure_ascii=False, separators=(", ", ": "), sort_keys=True)
+        return self.text(text, found), found
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+def missing_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     cols = columns_of(con, table)
-    rule = pick(cols, *RULE_COLUMNS)
-    if rule is None:
-        return None
-    severity = pick(cols, "severity", "level", "priority")
-    period = pick(cols, "period", "period_month", "month")
-    department = pick(cols, "department_id")
-    amount = pick(cols, "amount_at_risk_idr", "amount_idr", "amount_at_risk", "amount")
-    name = pick(cols, "control_name", "rule_name", "title")
-    rows = con.execute(
-        f"""
-        select
-            {rule}::varchar as rule,
-            {f"coalesce(lower({severity}::varchar), '')" if severity else "''"} as severity,
-            {_period_expr(period) if period else "null::date"} as period,
-            {f"{department}::varchar" if department else "null"} as department_id,
-            count(*) as n_findings,
-            {f"sum(try_cast({amount} as double))" if amount else "null::double"} as amount,
-            {f"min({name}::varchar)" if name else "null"} as rule_name
-        from {table}
-        group by all
-        order by all
-        """
+    return [c for c in FINDING_COLUMNS if c not in cols]
+
+
+def readable_tables(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple[str, str]], list[str]]:
+    """The findings marts the page can read ((kind, table)), and a note for each it cannot."""
+    tables, problems = [], []
+    for kind, table in FINDINGS_TABLES:
+        if not table_exists(con, table):
+            problems.append(("not_available", {"table": table}))
+            continue
+        lacking = missing_columns(con, table)
+        if lacking:
+            problems.append(("findings_columns_missing", {"table": table, "columns": ", ".join(lacking)}))
+            continue
+        tables.append((kind, table))
+    return tables, problems
+
+
+def read_findings(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, str]]) -> list[dict]:
+    """Every finding of ``tables`` with its review status (open when ``marts.finding_status`` is absent)."""
+    if not tables:
+        return []
+    columns = ", ".join(f"f.{c}" for c in FINDING_COLUMNS)
+    status = table_exists(con, STATUS_TABLE)
+    review = (
+        "coalesce(s.review_status, 'open') as review_status, coalesce(s.is_open, true) as is_open, "
+        "s.owner, s.note, s.reviewed_on"
+        if status
+        else "'open' as review_status, true as is_open, null as owner, null as note, null::date as reviewed_on"
+    )
+    join = f"left join {STATUS_TABLE} s on s.finding_id = f.finding_id" if status else ""
+    parts = [f"select '{kind}' as kind, {columns}, {review} from {table} f {join}" for kind, table in tables]
+    cursor = con.execute(" union all ".join(parts) + " order by kind, control_code, period, entity_key, finding_id")
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def rule_names(con: duckdb.DuckDBPyConnection, language: str = "en") -> dict[str, str]:
+    """Rule code -> its name in words in ``language`` (``marts.control_registry``: ``name``, ``name_id``)."""
+    if not table_exists(con, "marts.control_registry"):
+        return {}
+    cols = columns_of(con, "marts.control_registry")
+    if "code" not in cols or "name" not in cols:
+        return {}
+    local = "coalesce(nullif(name_id, ''), name)" if language == "id" and "name_id" in cols else "name"
+    rows = con.execute(f"select code::varchar, {local}::varchar from marts.control_registry order by 1").fetchall()
+    return {code: name for code, name in rows if code and name}
+
+
+def false_positive_rates(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """(rule, kind, findings, open, closed, false positives, rate %) per rule with findings."""
+    if not table_exists(con, FALSE_POSITIVE_TABLE):
+        return []
+    return con.execute(
+        f"select control_code, kind, n_findings, n_open, n_closed, n_false_positive, false_positive_rate_pct "
+        f"from {FALSE_POSITIVE_TABLE} where n_findings > 0 order by kind, control_code"
     ).fetchall()
-    return {"rows": rows, "has_department": department is not None, "has_period": period is not None,
-            "has_amount": amount is not None}  # fmt: skip
 
 
-def data_findings_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Marts of source rows that loaded but cannot be trusted as they are (``marts.<domain>_data_findings``)."""
-    rows = con.execute(
-        "select table_name from duckdb_tables() where schema_name = 'marts' and suffix(table_name, '_data_findings') "
-        "order by 1"
-    ).fetchall()
-    return [f"marts.{r[0]}" for r in rows]
+def unmatched_reviews(con: duckdb.DuckDBPyConnection) -> int:
+    """Reviews naming a finding the warehouse does not have (a typo, or a finding the rules no longer raise)."""
+    if not (table_exists(con, REVIEWS_TABLE) and table_exists(con, STATUS_TABLE)):
+        return 0
+    return int(
+        con.execute(
+            f"select count(*) from {REVIEWS_TABLE} r where r.finding_id is not null and not exists "
+            f"(select 1 from {STATUS_TABLE} s where s.finding_id = trim(r.finding_id))"
+        ).fetchone()[0]
+    )
 
 
-def department_shown(site: Site, department: str | None, i: int) -> str:
+# ---------------------------------------------------------------------------------------------- the page
+
+
+def department_shown(site: Site, department: str | None, i: int | None) -> str:
     """The department a findings row may carry: its own, or ``WITHHELD_DEPARTMENT`` when the disclosure control
-    withholds that department's figures in the row's month (any month for an undated row); the company total
-    still counts the row."""
+    withholds that department's figures in the row's month (in any month for a row outside the window or
+    undated); the company total still counts the row."""
     if not department:
         return ""
-    if i >= 0 and site.disclosure.department_shown(department, i):
+    if i is not None and i >= 0 and site.disclosure.department_shown(department, i):
         return department
-    if i < 0 and not site.disclosure.withheld_anywhere(department):
+    if (i is None or i < 0) and not site.disclosure.withheld_anywhere(department):
         return department
     return WITHHELD_DEPARTMENT
+
+
+def severity_rank(severity: str | None) -> int:
+    return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else len(SEVERITY_ORDER)
+
+
+def age_days(period: dt.date | None, today: dt.date) -> int | None:
+    """Days from the end of the finding's month (when it could first be seen) to ``today``; none when undated."""
+    if not isinstance(period, dt.date):
+        return None
+    month_end = (period.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    return max(0, (today - month_end).days)
+
+
+def open_list(rows: list[dict], site: Site, masker: Masker) -> list[list]:
+    """The open findings as the page lists them, most severe first, then the largest amount:
+    [source, rule, severity, department, entity, description, amount, age, status, owner, note, evidence, month,
+    reference]."""
+    index = {p: i for i, p in enumerate(site.periods)}
+    sources = {kind: n for n, (kind, _) in enumerate(FINDINGS_TABLES)}
+    today = site.now.date()
+    out = []
+    for row in rows:
+        if not row["is_open"]:
+            continue
+        evidence, personal = masker.evidence(row["evidence"])
+        key = row["entity_key"]
+        if entity_is_personal(row["entity"]):
+            personal.add(str(key))
+            shown_key = mask_id(key)
+        else:
+            shown_key = masker.text(key)
+        i = index.get(row["period"]) if isinstance(row["period"], dt.date) else -1
+        amount = row["amount_at_risk_idr"]
+        out.append([
+            sources[row["kind"]], redact(row["control_code"]), row["severity"] or "",
+            department_shown(site, row["department_id"], i), shown_key,
+            masker.text(row["description"], personal), None if amount is None else round(float(amount)),
+            age_days(row["period"], today), row["review_status"], masker.text(row["owner"]),
+            masker.text(row["note"], personal), evidence, -1 if i is None else i,
+            masker.text(str(row["finding_id"]).replace(str(key), shown_key), personal),
+        ])  # fmt: skip
+    out.sort(key=lambda r: (severity_rank(r[2]), -(r[6] if r[6] is not None else -1), r[1], r[13]))
+    return out
 
 
 def merge_rows(rows: list[list], key_size: int) -> list[list]:
@@ -94,82 +284,162 @@ def merge_rows(rows: list[list], key_size: int) -> list[list]:
     return [merged[k] for k in sorted(merged, key=lambda k: tuple((v is None, str(v)) for v in k))]
 
 
+def count_rows(rows: list[dict], site: Site) -> list[list]:
+    """Every finding (open or not) counted per [source, rule, severity, month, department, n, amount], months of
+    the reporting window only, departments as the disclosure control shows them."""
+    index = {p: i for i, p in enumerate(site.periods)}
+    sources = {kind: n for n, (kind, _) in enumerate(FINDINGS_TABLES)}
+    out = []
+    for row in rows:
+        i = index.get(row["period"]) if isinstance(row["period"], dt.date) else -1
+        if i is None:
+            continue  # outside the reporting window
+        amount = row["amount_at_risk_idr"]
+        out.append([sources[row["kind"]], redact(row["control_code"]), row["severity"] or "", i,
+                    department_shown(site, row["department_id"], i), 1,
+                    None if amount is None else round(float(amount))])  # fmt: skip
+    return merge_rows(out, 5)
+
+
+def findings_payload(con: duckdb.DuckDBPyConnection, site: Site) -> tuple[dict, list[str]]:
+    tables, problems = readable_tables(con)
+    notes = [site.text(key, **params) for key, params in problems]
+    rows = read_findings(con, tables)
+    masker = Masker(con)
+    names = rule_names(con, site.language)
+    readable = {t for _, t in tables}
+    sources = [
+        {"label": site.text(f"source_{kind}"), "table": table, "available": table in readable,
+         "hasDepartment": True, "hasPeriod": True, "hasAmount": True}
+        for kind, table in FINDINGS_TABLES
+    ]  # fmt: skip
+    open_rows = open_list(rows, site, masker)
+    unmatched = unmatched_reviews(con)
+    if unmatched:
+        notes.append(site.text("reviews_unmatched", n=unmatched, table=REVIEWS_TABLE))
+    if tables and not table_exists(con, STATUS_TABLE):
+        notes.append(site.text("reviews_not_available", table=STATUS_TABLE))
+    codes = sorted({r[1] for r in open_rows} | {redact(r["control_code"]) for r in rows})
+    statuses = ("open", "acknowledged", "resolved", "false_positive")
+    payload = {
+        "kind": "findings",
+        "sources": sources,
+        "rows": count_rows(rows, site),
+        "open": open_rows,
+        "falsePositive": [
+            [redact(r[0]), r[1], *r[2:6], None if r[6] is None else round(r[6], 1)] for r in false_positive_rates(con)
+        ],  # fmt: skip
+        "ruleNames": {code: redact(names.get(code) or code) for code in codes},
+        "highSeverities": list(HIGH_SEVERITIES),
+        "severityOrder": list(SEVERITY_ORDER),
+        "severityNames": {s: severity_name(s, site.language) for s in SEVERITY_ORDER},
+        "statusNames": {s: site.text(f"review_{s}") for s in statuses},
+    }
+    return payload, notes
+
+
+def render_controls(con: duckdb.DuckDBPyConnection, site: Site) -> Path:
+    payload, notes = findings_payload(con, site)
+    names = rule_names(con, site.language)
+    missing = rule_computability(con)
+    items = site.not_computable_items([(redact(names.get(code) or code), nc) for code, nc in missing.items()])
+    codes = sorted({r[1] for r in payload["open"]}, key=lambda c: payload["ruleNames"].get(c, c).casefold())
+    severities = [s for s in SEVERITY_ORDER if any(r[2] == s for r in payload["open"])]
+    context = header_context(site, "controls", site.text("title_controls"))
+    context.update(
+        departments=site.departments,
+        rules=[(code, payload["ruleNames"].get(code, code)) for code in codes],
+        severities=[(s, payload["severityNames"][s]) for s in severities],
+        notes=notes,
+        unavailable_title=site.text("rules_not_computable"),
+        unavailable=items,
+        data_json=embed_json({**common_payload(site, "controls"), **payload}),
+    )
+    return write_page(site, "controls.html", "controls.html", context)
+
+
+# ---------------------------------------------------------------------------------------------- data findings
+
+
+def data_findings_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Marts of source rows that loaded but cannot be trusted as they are (``marts.<domain>_data_findings``)."""
+    rows = con.execute(
+        "select table_name from duckdb_tables() where schema_name = 'marts' and suffix(table_name, '_data_findings') "
+        "order by 1"
+    ).fetchall()
+    return [f"marts.{r[0]}" for r in rows]
+
+
+def _period_expr(column: str) -> str:
+    text = f"{column}::varchar"
+    return f"coalesce(try_cast({text} as date), try_strptime({text}, '%Y-%m')::date)"
+
+
+def data_findings_summary(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple] | None:
+    """A domain's data findings counted per (rule, severity, month, department): [rule, severity, period,
+    department, n, amount]. The HR mart names its rule ``finding_code``, the finance mart ``finding_type``;
+    severity, department and amount (``amount_idr``) are read where the mart has them."""
+    cols = columns_of(con, table)
+    rule = pick(cols, "finding_code", "finding_type")
+    if rule is None:
+        return None
+    severity = "coalesce(lower(severity::varchar), '')" if "severity" in cols else "''"
+    period = _period_expr("period") if "period" in cols else "null::date"
+    department = "department_id::varchar" if "department_id" in cols else "null"
+    amount = "sum(try_cast(amount_idr as double))" if "amount_idr" in cols else "null::double"
+    return con.execute(
+        f"select {rule}::varchar, {severity}, {period}, {department}, count(*), {amount} from {table} "
+        "group by all order by all"
+    ).fetchall()
+
+
 def findings_rows(
     con: duckdb.DuckDBPyConnection, site: Site, tables: list[tuple[str, str]]
 ) -> tuple[list[dict], list[list], dict[str, str], list[str]]:
-    """Per (label, table): the source description, and rows [source, rule, severity, month, department, n, amount]."""
+    """Per (label, data findings table): the source, and rows [source, rule, severity, month, department, n,
+    amount] of the reporting window, departments as the disclosure control shows them (the quality page)."""
     index = {p: i for i, p in enumerate(site.periods)}
-    sources, rows, names, notes = [], [], {}, []
+    sources, rows, notes = [], [], []
     for label, table in tables:
-        summary = findings_summary(con, table) if table_exists(con, table) else None
-        sources.append({
-            "label": label, "table": table, "available": summary is not None,
-            "hasDepartment": bool(summary and summary["has_department"]),
-            "hasPeriod": bool(summary and summary["has_period"]), "hasAmount": bool(summary and summary["has_amount"]),
-        })  # fmt: skip
+        summary = data_findings_summary(con, table) if table_exists(con, table) else None
+        sources.append({"label": label, "table": table, "available": summary is not None})
         if summary is None:
             notes.append(site.text("not_available", table=table))
             continue
-        for rule, severity, period, department, n, amount, name in summary["rows"]:
+        for rule, severity, period, department, n, amount in summary:
             i = index.get(period) if isinstance(period, dt.date) else -1
             if i is None:
                 continue  # outside the reporting window
             rows.append([len(sources) - 1, redact(rule), severity, i, department_shown(site, department, i), int(n),
                          None if amount is None else round(amount)])  # fmt: skip
-            if name:
-                names[redact(rule)] = redact(name)
-    return sources, merge_rows(rows, 5), names, notes
+    return sources, merge_rows(rows, 5), {}, notes
 
 
-def findings_payload(con: duckdb.DuckDBPyConnection, site: Site) -> tuple[dict, list[str]]:
-    tables = [(site.text(f"source_{key}"), table) for key, table in FINDINGS_TABLES]
-    sources, rows, names, notes = findings_rows(con, site, tables)
-    available = [s["table"] for s in sources if s["available"]]
-    if available:
-        notes.append(site.text("details_in_warehouse", tables=", ".join(available)))
-    payload = {"kind": "findings", "sources": sources, "rows": rows, "ruleNames": names,
-               "highSeverities": list(HIGH_SEVERITIES)}  # fmt: skip
-    return payload, notes
+# ---------------------------------------------------------------------------------------------- monthly review
 
 
-def rule_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Rule code -> name, from ``marts.control_registry`` when the warehouse has it."""
-    if not table_exists(con, "marts.control_registry"):
-        return {}
-    cols = columns_of(con, "marts.control_registry")
-    if "code" not in cols or "name" not in cols:
-        return {}
-    rows = con.execute("select code::varchar, name::varchar from marts.control_registry order by 1, 2").fetchall()
-    return {code: name for code, name in rows if code and name}
-
-
-def render_controls(con: duckdb.DuckDBPyConnection, site: Site) -> Path:
-    payload, notes = findings_payload(con, site)
-    names = rule_names(con)
-    missing = rule_computability(con)
-    items = site.not_computable_items([(redact(names.get(code) or code), nc) for code, nc in missing.items()])
-    return dashboard_page(
-        site, "controls", site.text("title_controls"), "controls.html", payload, notes,
-        (site.text("rules_not_computable"), items),
-    )  # fmt: skip
-
-
-def findings_for_month(con: duckdb.DuckDBPyConnection, period: dt.date) -> dict[str, list[tuple]] | None:
-    """For the monthly review: (rule, severity, n, amount) per source for one month; None when no table exists."""
-    found: dict[str, list[tuple]] = {}
-    for key, table in FINDINGS_TABLES:
-        if not table_exists(con, table):
+def findings_for_month(
+    con: duckdb.DuckDBPyConnection, period: dt.date, language: str = "en"
+) -> dict[str, list[tuple]] | None:
+    """For the monthly review: the month's open findings per source as (rule in words, severity in words, n,
+    amount), most findings first; None when no findings table exists."""
+    tables, _ = readable_tables(con)
+    if not any(table_exists(con, t) for _, t in FINDINGS_TABLES):
+        return None
+    names = rule_names(con, language)
+    rows = read_findings(con, tables)
+    found: dict[str, list[tuple]] = {kind: [] for kind, _ in tables}
+    totals: dict[tuple[str, str, str], list] = {}
+    for row in rows:
+        if row["period"] != period or not row["is_open"]:
             continue
-        summary = findings_summary(con, table)
-        if summary is None:
-            continue
-        totals: dict[tuple[str, str], list] = {}
-        for rule, severity, month, _department, n, amount, _name in summary["rows"]:
-            if summary["has_period"] and month != period:
-                continue
-            entry = totals.setdefault((redact(rule), severity), [0, None])
-            entry[0] += n
-            if amount is not None:
-                entry[1] = (entry[1] or 0) + amount
-        found[key] = sorted(((r, s, n, a) for (r, s), (n, a) in totals.items()), key=lambda x: (-x[2], x[0]))
-    return found or None
+        entry = totals.setdefault((row["kind"], row["control_code"], row["severity"] or ""), [0, None])
+        entry[0] += 1
+        if row["amount_at_risk_idr"] is not None:
+            entry[1] = (entry[1] or 0) + float(row["amount_at_risk_idr"])
+    for (kind, code, severity), (n, amount) in totals.items():
+        found[kind].append((redact(names.get(code) or code), severity_name(severity, language), n, amount,
+                            severity_rank(severity)))  # fmt: skip
+    return {
+        kind: [item[:4] for item in sorted(items, key=lambda x: (x[4], -x[2], x[0]))] for kind, items in found.items()
+    }

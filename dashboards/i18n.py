@@ -48,6 +48,7 @@ LABELS: dict[str, dict[str, str]] = {
         "status": "Status",
         "target": "Target",
         "target_company": "company target",
+        "target_owner": "Owner",
         "vs": "vs {period}",
         "no_previous": "no previous month",
         "no_data": "no data",
@@ -113,6 +114,79 @@ LABELS: dict[str, dict[str, str]] = {
         "findings_by_rule": "Findings by rule, {period}, {department}",
         "findings_by_department": "Findings by department, {period}",
         "findings_trend": "Findings per month by severity, {department}",
+        "filter_rule": "Rule",
+        "filter_severity": "Severity",
+        "all_rules": "All rules",
+        "all_severities": "All severities",
+        "findings_open": "Open findings",
+        "findings_high_open": "Open high-severity findings",
+        "amount_high_open": "Open high-severity amount",
+        "false_positive_rate": "False-positive rate",
+        "false_positive_title": "Of the findings closed by a review, the share closed as false positives",
+        "open_findings_title": "Open findings, {department}",
+        "open_findings_hint": (
+            "Most severe first, then the largest amount. Resolved and false-positive findings leave "
+            "this list; their reviews stay in the warehouse."
+        ),
+        "entity": "Entity",
+        "description": "What to check",
+        "age_days": "Age (days)",
+        "age_title": "Days since the end of the month the finding belongs to",
+        "review_status": "Review status",
+        "owner": "Owner",
+        "review_note": "Latest note",
+        "evidence": "Evidence",
+        "reference": "Reference",
+        "review_open": "open",
+        "review_acknowledged": "acknowledged",
+        "review_resolved": "resolved",
+        "review_false_positive": "false positive",
+        "rules_review_title": "Reviews per rule: findings, open, closed, false positives",
+        "n_open": "Open",
+        "n_closed": "Closed by a review",
+        "n_false_positive": "False positives",
+        "open_by_month": "Open findings by month and severity, {department}",
+        "findings_columns_missing": "{table} lacks the columns {columns}: its findings are not listed.",
+        "reviews_unmatched": (
+            "{n} review(s) in {table} name a finding the warehouse does not have (a typo, or a "
+            "finding the rules no longer raise)."
+        ),
+        "reviews_not_available": "{table} is not built yet: every finding is listed as open.",
+        "definitions_rules_link": "What each rule tests, its severity and thresholds",
+        "nav_definitions": "Definitions",
+        "title_definitions": "Definitions: KPIs and control rules",
+        "definitions_intro": (
+            "Every KPI with its formula, unit, the data it needs, its owner, where its target comes "
+            "from and its latest check results; every control and compliance rule with its severity and thresholds."
+        ),
+        "definitions_kpis": "KPIs",
+        "definitions_rules": "Control and compliance rules",
+        "definition": "Definition",
+        "formula": "Formula",
+        "unit": "Unit",
+        "direction": "Direction",
+        "needs": "Needs (canonical columns)",
+        "kpi_owner": "Owner",
+        "target_source": "Target",
+        "target_source_file": "{n} target row(s) in {table}, from {sources}",
+        "target_source_none": "No target agreed: the KPI has no status.",
+        "target_owner_comment": "Target owner: {owner}",
+        "reference_source": "Source",
+        "computable": "Computable on the data loaded",
+        "latest_checks": "Latest checks",
+        "latest_checks_none": "No check results yet.",
+        "checks_summary": "{passed} of {total} checks passed on {table} ({checked_at})",
+        "parameters": "Parameters",
+        "parameters_none": "none",
+        "reference_data": "Reference data",
+        "inputs": "Inputs",
+        "direction_higher_is_better": "higher is better",
+        "direction_lower_is_better": "lower is better",
+        "direction_neutral": "neutral",
+        "kind_control": "internal control",
+        "kind_compliance": "compliance",
+        "definition_link": "Definition",
+        "definition_link_title": "How {kpi} is defined and computed",
         "source_control": "Internal control",
         "source_compliance": "Compliance",
         "source_data": "{domain} data",
@@ -146,6 +220,7 @@ LABELS: dict[str, dict[str, str]] = {
         "column": "Column",
         "rows": "Rows",
         "checks_title": "Latest result of every check",
+        "data_docs_link": "The checks in Great Expectations' view (Data Docs): one validation result per checked table",
         "check": "Check",
         "table": "Table",
         "result": "Result",
@@ -166,6 +241,41 @@ LABELS: dict[str, dict[str, str]] = {
         "favourable": "better",
         "unfavourable": "worse",
         "reviews_list": "One page per month, for the monthly performance meeting (printable).",
+        # exceptions first, year on year, budget against actual, the quality page's checks (kpi_pages, quality)
+        "quality_parts": "Data quality: {parts}",
+        "badge_files_failed": "failed files {n}",
+        "badge_quarantined": "quarantined rows {n}",
+        "badge_checks_failing": "failing checks {n}",
+        "ytd_total": "Year to date {value}",
+        "ytd_mean": "Year to date, monthly average {value}",
+        "attention_title": "Needs attention, {period}: {kpis} KPIs off target for the company, {pairs} "
+        "department-KPI pairs off target",
+        "attention_title_department": "Needs attention, {period}, {department}: {pairs} KPIs off target",
+        "attention_none": "Nothing is off target in {period}.",
+        "attention_more": "{n} more department-KPI pairs off target:",
+        "attention_review": "all of them in the monthly review",
+        "worst_department": "Worst in {period}: {department}, {value}",
+        "highest_department": "Highest in {period}: {department}, {value}",
+        "budget": "Budget",
+        "variance": "Variance",
+        "variance_pct": "Variance %",
+        "category": "Category",
+        "budget_by_category": "Budget against actual by category, {period}, {department}",
+        "budget_by_department": "Operating expense against budget by department, {period}",
+        "budget_withheld": "No budget line to show for this department and month (none, or withheld to protect a "
+        "small group).",
+        "checks_failing_title": "Checks failing now, errors first ({passed} checks passed)",
+        "quarantine_now_title": "Quarantined rows of the files loaded now, by source and rule ({n} rows)",
+        "matrix_title": "Checks per table and day, last {days} days ({tables} tables, {failing} with a failure)",
+        "matrix_failed": "an error check failed",
+        "matrix_warned": "a warning check failed",
+        "matrix_passed": "every check passed",
+        "matrix_none": "no check ran",
+        "print_page": "Page {page} of {pages}",
+        "chart_label": "Chart: {title}. {summary}",
+        "chart_summary_series": "{name}: {first} in {start}, {last} in {end}",
+        "chart_summary_bars": "{name}: highest {top} ({top_value}), lowest {bottom} ({bottom_value})",
+        "chart_summary_none": "no data to chart",
     },
     "id": {
         "nav_overview": "Ringkasan",
@@ -196,6 +306,7 @@ LABELS: dict[str, dict[str, str]] = {
         "status": "Status",
         "target": "Target",
         "target_company": "target perusahaan",
+        "target_owner": "Penanggung jawab",
         "vs": "dibanding {period}",
         "no_previous": "tidak ada bulan sebelumnya",
         "no_data": "tidak ada data",
@@ -260,6 +371,80 @@ LABELS: dict[str, dict[str, str]] = {
         "findings_by_rule": "Temuan per aturan, {period}, {department}",
         "findings_by_department": "Temuan per departemen, {period}",
         "findings_trend": "Temuan per bulan menurut tingkat, {department}",
+        "filter_rule": "Aturan",
+        "filter_severity": "Tingkat",
+        "all_rules": "Semua aturan",
+        "all_severities": "Semua tingkat",
+        "findings_open": "Temuan terbuka",
+        "findings_high_open": "Temuan terbuka tingkat tinggi",
+        "amount_high_open": "Nilai temuan terbuka tingkat tinggi",
+        "false_positive_rate": "Tingkat positif palsu",
+        "false_positive_title": "Dari temuan yang ditutup lewat tinjauan, porsi yang ditutup sebagai positif palsu",
+        "open_findings_title": "Temuan terbuka, {department}",
+        "open_findings_hint": (
+            "Yang paling berat lebih dulu, lalu nilai terbesar. Temuan yang selesai atau positif "
+            "palsu keluar dari daftar ini; tinjauannya tetap tersimpan di gudang data."
+        ),
+        "entity": "Entitas",
+        "description": "Yang perlu diperiksa",
+        "age_days": "Umur (hari)",
+        "age_title": "Hari sejak akhir bulan temuan tersebut",
+        "review_status": "Status tinjauan",
+        "owner": "Penanggung jawab",
+        "review_note": "Catatan terakhir",
+        "evidence": "Bukti",
+        "reference": "Referensi",
+        "review_open": "terbuka",
+        "review_acknowledged": "diakui",
+        "review_resolved": "selesai",
+        "review_false_positive": "positif palsu",
+        "rules_review_title": "Tinjauan per aturan: temuan, terbuka, ditutup, positif palsu",
+        "n_open": "Terbuka",
+        "n_closed": "Ditutup lewat tinjauan",
+        "n_false_positive": "Positif palsu",
+        "open_by_month": "Temuan terbuka per bulan dan tingkat, {department}",
+        "findings_columns_missing": "{table} tidak memiliki kolom {columns}: temuannya tidak dicantumkan.",
+        "reviews_unmatched": (
+            "{n} tinjauan di {table} menyebut temuan yang tidak ada di gudang data (salah ketik, "
+            "atau temuan yang tidak lagi dimunculkan aturan)."
+        ),
+        "reviews_not_available": "{table} belum dibangun: setiap temuan dicantumkan sebagai terbuka.",
+        "definitions_rules_link": "Apa yang diuji setiap aturan, tingkat dan ambang batasnya",
+        "nav_definitions": "Definisi",
+        "title_definitions": "Definisi: KPI dan aturan pengendalian",
+        "definitions_intro": (
+            "Setiap KPI dengan rumus, satuan, data yang diperlukan, penanggung jawab, asal targetnya "
+            "dan hasil pemeriksaan terakhir; setiap aturan pengendalian dan kepatuhan dengan tingkat dan ambang "
+            "batasnya."
+        ),
+        "definitions_kpis": "KPI",
+        "definitions_rules": "Aturan pengendalian dan kepatuhan",
+        "definition": "Definisi",
+        "formula": "Rumus",
+        "unit": "Satuan",
+        "direction": "Arah",
+        "needs": "Memerlukan (kolom kanonik)",
+        "kpi_owner": "Penanggung jawab",
+        "target_source": "Target",
+        "target_source_file": "{n} baris target di {table}, dari {sources}",
+        "target_source_none": "Belum ada target yang disepakati: KPI ini tidak memiliki status.",
+        "target_owner_comment": "Penanggung jawab target: {owner}",
+        "reference_source": "Sumber",
+        "computable": "Dapat dihitung dari data yang dimuat",
+        "latest_checks": "Pemeriksaan terakhir",
+        "latest_checks_none": "Belum ada hasil pemeriksaan.",
+        "checks_summary": "{passed} dari {total} pemeriksaan lolos pada {table} ({checked_at})",
+        "parameters": "Parameter",
+        "parameters_none": "tidak ada",
+        "reference_data": "Data referensi",
+        "inputs": "Masukan",
+        "direction_higher_is_better": "makin tinggi makin baik",
+        "direction_lower_is_better": "makin rendah makin baik",
+        "direction_neutral": "netral",
+        "kind_control": "pengendalian internal",
+        "kind_compliance": "kepatuhan",
+        "definition_link": "Definisi",
+        "definition_link_title": "Bagaimana {kpi} didefinisikan dan dihitung",
         "source_control": "Pengendalian internal",
         "source_compliance": "Kepatuhan",
         "source_data": "Data {domain}",
@@ -293,6 +478,8 @@ LABELS: dict[str, dict[str, str]] = {
         "column": "Kolom",
         "rows": "Baris",
         "checks_title": "Hasil terakhir tiap pemeriksaan",
+        "data_docs_link": "Pemeriksaan dalam tampilan Great Expectations (Data Docs): satu hasil validasi per tabel "
+        "yang diperiksa",
         "check": "Pemeriksaan",
         "table": "Tabel",
         "result": "Hasil",
@@ -313,6 +500,42 @@ LABELS: dict[str, dict[str, str]] = {
         "favourable": "membaik",
         "unfavourable": "memburuk",
         "reviews_list": "Satu halaman per bulan, untuk rapat kinerja bulanan (dapat dicetak).",
+        # exceptions first, year on year, budget against actual, the quality page's checks (kpi_pages, quality)
+        "quality_parts": "Kualitas data: {parts}",
+        "badge_files_failed": "berkas gagal {n}",
+        "badge_quarantined": "baris karantina {n}",
+        "badge_checks_failing": "pemeriksaan gagal {n}",
+        "ytd_total": "Sejak awal tahun {value}",
+        "ytd_mean": "Sejak awal tahun, rata-rata bulanan {value}",
+        "attention_title": "Perlu perhatian, {period}: {kpis} KPI perusahaan di luar target, {pairs} pasangan "
+        "departemen-KPI di luar target",
+        "attention_title_department": "Perlu perhatian, {period}, {department}: {pairs} KPI di luar target",
+        "attention_none": "Tidak ada yang di luar target pada {period}.",
+        "attention_more": "{n} pasangan departemen-KPI lain di luar target:",
+        "attention_review": "semuanya di tinjauan bulanan",
+        "worst_department": "Terburuk pada {period}: {department}, {value}",
+        "highest_department": "Tertinggi pada {period}: {department}, {value}",
+        "budget": "Anggaran",
+        "variance": "Selisih",
+        "variance_pct": "Selisih %",
+        "category": "Kategori",
+        "budget_by_category": "Anggaran dibanding realisasi per kategori, {period}, {department}",
+        "budget_by_department": "Beban operasional dibanding anggaran per departemen, {period}",
+        "budget_withheld": "Tidak ada baris anggaran untuk departemen dan bulan ini (tidak ada, atau disembunyikan "
+        "untuk melindungi kelompok kecil).",
+        "checks_failing_title": "Pemeriksaan yang gagal saat ini, galat lebih dulu ({passed} pemeriksaan lulus)",
+        "quarantine_now_title": "Baris karantina dari berkas yang dimuat saat ini, per sumber dan aturan ({n} baris)",
+        "matrix_title": "Pemeriksaan per tabel dan hari, {days} hari terakhir ({tables} tabel, {failing} dengan "
+        "kegagalan)",
+        "matrix_failed": "pemeriksaan galat gagal",
+        "matrix_warned": "pemeriksaan peringatan gagal",
+        "matrix_passed": "semua pemeriksaan lulus",
+        "matrix_none": "tidak ada pemeriksaan",
+        "print_page": "Halaman {page} dari {pages}",
+        "chart_label": "Grafik: {title}. {summary}",
+        "chart_summary_series": "{name}: {first} pada {start}, {last} pada {end}",
+        "chart_summary_bars": "{name}: tertinggi {top} ({top_value}), terendah {bottom} ({bottom_value})",
+        "chart_summary_none": "tidak ada data untuk grafik",
     },
 }
 
@@ -331,6 +554,48 @@ DOMAIN_NAMES = {
     "en": {"hr": "HR", "payroll": "Payroll", "finance": "Finance", "support": "IT support"},
     "id": {"hr": "SDM", "payroll": "Penggajian", "finance": "Keuangan", "support": "Dukungan TI"},
 }
+
+
+# Severities of findings and checks as pages write them (the data holds the codes: high, medium, low, error, ...).
+SEVERITY_NAMES = {
+    "en": {"critical": "critical", "high": "high", "medium": "medium", "low": "low", "error": "error",
+           "warn": "warning", "warning": "warning", "info": "info"},
+    "id": {"critical": "kritis", "high": "tinggi", "medium": "sedang", "low": "rendah", "error": "galat",
+           "warn": "peringatan", "warning": "peringatan", "info": "info"},
+}  # fmt: skip
+
+# Units written after a value (formatting.kpi_value and the pages' script).
+UNIT_SUFFIXES = {
+    "en": {"pct": "%", "days": " d", "hours": " h", "years": " y"},
+    "id": {"pct": "%", "days": " hari", "hours": " jam", "years": " tahun"},
+}
+# Chart axes shorten large numbers by thousands: English 15k, 250M, 10B; Indonesian 15 rb (ribu), 250 jt (juta),
+# 10 M (miliar), 2 T (triliun).
+SCALE_SUFFIXES = {"en": ["", "k", "M", "B", "T"], "id": ["", " rb", " jt", " M", " T"]}
+# Plotly's own words (mode bar tooltips, the zoom notice) in Indonesian; English is Plotly's default.
+PLOTLY_DICTIONARY = {
+    "en": {},
+    "id": {
+        "Download plot as a png": "Unduh grafik sebagai png", "Download plot as a PNG": "Unduh grafik sebagai PNG",
+        "Download plot as JSON": "Unduh grafik sebagai JSON", "Download plot": "Unduh grafik",
+        "Zoom": "Perbesar bagian", "Share": "Bagikan", "Share chart": "Bagikan grafik",
+        "Share chart...": "Bagikan grafik...", "Reset": "Atur ulang",
+        "Toggle show closest data on hover": "Tampilkan data terdekat", "Image download succeeded": "Gambar diunduh",
+        "JSON download succeeded": "JSON diunduh",
+        "Pan": "Geser", "Box Select": "Pilih kotak", "Lasso Select": "Pilih laso", "Zoom in": "Perbesar",
+        "Zoom out": "Perkecil", "Autoscale": "Skala otomatis", "Reset axes": "Atur ulang sumbu",
+        "Toggle Spike Lines": "Garis bantu", "Show closest data on hover": "Tampilkan data terdekat",
+        "Compare data on hover": "Bandingkan data", "Double-click to zoom back out": "Klik dua kali untuk kembali",
+        "Produced with Plotly.js": "Dibuat dengan Plotly.js", "Reset view": "Atur ulang tampilan",
+    },
+}  # fmt: skip
+
+
+def severity_name(severity: str | None, language: str) -> str:
+    """A severity code in the page's language (an unknown code as it is; none as a dash)."""
+    if not severity:
+        return "–"
+    return SEVERITY_NAMES[language].get(str(severity).lower(), str(severity))
 
 
 def labels(language: str) -> dict[str, str]:

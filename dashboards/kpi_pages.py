@@ -11,11 +11,12 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from dashboards.disclosure import published_rows
+from dashboards.disclosure import SHOWN, published_rows
 from dashboards.formatting import is_money
 from dashboards.i18n import domain_name, family_name
 from dashboards.render import Site, dashboard_page, domain_file
 from dashboards.warehouse import (
+    ALL,
     TARGET_TABLES,
     NotComputable,
     columns_of,
@@ -30,6 +31,67 @@ STATUS_CODE = {"green": "g", "amber": "a", "red": "r"}
 # Units of KPIs measured per head or as a rate: comparable between a department and the company (the same
 # list decides in marts.scorecard which KPIs a department's missing target is taken from the company for).
 RATE_UNITS = ("pct", "ratio", "days", "hours", "years")
+# Units whose monthly values add up to a year-to-date figure when the KPI is a plain total (its values in
+# marts.kpi_values have no denominator); any other KPI's year to date is the average of its months.
+FLOW_UNITS = ("money", "idr", "count")
+ATTENTION_SHOWN = 5  # department-KPI pairs a "needs attention" strip names; the rest are counted
+
+
+def off_target(rows: list[dict], codes: set[str] | None = None) -> dict[str, list[dict]]:
+    """What is off target in one month, counted once for every page (the overview's and domain pages' "needs
+    attention" strip and the monthly review): ``kpis``, the company rows with status red, and ``pairs``, the
+    department-KPI pairs with status red whose figure may be shown (``dashboards/disclosure.published_rows``
+    rows), worst first. ``codes`` keeps only those KPIs (a domain page's).
+
+    Worst first: by how far the actual is beyond its target in the bad direction, relative to the target's size
+    (or to the amber band, or 1, when the target is 0), then by KPI and department."""
+    chosen = [
+        r for r in rows if r["status"] == "red" and r["mark"] == SHOWN and (codes is None or r["kpi_code"] in codes)
+    ]
+
+    def badness(row: dict) -> float:
+        gap = (row["actual"] or 0) - (row["target"] or 0)
+        if row["direction"] == "higher_is_better":
+            gap = -gap
+        scale = abs(row["target"] or 0) or abs(row.get("amber_band") or 0) or 1.0
+        return gap / scale
+
+    def order(row: dict) -> tuple:
+        return (-badness(row), row["kpi_code"], row["department_id"])
+
+    return {
+        "kpis": sorted((r for r in chosen if r["department_id"] == ALL), key=order),
+        "pairs": sorted((r for r in chosen if r["department_id"] != ALL), key=order),
+    }
+
+
+def attention_payload(con: duckdb.DuckDBPyConnection, site: Site, codes: set[str] | None) -> list[dict]:
+    """Per month (index of ``site.periods``): the company KPIs and department-KPI pairs off target
+    (``off_target``), as [KPI code] and [KPI code, department], worst first."""
+    out: list[dict] = [{"kpis": [], "pairs": []} for _ in site.periods]
+    by_period: dict[int, list[dict]] = {}
+    for row in published_rows(con, site.periods, site.disclosure):
+        by_period.setdefault(row["i"], []).append(row)
+    known = {d for d, _ in site.departments}
+    for i, rows in by_period.items():
+        found = off_target([r for r in rows if r["department_id"] in known], codes)
+        out[i] = {
+            "kpis": [r["kpi_code"] for r in found["kpis"]],
+            "pairs": [[r["kpi_code"], r["department_id"]] for r in found["pairs"]],
+        }
+    return out
+
+
+def year_to_date_kinds(con: duckdb.DuckDBPyConnection, entries: list[dict]) -> dict[str, str]:
+    """KPI code -> how its year to date is made from its months: ``sum`` for a plain total (a money or count
+    KPI whose values have no denominator), ``mean`` for anything else (rates, averages, headcounts)."""
+    totals: set[str] = set()
+    if table_exists(con, "marts.kpi_values") and "denominator" in columns_of(con, "marts.kpi_values"):
+        rows = con.execute(
+            "select kpi_code from marts.kpi_values group by kpi_code having bool_and(denominator is null)"
+        ).fetchall()
+        totals = {r[0] for r in rows}
+    return {e["code"]: "sum" if e["unit"] in FLOW_UNITS and e["code"] in totals else "mean" for e in entries}
 
 
 def target_codes(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -94,6 +156,7 @@ def kpi_payload(con: duckdb.DuckDBPyConnection, site: Site, entries: list[dict])
     targets: dict[str, dict[str, list]] = {e["code"]: {} for e in entries}
     status: dict[str, dict[str, list[str]]] = {e["code"]: {} for e in entries}
     scopes: dict[str, dict[str, str]] = {e["code"]: {} for e in entries}
+    notes: dict[str, dict[str, list]] = {e["code"]: {} for e in entries}  # who answers for the target, and why
     directions: dict[str, dict[str, str]] = {e["code"]: {} for e in entries}
     known = {d for d, _ in site.departments}
     registered = {e["code"]: e["direction"] for e in entries}
@@ -107,6 +170,9 @@ def kpi_payload(con: duckdb.DuckDBPyConnection, site: Site, entries: list[dict])
             targets[code].setdefault(department, [None] * n)[i] = _round(row["target"], unit)
             if row["target_scope"] == "company":
                 scopes[code][department] = "company"
+            if row["target_owner"] or row["target_comment"]:
+                note = [row["target_owner"] or "", row["target_comment"] or ""]
+                notes[code].setdefault(department, [None] * n)[i] = note
             if row["direction"] and row["direction"] != registered[code]:  # an agreed target says which way is good
                 directions[code][department] = row["direction"]
         if row["status"] in STATUS_CODE:
@@ -133,9 +199,11 @@ def kpi_payload(con: duckdb.DuckDBPyConnection, site: Site, entries: list[dict])
         "targets": targets,
         "status": {c: {d: "".join(s) for d, s in by_dept.items()} for c, by_dept in status.items()},
         "scopes": scopes,
+        "targetNotes": {code: by_dept for code, by_dept in notes.items() if by_dept},
         "directions": directions,
         "marks": {code: by_dept for code, by_dept in marks.items() if by_dept},
         "rateUnits": list(RATE_UNITS),
+        "ytd": year_to_date_kinds(con, entries),
     }
 
 
@@ -149,7 +217,13 @@ def render_overview(con: duckdb.DuckDBPyConnection, site: Site) -> Path:
     codes = overview_codes(con, entries)
     chosen = sorted((e for e in entries if e["code"] in codes), key=lambda e: codes.index(e["code"]))
     computable, missing = split_computable(con, chosen)
-    payload = {**kpi_payload(con, site, computable), "overview": True, "notComputable": len(missing)}
+    payload = {
+        **kpi_payload(con, site, computable),
+        "overview": True,
+        "notComputable": len(missing),
+        "attention": attention_payload(con, site, None),
+        "attentionShown": ATTENTION_SHOWN,
+    }
     notes = [] if chosen else [site.text("no_kpis")]
     if computable and not site.periods:
         notes.append(site.text("no_values"))
@@ -180,5 +254,76 @@ def render_domain(con: duckdb.DuckDBPyConnection, site: Site, domain: str) -> Pa
             notes.append(site.text("domain_needs", columns=site.columns_text(needed)))
     if computable and not site.periods:
         notes.append(site.text("no_values"))
-    payload = {**kpi_payload(con, site, computable), "notComputable": len(missing)}
+    payload = {
+        **kpi_payload(con, site, computable),
+        "notComputable": len(missing),
+        "attention": attention_payload(con, site, {e["code"] for e in computable}),
+        "attentionShown": ATTENTION_SHOWN,
+    }
+    if domain == "finance":
+        payload["budget"] = budget_payload(con, site)
     return dashboard_page(site, domain, title, domain_file(domain), payload, notes, unavailable_section(site, missing))
+
+
+BUDGET_TABLE = "marts.finance_budget_vs_actual"
+
+
+def budget_payload(con: duckdb.DuckDBPyConnection, site: Site) -> dict | None:
+    """Budget against actual per month, department (and the company) and account category, from
+    ``marts.finance_budget_vs_actual`` (only categories with a budget that month), as the finance page's tables
+    show them: ``categories`` [name, when a variance is favourable] and ``rows`` [category index, department,
+    month index, actual, budget], in whole currency units.
+
+    A department-month the disclosure control withholds (a small group, or one withheld beside it) is left out,
+    its figures and all (a personnel line is a group's pay); so is the company's figure of a category and month
+    where exactly one department with figures is left out, so that it cannot be worked out by subtraction."""
+    if not table_exists(con, BUDGET_TABLE):
+        return None
+    cols = columns_of(con, BUDGET_TABLE)
+    if not {"period", "department_id", "account_category", "actual_idr", "budget_idr"} <= set(cols):
+        return None
+    index = {p: i for i, p in enumerate(site.periods)}
+    favourable = "variance_favourable_when" if "variance_favourable_when" in cols else "null"
+    sides = dict(
+        con.execute(
+            f"select account_category, min({favourable})::varchar from {BUDGET_TABLE} "
+            "where account_category is not null group by 1 order by 1"
+        ).fetchall()
+    )
+    rows = con.execute(
+        f"""
+        with budgeted as (
+            select period, department_id, account_category, sum(actual_idr)::double as actual,
+                   sum(budget_idr)::double as budget
+            from {BUDGET_TABLE}
+            where budget_idr is not null and department_id is not null and account_category is not null
+            group by all
+        )
+        select period, department_id, account_category, actual, budget from budgeted
+        union all
+        select period, '{ALL}', account_category, sum(actual), sum(budget) from budgeted group by all
+        order by 3, 2, 1
+        """
+    ).fetchall()
+    categories = sorted({r[2] for r in rows})
+    position = {c: k for k, c in enumerate(categories)}
+    kept: list[list] = []
+    withheld: dict[tuple[str, int], int] = {}
+    company: dict[tuple[str, int], list] = {}
+    for period, department, category, actual, budget in rows:
+        i = index.get(period)
+        if i is None:
+            continue
+        row = [position[category], department, i, round(actual or 0), round(budget or 0)]
+        if department == ALL:
+            company[(category, i)] = row
+        elif site.disclosure.department_shown(department, i):
+            kept.append(row)
+        else:
+            withheld[(category, i)] = withheld.get((category, i), 0) + 1
+    for key, row in company.items():
+        if withheld.get(key, 0) != 1 and site.disclosure.department_shown(ALL, key[1]):
+            kept.append(row)
+    kept.sort(key=lambda r: (r[0], r[2], r[1] != ALL, r[1]))
+    # [category, when a variance is favourable: below_budget (expense), above_budget (revenue), or null]
+    return {"categories": [[c, sides.get(c)] for c in categories], "rows": kept}

@@ -237,3 +237,50 @@ def publish(
     previous = _swap(reports_dir, build)
     prune(reports_dir, {build} | ({previous} if previous else set()))
     return build, pages
+
+
+# -- the warehouse's read copy ----------------------------------------------------------------------------------
+# The nightly run is the warehouse's only writer and no reader ever opens the warehouse: a read-only connection
+# held on it (an analyst's notebook, `kinerja status`) would keep the run from opening it and fail the night.
+# Readers open the read copy (setting ``read_copy_path``, default ``data/warehouse.read.duckdb``), which the
+# publish step replaces, with the pages, once the night's pages are all built: the warehouse is checkpointed
+# (everything in the main file, no write-ahead log), copied beside the read copy and renamed over it. A reader
+# connected before the rename keeps reading the night it opened (Linux keeps a renamed-over file alive while it
+# is open); a reader connecting after it reads the new night; none sees a mix, and none blocks the rename.
+def publish_read_copy(con, warehouse: Path, read_copy: Path) -> dict:
+    """Checkpoint the warehouse through ``con`` (the run's own connection) and publish its copy at
+    ``read_copy`` in one rename; return the copy's size and the seconds it took."""
+    import time
+
+    import duckdb
+
+    started = time.perf_counter()
+    read_copy.parent.mkdir(parents=True, exist_ok=True)
+    for stale in read_copy.parent.glob(f".{read_copy.name}.*.tmp"):  # left by a run killed while copying
+        stale.unlink(missing_ok=True)
+    con.execute("checkpoint")
+    wal = warehouse.with_name(warehouse.name + ".wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise PublishError(f"the warehouse {warehouse} still has a write-ahead log after its checkpoint: not copied")
+    temporary = read_copy.with_name(f".{read_copy.name}.{os.getpid()}.tmp")
+    try:
+        shutil.copyfile(warehouse, temporary)
+        fd = os.open(temporary, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        with duckdb.connect(str(temporary), read_only=True) as check:  # the copy opens and holds the tables
+            tables = check.execute("select count(*) from duckdb_tables()").fetchall()[0][0]
+        os.replace(temporary, read_copy)
+    finally:
+        temporary.unlink(missing_ok=True)
+    try:
+        fd = os.open(read_copy.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+    return {"bytes": read_copy.stat().st_size, "seconds": time.perf_counter() - started, "tables": tables}

@@ -1,20 +1,80 @@
 """The data-quality page: every source's load (meta.load_manifest), quarantined rows per source and rule
-(quarantine.*), and the latest result of every check once ``meta.check_results`` exists."""
+(quarantine.*), and once ``meta.check_results`` exists the checks whose latest result failed (errors first) and
+a table x day matrix of pass/fail over the last 30 days.
+
+``quarantined_rows`` is the one count of quarantined rows: the badge on every page, its tooltip, this page's
+card, the monthly review and the CLI all use it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import duckdb
+from markupsafe import Markup
 
 from assets.ingest.contracts import ContractError, load_contract
+from checks.data_docs import DOCS_DIR
 from dashboards.findings import data_findings_tables, department_shown, findings_rows, merge_rows
 from dashboards.formatting import redact
 from dashboards.i18n import domain_name, timestamp_label
 from dashboards.render import Site, dashboard_page
-from dashboards.warehouse import columns_of, latest_check_results, table_exists
+from dashboards.warehouse import columns_of, latest_check_results, pick, table_exists
 
 NOTE_CHARS = 240
+
+
+def _quarantine_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = con.execute(
+        "select table_name from duckdb_tables() where schema_name = 'quarantine' "
+        "and database_name = current_database() order by 1"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def quarantined_by_source(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Quarantined rows per source contract (``quarantine.<contract>``) that count now: rows of the file versions
+    that currently count, i.e. ``loaded`` in ``meta.load_manifest`` for that contract. A version that was
+    superseded, retracted or held does not count, whatever rows of it a quarantine table still holds, and the
+    manifest's own ``rows_quarantined`` (written when a version was staged) is not read. Without a manifest (a
+    warehouse built by hand) every row of a quarantine table counts. Sources with none are left out."""
+    counts: dict[str, int] = {}
+    for name in _quarantine_tables(con):
+        n = con.execute(f'select count(*) from quarantine."{name}" where {_counts_now(con, name)}').fetchall()[0][0]
+        if n:
+            counts[name] = int(n)
+    return counts
+
+
+def _counts_now(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """SQL condition on a row of ``quarantine.<name>``: its file version currently counts (``loaded``)."""
+    if not table_exists(con, "meta.load_manifest") or "_file_sha256" not in columns_of(con, f'quarantine."{name}"'):
+        return "true"
+    contract = name.replace("'", "''")
+    return (
+        "_file_sha256 in (select file_sha256 from meta.load_manifest "
+        f"where contract = '{contract}' and status = 'loaded')"
+    )
+
+
+def quarantine_by_rule(con: duckdb.DuckDBPyConnection) -> list[list]:
+    """[source, rule, column, rows] of every quarantined row that counts now (``quarantined_rows`` in total)."""
+    out = []
+    for name in _quarantine_tables(con):
+        cols = columns_of(con, f'quarantine."{name}"')
+        rule = "rule::varchar" if "rule" in cols else "null::varchar"
+        column = "column_name::varchar" if "column_name" in cols else "null::varchar"
+        rows = con.execute(
+            f'select {rule}, {column}, count(*) from quarantine."{name}" where {_counts_now(con, name)} '
+            "group by all order by all"
+        ).fetchall()
+        out += [[name, redact(r), redact(c), int(n)] for r, c, n in rows]
+    return out
+
+
+def quarantined_rows(con: duckdb.DuckDBPyConnection) -> int:
+    """The one count of quarantined rows every page, the quality badge, its tooltip and the CLI give: rows in
+    ``quarantine.*`` of the file versions that currently count (``quarantined_by_source``)."""
+    return sum(quarantined_by_source(con).values())
 
 
 def sources(con: duckdb.DuckDBPyConnection, site: Site) -> list[list]:
@@ -85,7 +145,7 @@ def quarantine_rows(con: duckdb.DuckDBPyConnection, site: Site) -> list[list]:
         rows = con.execute(
             f"""
             select {rule}, {column}, {month} as month, {department} as department_id, count(*)
-            from quarantine."{name}" group by all having count(*) > 0 order by all
+            from quarantine."{name}" where {_counts_now(con, name)} group by all having count(*) > 0 order by all
             """
         ).fetchall()
         for rule, column, period, dept, n in rows:
@@ -94,6 +154,81 @@ def quarantine_rows(con: duckdb.DuckDBPyConnection, site: Site) -> list[list]:
                 continue  # a record dated outside the reporting window
             out.append([name, redact(rule), redact(column), i, department_shown(site, dept, i), int(n)])
     return merge_rows(out, 5)
+
+
+MATRIX_DAYS = 30
+SEVERITY_ORDER = {"ERROR": 0, "WARN": 1}
+
+
+def check_matrix(con: duckdb.DuckDBPyConnection) -> dict | None:
+    """Checks per table and day over the last ``MATRIX_DAYS`` days that have results (up to the latest):
+    ``days`` (ISO dates) and ``rows`` [table, one mark per day, checks failing on the latest day], the tables
+    with failures first. A mark is ``f`` when an ERROR check failed that day, ``w`` when only a WARN check did,
+    ``p`` when every check run passed, ``-`` when none ran."""
+    if not table_exists(con, "meta.check_results"):
+        return None
+    cols = columns_of(con, "meta.check_results")
+    table = pick(cols, "table_name", "asset_key", "asset", "table")
+    passed = pick(cols, "passed", "success")
+    moment = pick(cols, "checked_at", "evaluated_at", "run_at", "created_at", "recorded_at", "timestamp")
+    severity = pick(cols, "severity", "level")
+    if not table or not passed or not moment:
+        return None
+    error = f"upper({severity}::varchar) = 'ERROR'" if severity else "true"
+    rows = con.execute(
+        f"""
+        with results as (
+            select {table}::varchar as table_name, {moment}::date as day, {passed}::boolean as passed,
+                   {error} as is_error
+            from meta.check_results where {moment} is not null
+        ),
+        last_day as (select max(day) as day from results),
+        window_days as (
+            select unnest(generate_series(day - {MATRIX_DAYS - 1}, day, interval 1 day))::date as day from last_day
+        ),
+        per_day as (
+            select table_name, day,
+                   case when bool_or(not passed and is_error) then 'f' when bool_or(not passed) then 'w' else 'p' end
+                       as mark
+            from results where day >= (select min(day) from window_days)
+            group by all
+        )
+        select t.table_name, string_agg(coalesce(p.mark, '-'), '' order by w.day)
+        from (select distinct table_name from per_day) t
+        cross join window_days w
+        left join per_day p on p.table_name = t.table_name and p.day = w.day
+        group by t.table_name
+        order by t.table_name
+        """
+    ).fetchall()
+    days = con.execute(
+        f"select unnest(generate_series(max({moment})::date - {MATRIX_DAYS - 1}, max({moment})::date, interval 1 day))"
+        f"::date from meta.check_results"
+    ).fetchall()
+    if not rows:
+        return {"days": [], "rows": []}
+    ordered = sorted(rows, key=lambda r: ("f" not in r[1], "w" not in r[1], r[0]))
+    return {"days": [d[0].isoformat() for d in days], "rows": [[redact(t), marks] for t, marks in ordered]}
+
+
+def checks_needing_attention(checks: list[dict], site: Site) -> list[list]:
+    """The checks whose latest result failed, ERROR before WARN, then by table and check: [table, check,
+    passed, severity, checked at, rows failing]."""
+    failing = sorted(
+        (c for c in checks if not c["passed"]),
+        key=lambda c: (SEVERITY_ORDER.get(str(c["severity"] or "").upper(), 2), str(c["table"]), str(c["check"])),
+    )
+    return [
+        [
+            redact(c["table"]),
+            redact(c["check"]),
+            False,
+            str(c["severity"] or ""),
+            timestamp_label(c["checked_at"], site.language) if hasattr(c["checked_at"], "month") else "",
+            c["unexpected"],
+        ]
+        for c in failing
+    ]
 
 
 def quality_payload(con: duckdb.DuckDBPyConnection, site: Site) -> tuple[dict, list[str]]:
@@ -115,23 +250,24 @@ def quality_payload(con: duckdb.DuckDBPyConnection, site: Site) -> tuple[dict, l
         "findings": finding_rows,
         "sources": sources(con, site),
         "rows": quarantine_rows(con, site),
-        "checks": None
-        if checks is None
-        else [
-            [
-                redact(c["table"]),
-                redact(c["check"]),
-                bool(c["passed"]),
-                str(c["severity"] or ""),
-                timestamp_label(c["checked_at"], site.language) if hasattr(c["checked_at"], "month") else "",
-                c["unexpected"],
-            ]
-            for c in checks
-        ],  # fmt: skip
+        # the one count of the badge, its tooltip and the card; by source and rule for the table
+        "quarantined": quarantined_rows(con),
+        "quarantine": quarantine_by_rule(con),
+        # only the checks whose latest result failed (the passed ones are counted, and shown in the matrix)
+        "checks": None if checks is None else checks_needing_attention(checks, site),
+        "checksPassed": None if checks is None else sum(1 for c in checks if c["passed"]),
+        "matrix": check_matrix(con),
     }
     return payload, notes
 
 
+def data_docs_link(site: Site) -> Markup:
+    """A note linking to the Great Expectations Data Docs published beside this page (checks/data_docs.py)."""
+    return Markup('<a href="{}" data-data-docs>{}</a>').format(f"{DOCS_DIR}/index.html", site.text("data_docs_link"))
+
+
 def render_quality(con: duckdb.DuckDBPyConnection, site: Site) -> Path:
     payload, notes = quality_payload(con, site)
+    if payload["checks"] is not None:
+        notes.append(data_docs_link(site))
     return dashboard_page(site, "quality", site.text("title_quality"), "quality.html", payload, notes)

@@ -15,15 +15,30 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import duckdb
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from dashboards import formatting
 from dashboards.disclosure import BANDED_UNITS, SMALL, WITHHELD_DEPARTMENT, Disclosure, load_disclosure
-from dashboards.i18n import SEPARATORS, domain_name, labels, month_label, timestamp_label
+from dashboards.i18n import (
+    MONTHS,
+    PLOTLY_DICTIONARY,
+    SCALE_SUFFIXES,
+    SEPARATORS,
+    SEVERITY_NAMES,
+    UNIT_SUFFIXES,
+    domain_name,
+    labels,
+    month_label,
+    severity_name,
+    timestamp_label,
+)
 from dashboards.plotlyjs import publish_assets, write_atomic
 from dashboards.publish import STATUS_FILE, short_run, status_script
 from dashboards.warehouse import (
@@ -34,6 +49,7 @@ from dashboards.warehouse import (
     department_names,
     freshness,
     kpi_periods,
+    latest_check_results,
     quality_badge,
     table_exists,
 )
@@ -45,8 +61,26 @@ TEMPLATES = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def css_string(text: object) -> Markup:
+    """``text`` as a CSS string literal for an inline <style> (the print header): every character but letters,
+    digits, spaces and plain punctuation is written as a CSS escape, so nothing can end the string or the tag."""
+    out = "".join(c if c.isalnum() or c in " .,:;()-_·" else f"\\{ord(c):x} " for c in str(text))
+    return Markup(f'"{out}"')
+
+
+def css_content(template: str) -> Markup:
+    """A label such as "Page {page} of {pages}" as CSS ``content``: the placeholders become page counters."""
+    pieces = re.split(r"(\{pages?\})", str(template))
+    parts = [f"counter({p[1:-1]})" if p in ("{page}", "{pages}") else css_string(p) for p in pieces if p]
+    return Markup(" ".join(parts))
+
+
+TEMPLATES.filters["css_string"] = css_string
+TEMPLATES.filters["css_content"] = css_content
 FIXED_DOMAINS = ("hr", "payroll", "finance")
-RESERVED = {"index", "overview", "controls", "quality", "review", "workforce", "assets"}
+RESERVED = {"index", "overview", "controls", "quality", "review", "workforce", "assets", "definitions"}
 
 
 def domain_file(domain: str) -> str:
@@ -151,6 +185,7 @@ class Site:
             ("controls", "controls.html", self.text("nav_controls")),
             ("quality", "quality.html", self.text("nav_quality")),
             ("review", "review.html", self.text("nav_review")),
+            ("definitions", "definitions.html", self.text("nav_definitions")),
         ]
         return [{"key": k, "href": h, "label": label} for k, h, label in items]
 
@@ -181,12 +216,44 @@ def load_site(
         periods=periods,
         departments=departments,
         freshness=freshness(con, periods, now),
-        badge=quality_badge(con),
+        badge=site_badge(con),
         domains=domains,
         disclosure=load_disclosure(con, periods, settings.privacy_min_group_size),
         out_dir=out_dir,
         run_id=run_id,
     )
+
+
+def site_badge(con: duckdb.DuckDBPyConnection) -> QualityBadge:
+    """The quality badge with the one count of quarantined rows (``dashboards.quality.quarantined_rows``: rows of
+    the file versions that currently count), so that the badge, its tooltip, the quality page's card, the
+    monthly review and the CLI all give the same number."""
+    from dashboards.quality import quarantined_by_source  # the quality page imports this module
+
+    badge = quality_badge(con)
+    by_source = quarantined_by_source(con)
+    rows = sum(by_source.values())
+    failing = [c for c in (latest_check_results(con) or []) if not c["passed"]]
+    level = "error" if badge.failed_files or badge.failing_error_checks else "warn" if rows or failing else "ok"
+    return replace(badge, level=level, quarantined_rows=rows, sources_with_quarantine=len(by_source))
+
+
+def badge_text(site: Site) -> str:
+    """ "Data quality: no issues", or what there is to see: failed files, quarantined rows, failing checks."""
+    badge = site.badge
+    if badge.level == "ok":
+        return site.text("quality_ok")
+    count = partial(formatting.number, decimals=0, language=site.language)
+    parts = [
+        site.text(key, n=count(n))
+        for key, n in (
+            ("badge_files_failed", badge.failed_files),
+            ("badge_quarantined", badge.quarantined_rows),
+            ("badge_checks_failing", badge.failing_checks),
+        )
+        if n
+    ]
+    return site.text("quality_parts", parts=" · ".join(parts))
 
 
 def embed_json(payload: dict) -> str:
@@ -205,10 +272,12 @@ def common_payload(site: Site, page: str) -> dict:
             **SEPARATORS[site.language],
             "decimals": formatting.DECIMALS,
             "whole": sorted(formatting.WHOLE_WHEN_INTEGRAL),
-            "suffix": formatting.SUFFIX,
+            "suffix": UNIT_SUFFIXES[site.language],
+            **chart_locale(site.language),
             "money": list(formatting.MONEY_UNITS),
             "currency": formatting.currency_prefix(site.currency),
             "currencyCode": site.currency,
+            "compactFrom": formatting.COMPACT_FROM,  # money on cards from this size on: Rp 993M (formatting.py)
         },
         "minGroup": site.settings.privacy_min_group_size,
         "periods": [p.strftime("%Y-%m") for p in site.periods],
@@ -226,6 +295,18 @@ def common_payload(site: Site, page: str) -> dict:
     }
 
 
+def chart_locale(language: str) -> dict:
+    """What the pages' script needs to write charts in the page's language: month names for date axes, the
+    suffixes of thousands, millions, ... for large numbers on axes, severities, and Plotly's own words."""
+    return {
+        "months": MONTHS[language],
+        "shortMonths": [name[:3] for name in MONTHS[language]],
+        "scale": SCALE_SUFFIXES[language],
+        "severities": SEVERITY_NAMES[language],
+        "plotly": PLOTLY_DICTIONARY[language],
+    }
+
+
 def header_context(site: Site, page: str, title: str) -> dict:
     f = site.freshness
     if f.last_load is None:
@@ -234,11 +315,6 @@ def header_context(site: Site, page: str, title: str) -> dict:
         latest = site.month(f.latest_period) if f.latest_period else "–"
         fresh = site.text("freshness", timestamp=timestamp_label(f.last_load, site.language), period=latest)
     badge = site.badge
-    badge_text = {
-        "ok": site.text("quality_ok"),
-        "warn": site.text("quality_warn", n=badge.issues),
-        "error": site.text("quality_error", n=badge.issues),
-    }[badge.level]
     return {
         "lang": site.language,
         "page": page,
@@ -250,7 +326,8 @@ def header_context(site: Site, page: str, title: str) -> dict:
         "rendered": rendered_line(site),
         "badge": {
             "level": badge.level,
-            "text": badge_text,
+            "text": badge_text(site),
+            "quarantined": badge.quarantined_rows,
             "title": site.text(
                 "quality_badge_title",
                 failed=badge.failed_files,
@@ -261,6 +338,7 @@ def header_context(site: Site, page: str, title: str) -> dict:
         "privacy_note": site.text("privacy_note", min=site.settings.privacy_min_group_size),
         "status_labels_json": embed_json({k: site.labels[k] for k in ("banner_running", "banner_failed")}),
         "L": site.labels,
+        "severity_name": lambda severity: severity_name(severity, site.language),
     }
 
 

@@ -15,7 +15,7 @@ from dashboards import formatting
 from dashboards.disclosure import SHOWN, published_rows
 from dashboards.findings import FINDINGS_TABLES, findings_for_month
 from dashboards.kpi_pages import kpi_name as registry_name
-from dashboards.kpi_pages import overview_codes
+from dashboards.kpi_pages import off_target, overview_codes
 from dashboards.render import Site, header_context, write_page
 from dashboards.warehouse import ALL, kpi_computability, registry, table_exists
 
@@ -77,12 +77,19 @@ def _target_text(row: dict, site: Site) -> str:
 def _change(row: dict, site: Site) -> dict:
     if row["change"] is None:
         return {"text": "–", "class": ""}
-    favourable = row["is_change_favourable"]
+    # a change that is zero as written (at the unit's decimals) is neither better nor worse
+    favourable = None if formatting.is_unchanged(row["change"], row["unit"]) else row["is_change_favourable"]
     return {
         "text": site.change(row["change"], row["unit"]),
         "class": "" if favourable is None else "better" if favourable else "worse",
         "word": "" if favourable is None else site.text("favourable" if favourable else "unfavourable"),
     }
+
+
+def _target_note(row: dict, site: Site) -> str:
+    """Who answers for the target and why it is set there, as the targets file says (empty when it says nothing)."""
+    owner = f"{site.labels['target_owner']}: {row['target_owner']}" if row.get("target_owner") else ""
+    return " · ".join(part for part in (owner, row.get("target_comment") or "") if part)
 
 
 def review_context(con: duckdb.DuckDBPyConnection, site: Site, period: dt.date, rows: list[dict] | None = None) -> dict:
@@ -115,6 +122,7 @@ def review_context(con: duckdb.DuckDBPyConnection, site: Site, period: dt.date, 
             else site.hidden_text(row["mark"], row["unit"]),
             "hidden": None if row["mark"] == SHOWN else site.hidden_title(row["mark"]),
             "target": _target_text(row, site),
+            "target_note": _target_note(row, site),
             "status": _status(site, row["status"]),
             "previous": site.value(row["previous"], row["unit"]),
             "change": _change(row, site),
@@ -137,11 +145,8 @@ def review_context(con: duckdb.DuckDBPyConnection, site: Site, period: dt.date, 
          "pct": formatting.number(r["change_pct"], 1, site.language) + "%"}
         for r in moved
     ]  # fmt: skip
-    red = sorted(
-        (r for r in rows if r["department_id"] != ALL and r["status"] == "red" and r["mark"] == SHOWN),
-        key=lambda r: (kpi_name(r["kpi_code"]), departments.get(r["department_id"], r["department_id"]),
-                       r["kpi_code"], r["department_id"]),
-    )  # fmt: skip
+    # department-KPI pairs off target, worst first: the same count as the other pages' "needs attention" strip
+    red = off_target(rows)["pairs"]
     red_departments = [
         {"name": kpi_name(r["kpi_code"]), "department": departments.get(r["department_id"], r["department_id"]),
          "actual": site.value(r["actual"], r["unit"]), "target": _target_text(r, site)}
@@ -150,7 +155,7 @@ def review_context(con: duckdb.DuckDBPyConnection, site: Site, period: dt.date, 
     i = site.periods.index(period)
     # a company under the minimum group size: its findings are a small group's too
     company_shown = site.disclosure.department_shown(ALL, i)
-    findings = findings_for_month(con, period) if company_shown else None
+    findings = findings_for_month(con, period, site.language) if company_shown else None
     badge = site.badge
     previous = site.periods[i - 1] if i > 0 else None
     return {

@@ -115,7 +115,14 @@ def not_computable(con: duckdb.DuckDBPyConnection, table: str, key: str) -> dict
         order by 1
         """
     ).fetchall()
-    return {c: NotComputable(c, _missing_list(m), r or "") for c, m, r in rows}
+    # the generic reason ("not computable: needs ...") is what a page writes itself, in its own language
+    return {c: NotComputable(c, _missing_list(m), _own_reason(r, _missing_list(m))) for c, m, r in rows}
+
+
+def _own_reason(reason: str | None, missing: tuple[str, ...]) -> str:
+    from assets.canonical.needs import sentence
+
+    return "" if not reason or reason == sentence(list(missing)) else reason
 
 
 def kpi_computability(con: duckdb.DuckDBPyConnection) -> dict[str, NotComputable]:

@@ -1,5 +1,5 @@
 """Orchestrates one generation run: HR → attendance → payroll month by month, then the snapshot files,
-KPI targets, finance, the IT service desk and the answer key."""
+KPI targets, finance, the IT service desk, the reviews of a few planted findings and the answer key."""
 
 from __future__ import annotations
 
@@ -97,6 +97,10 @@ def generate_company(config: GeneratorConfig) -> dict:
     from generator.service_desk import generate_service_desk
 
     generate_service_desk(ctx, departments)
+    from generator.reviews import finding_reviews
+
+    reviews = "controls/finding_reviews.csv"  # reviews of planted findings: every anomaly is in the answer key now
+    ctx.count(reviews, write_csv(finding_reviews(ctx), ctx.landing(reviews)))
     ctx.answer_key.write(ctx.answer_key_dir)
     ctx.write_generation_json({"anomalies_requested": {k: v for k, v in config.anomalies.items() if v},
                                "anomalies_skipped": plan.skipped})  # fmt: skip

@@ -11,6 +11,16 @@ import pandas as pd
 from generator.context import Context
 
 HIGHER, LOWER = "higher_is_better", "lower_is_better"
+# Who answers for a target and why it is set where it is (kpi_code, department) -> (owner, comment); the other
+# targets carry neither, as many real target sheets do.
+ACCOUNTABLE = {
+    ("absenteeism_rate_pct", "ALL"): ("HR Director", "Company policy: unplanned absence at most 3% of working days"),
+    ("turnover_rate_monthly_pct", "ALL"): ("HR Director", "Retention plan agreed with the board"),
+    ("payroll_cost_budget_variance_pct", "ALL"): ("Finance Controller", "Personnel cost within the approved budget"),
+    ("opex_budget_variance_pct", "ALL"): ("Finance Controller", ""),
+    ("support_sla_resolution_pct", "ALL"): ("IT Service Manager", "Service level agreed with the business units"),
+    ("overtime_hours_per_employee", "D09"): ("Operations Manager", "Peak season staffing plan"),
+}
 
 
 def kpi_targets(ctx: Context, payroll_cost_per_employee: float) -> pd.DataFrame:
@@ -27,6 +37,7 @@ def kpi_targets(ctx: Context, payroll_cost_per_employee: float) -> pd.DataFrame:
         ("training_hours_per_employee", "ALL", first, None, 1.0, HIGHER, 0.3),
         ("time_to_fill_days", "ALL", first, None, 45, LOWER, 10),
         ("opex_budget_variance_pct", "ALL", first, None, 0, LOWER, 5),
+        ("payroll_cost_budget_variance_pct", "ALL", first, None, 0, LOWER, 1),
         ("ap_on_time_payment_rate_pct", "ALL", first, None, 95, HIGHER, 5),
         ("bank_match_rate_count_pct", "ALL", first, None, 100, HIGHER, 2),
         ("ap_cycle_received_to_approved_days", "ALL", first, None, 10, LOWER, 3),
@@ -48,6 +59,9 @@ def kpi_targets(ctx: Context, payroll_cost_per_employee: float) -> pd.DataFrame:
                  ("overtime_hours_per_employee", "D07", first, None, 10, LOWER, 3)]  # fmt: skip
     df = pd.DataFrame(rows, columns=["kpi_code", "department_id", "period_from", "period_to", "target",
                                      "direction", "amber_band"])  # fmt: skip
+    notes = [ACCOUNTABLE.get((k, d), ("", "")) for k, d in zip(df["kpi_code"], df["department_id"], strict=True)]
+    df["owner"] = [owner for owner, _ in notes]
+    df["comment"] = [comment for _, comment in notes]
     for col in ("target", "amber_band"):
         df[col] = [_num(v) for v in df[col]]
     return df.sort_values(["kpi_code", "department_id", "period_from"], kind="stable").reset_index(drop=True)

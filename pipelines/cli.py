@@ -1,13 +1,20 @@
 """The ``kinerja`` command: generate the demo company, run the nightly job in-process, check contracts, draft a
-contract from an export, load one source now and say what the warehouse holds."""
+contract from an export, load one source now, say what the warehouse holds and republish the pages."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import getpass
+import hashlib
+import io
 import os
+import re
+import shlex
 import sys
 import time
+import uuid
 from functools import partial
 from pathlib import Path
 
@@ -17,6 +24,15 @@ from pipelines.settings import SettingsError, apply_file_privacy, get_settings
 EXIT_RUN_FAILED = 1  # a step failed (an invalid contract, a failed blocking check upstream, an error)
 EXIT_SETTINGS = 2  # the settings are invalid
 EXIT_FILES_FAILED = 3  # every step ran, but a landed file could not be loaded or was held (kinerja accept)
+
+# Tags of the runs this command starts. ``user`` is the tag the Dagster UI's "Launched by" column shows for a run
+# that no schedule, sensor or backfill started; ``kinerja/command`` is the command line that started it.
+STARTED_BY_TAG = "kinerja/started_by"
+COMMAND_TAG = "kinerja/command"
+USER_TAG = "user"
+DEFAULT_REPORTS_URL = "http://127.0.0.1:8080"  # `make serve` (REPORTS_PORT)
+DAGSTER_UI_URL = "http://127.0.0.1:3000"  # `make ui` (HOST, PORT)
+ATTENTION_NAMED = 5  # KPIs, rules and checks "Needs attention" names; the rest are counted
 
 # A failed manifest row stops counting once a later version of its path has loaded (rows written before the
 # loader cleared such failures itself).
@@ -43,35 +59,116 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_nightly(instance=None, defs=None):
-    """Execute ``nightly_refresh`` in this process (the warehouse's only writer)."""
+def launch_tags(command: str | None = None) -> dict[str, str]:
+    """Tags of a run this command starts: the owning process (pipelines/orphans.py), ``kinerja/started_by``,
+    the user who launched it (the UI's "Launched by") and, when given, the command line."""
+    from pipelines.orphans import owner_tags
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container): the id then
+        user = f"uid {os.getuid()}"
+    tags = {**owner_tags(), STARTED_BY_TAG: "cli", USER_TAG: user}
+    if command:
+        tags[COMMAND_TAG] = command
+    return tags
+
+
+def execute_job(job, instance, *, kind: str, title: str, tags: dict[str, str], out=None, asset_selection=None):
+    """Execute ``job`` in this process, following its steps on ``out`` (pipelines/progress.py; nothing shown when
+    None) while Dagster's log lines go to ``<warehouse folder>/logs/<kind>-<run id>.log``; the step durations are
+    kept for the next estimate. Returns Dagster's result."""
+    from pipelines.progress import (
+        STATE_FILE,
+        Progress,
+        RunState,
+        close_log,
+        file_logger,
+        following,
+        log_dir,
+        log_path,
+        plan_steps,
+        prune_logs,
+    )
+
+    settings = get_settings()
+    run_id = str(uuid.uuid4())
+    path = log_path(settings.warehouse_path, kind, run_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = RunState.load(log_dir(settings.warehouse_path) / STATE_FILE)
+    steps = plan_steps(job, asset_selection)
+    stream = out if out is not None else io.StringIO()
+    tty = out is not None and hasattr(out, "isatty") and out.isatty()
+    progress = Progress(title, steps, state.durations(kind), stream, tty=tty)
+    instance.add_event_listener(run_id, progress.on_event)
+    # Dagster's log lines (every event, DEBUG and up unless KINERJA_LOG_LEVEL says otherwise) go to the file only;
+    # the console shows the progress. The event stream stays in the run's event log too (make ui).
+    level = os.environ.get("KINERJA_LOG_LEVEL", "DEBUG")
+    run_config = {"loggers": {"file": {"config": {"path": str(path), "log_level": level}}}}
+    try:
+        with following(progress):
+            result = job.with_logger_defs({"file": file_logger}).execute_in_process(
+                instance=instance, raise_on_error=False, run_config=run_config, tags=tags, run_id=run_id,
+                asset_selection=list(asset_selection) if asset_selection else None,
+            )  # fmt: skip
+    finally:
+        close_log(path)
+    known = {s.key for s in steps}
+    state.set_durations(kind, {**{k: v for k, v in state.durations(kind).items() if k in known}, **progress.durations},
+                        run_id)  # fmt: skip
+    try:
+        state.save()
+        prune_logs(path.parent, kind)
+    except OSError:  # the estimate is a convenience: a read-only folder does not fail the run
+        pass
+    return result
+
+
+def run_nightly(instance=None, defs=None, out=None, command: str | None = None):
+    """Execute ``nightly_refresh`` in this process (the warehouse's only writer), showing its progress on ``out``
+    (nothing when None); Dagster's log lines go to ``run_log(settings, run id)``."""
     import dagster as dg
 
     from pipelines.jobs import NIGHTLY_JOB
 
     if defs is None:
         from pipelines.definitions import defs
-    from pipelines.orphans import clear_orphaned_runs, owner_tags
+    from pipelines.orphans import clear_orphaned_runs
 
     if instance is None:
         instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     for run_id in clear_orphaned_runs(instance):
-        print(f"run {run_id} was left STARTED by a process that is gone: marked failed")
+        print(f"run {run_id} was left STARTED by a process that is gone: marked failed", file=out or sys.stdout)
     job = defs.resolve_job_def(NIGHTLY_JOB)
-    # The console shows the run's INFO events and up (step starts and ends, warnings, failures); the full event
-    # stream stays in the run's event log (make ui).
-    run_config = {"loggers": {"console": {"config": {"log_level": os.environ.get("KINERJA_LOG_LEVEL", "INFO")}}}}
-    tags = {**owner_tags(), "kinerja/started_by": "cli"}
-    return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config, tags=tags)
+    return execute_job(job, instance, kind="run", title=NIGHTLY_JOB, tags=launch_tags(command), out=out)
+
+
+def run_log(settings, run_id: str, kind: str = "run") -> Path:
+    """The file holding Dagster's log lines of a run this command executed."""
+    from pipelines.progress import log_path
+
+    return log_path(settings.warehouse_path, kind, run_id)
+
+
+def _run_connection_config(settings) -> dict:
+    """The configuration the run's DuckDB resource opens the warehouse with (pipelines/resources.py and
+    dagster_duckdb's user agent)."""
+    return {"custom_user_agent": "dagster", "memory_limit": settings.duckdb_memory_limit,
+            "threads": settings.duckdb_threads}  # fmt: skip
 
 
 def _open_for_reading(warehouse: Path):
     """A connection for the summary: read-only, or (when this process still holds the warehouse open from the
-    run) the same configuration as the run's, since DuckDB allows one configuration per file and process."""
+    run, e.g. a step that failed with its connection open) the run's exact configuration, since DuckDB allows one
+    configuration per file and process."""
     import duckdb
 
     try:
         return duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.ConnectionException:
+        pass
+    try:
+        return duckdb.connect(str(warehouse), config=_run_connection_config(get_settings()))
     except duckdb.ConnectionException:
         return duckdb.connect(str(warehouse))
 
@@ -151,8 +248,195 @@ def run_exit_code(success: bool, failed_files: int, held_files: int) -> int:
     return 0
 
 
-def report_run(result, settings, elapsed: float | None = None, since=None) -> int:
-    """Print what a nightly run loaded and published, and return `kinerja run`'s exit code for it."""
+def reports_url(settings, page: str = "") -> str:
+    """Where `make serve` serves a page (the ``reports_base_url`` setting when there is one)."""
+    base = str(getattr(settings, "reports_base_url", None) or DEFAULT_REPORTS_URL).rstrip("/")
+    return f"{base}/{page}"
+
+
+def _named(items: list[str], limit: int = ATTENTION_NAMED) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _off_target_lines(con, settings) -> list[str]:
+    """KPIs off target in the newest month, counted as that month's review counts them
+    (``dashboards.review.review_context``: its scorecard's red and amber KPIs and its red department-KPI pairs)."""
+    from assets.kpi.registry import load_registry
+    from dashboards.render import load_site, page_domains
+    from dashboards.review import review_context, review_file
+    from dashboards.warehouse import table_exists
+
+    if not table_exists(con, "marts.scorecard"):
+        return ["KPIs: marts.scorecard does not exist yet (no KPI could be compared with its target)"]
+    domains = page_domains([e.domain for e in load_registry()])
+    site = load_site(con, settings, domains, dt.datetime.now().replace(microsecond=0))
+    if not site.periods:
+        return ["KPIs: no month has KPI values yet"]
+    period = site.periods[-1]
+    context = review_context(con, site, period)
+    scorecard = context["scorecard"]
+    red = [item for item in scorecard if item["status"]["code"] == "r"]
+    amber = [item for item in scorecard if item["status"]["code"] == "a"]
+    pairs = len(context["red_departments"]) + context["red_more"]
+    if not red and not amber and not pairs:
+        return []
+    departments = f", {pairs} department-KPI pair(s) red" if pairs else ""
+    lines = [
+        f"KPIs off target in {site.month(period)}: {len(red)} red and {len(amber)} amber of the {len(scorecard)} "
+        f"on the scorecard{departments} -> {reports_url(settings, review_file(period))}"
+    ]
+    for item in red[:ATTENTION_NAMED]:
+        lines.append(f"  red: {item['name']}: {item['actual']} (target {item['target']})")
+    if len(red) > ATTENTION_NAMED:
+        lines.append(f"  and {len(red) - ATTENTION_NAMED} more red")
+    return lines
+
+
+def high_findings(con) -> dict[str, tuple[str, str]]:
+    """Open high-severity control and compliance findings, read as the controls page reads them
+    (``dashboards.findings.read_findings``: its review status decides what is open): fingerprint (SHA-256 of the
+    kind and finding id) -> (kind, rule code)."""
+    from dashboards.findings import HIGH_SEVERITIES, read_findings, readable_tables
+
+    tables, _ = readable_tables(con)
+    found: dict[str, tuple[str, str]] = {}
+    for row in read_findings(con, tables):
+        if row["is_open"] and str(row["severity"] or "").lower() in HIGH_SEVERITIES:
+            fingerprint = hashlib.sha256(f"{row['kind']}|{row['finding_id']}".encode()).hexdigest()
+            found[fingerprint] = (row["kind"], str(row["control_code"]))
+    return found
+
+
+def _findings_lines(found: dict[str, tuple[str, str]], previous: set[str] | None, settings) -> list[str]:
+    if not found:
+        return []
+    new = found if previous is None else {k: v for k, v in found.items() if k not in previous}
+    if not new:
+        return []
+    by_rule: dict[str, int] = {}
+    for _, code in new.values():
+        by_rule[code] = by_rule.get(code, 0) + 1
+    rules = [f"{code} {n}" for code, n in sorted(by_rule.items(), key=lambda item: (-item[1], item[0]))]
+    kinds = {kind: sum(1 for k, _ in new.values() if k == kind) for kind in ("control", "compliance")}
+    split = ", ".join(f"{kind} {n}" for kind, n in kinds.items() if n)
+    url = reports_url(settings, "controls.html")
+    if previous is None:
+        head = f"high-severity findings open: {len(new)} ({split}; no earlier `kinerja run` to tell the new ones)"
+    else:
+        head = f"new high-severity findings tonight: {len(new)} ({split}) of {len(found)} open"
+    return [f"{head} -> {url}", f"  by rule: {_named(rules)}"]
+
+
+def _quality_lines(con, settings, failed_files: int, held_files: int) -> list[str]:
+    """Quarantined rows (the quality page's and badge's count, ``dashboards.quality.quarantined_rows``), held
+    files and files that could not be loaded."""
+    from dashboards.quality import quarantined_by_source, quarantined_rows
+
+    quarantined = quarantined_rows(con)
+    by_source = quarantined_by_source(con) if quarantined else {}
+    parts = []
+    if quarantined:
+        sources = sorted(by_source.items(), key=lambda item: (-item[1], item[0]))
+        parts.append(
+            f"{quarantined:,} quarantined row(s) in {len(by_source)} source(s) "
+            f"({_named([f'{name} {n:,}' for name, n in sources], 3)})"
+        )
+    if held_files:
+        parts.append(f"{held_files} held file(s) (kinerja accept FILE lets one through)")
+    if failed_files:
+        parts.append(f"{failed_files} file(s) that could not be loaded")
+    if not parts:
+        return []
+    return [f"{'; '.join(parts)} -> {reports_url(settings, 'quality.html')}"]
+
+
+def _checks_lines(con, settings, run_id: str) -> list[str]:
+    """Checks of this run that failed (``meta.check_results``), ERROR ones first."""
+    from dashboards.warehouse import table_exists
+
+    if not table_exists(con, "meta.check_results"):
+        return []
+    rows = con.execute(
+        "select severity, table_name, check_name from meta.check_results where run_id = ? and not passed "
+        "order by severity = 'ERROR' desc, table_name, check_name",
+        [run_id],
+    ).fetchall()
+    if not rows:
+        return []
+    errors = sum(1 for r in rows if r[0] == "ERROR")
+    named = [f"{table}: {check}" for _, table, check in rows]
+    return [
+        f"failed checks in this run: {len(rows)} ({errors} ERROR, {len(rows) - errors} WARN) -> "
+        f"{reports_url(settings, 'quality.html')}",
+        f"  {_named(named)}",
+    ]
+
+
+def print_attention(settings, run_id: str, failed_files: int, held_files: int, record: bool = True) -> list[str]:
+    """The "Needs attention" block after a run: off-target KPIs, new high-severity findings, quarantined and held
+    files, failed checks of this run. Returns its lines (empty when nothing needs attention). With ``record``
+    the open high-severity findings are remembered, so that the next run tells which are new."""
+    import duckdb
+
+    from pipelines.progress import STATE_FILE, RunState, log_dir
+
+    lines: list[str] = []
+    state = RunState.load(log_dir(settings.warehouse_path) / STATE_FILE)
+    found: dict[str, tuple[str, str]] | None = None
+
+    def guarded(section) -> list[str]:
+        try:
+            return section()
+        except duckdb.Error as exc:  # a table a failed night left half-built: the rest of the block still shows
+            return [f"(could not read the warehouse for this part: {str(exc).splitlines()[0]})"]
+
+    if settings.warehouse_path.exists():
+        with _open_for_reading(settings.warehouse_path) as con:
+            lines += guarded(lambda: _off_target_lines(con, settings))
+            try:
+                found = high_findings(con)
+            except duckdb.Error as exc:  # nothing to compare with the last run, nor to remember for the next
+                lines.append(f"(could not read the findings: {str(exc).splitlines()[0]})")
+            else:
+                lines += _findings_lines(found, state.findings(), settings)
+            lines += guarded(lambda: _quality_lines(con, settings, failed_files, held_files))
+            lines += guarded(lambda: _checks_lines(con, settings, run_id))
+    print("\nNeeds attention")
+    if lines:
+        for line in lines:
+            print(f"  {line}")
+    else:
+        print("  nothing: every KPI on target, no new high-severity finding, nothing quarantined or held, every "
+              "check passed")  # fmt: skip
+    if record and found is not None:
+        state = RunState.load(state.path)  # re-read: the run saved its step durations in the meantime
+        state.set_findings(found.keys(), run_id)
+        with contextlib.suppress(OSError):  # what is new is a convenience: a read-only folder fails nothing
+            state.save()
+    return lines
+
+
+def print_next(settings, log: Path | None, run_id: str | None = None, persistent: bool = False) -> None:
+    """The next commands, and where Dagster's log lines of the run are."""
+    if persistent and run_id:
+        where = f"this run is {DAGSTER_UI_URL}/runs/{run_id}"
+    elif persistent:
+        where = "the runs, checks and asset history"
+    else:
+        where = "this run was not recorded there (DAGSTER_HOME is not set; make run sets it)"
+    print("\nNext")
+    print(f"  make ui          the Dagster UI on {DAGSTER_UI_URL}: {where}")
+    print(f"  make serve       the pages on {reports_url(settings)}")
+    print("  kinerja status   what loaded, what failed, which KPIs and rules the data can compute")
+    if log is not None:
+        print(f"\nDagster's log of this run: {log}")
+
+
+def report_run(result, settings, elapsed: float | None = None, since=None, log: Path | None = None,
+               persistent: bool = False) -> int:  # fmt: skip
+    """Print what a nightly run loaded and published and what needs attention, and return `kinerja run`'s exit
+    code for it."""
     took = f" in {elapsed:.1f} s" if elapsed is not None else ""
     print(f"\nnightly_refresh {'succeeded' if result.success else 'FAILED'}{took} (run {result.run_id})")
     failed_files, held_files = (
@@ -161,7 +445,7 @@ def report_run(result, settings, elapsed: float | None = None, since=None) -> in
     reports = sorted(settings.reports_dir.glob("*.html"))
     reviews = [p for p in reports if p.name.startswith("review-")]
     if reports:
-        print("\ndashboards (make serve serves them on http://127.0.0.1:8080/):")
+        print(f"\ndashboards (make serve serves them on {reports_url(settings)}):")
         for page in reports:
             if page not in reviews:
                 print(f"  file://{page}")
@@ -179,6 +463,8 @@ def report_run(result, settings, elapsed: float | None = None, since=None) -> in
         problems = [f"{n} file(s) could not be loaded" for n in [failed_files] if n]
         problems += [f"{n} file(s) held" for n in [held_files] if n]
         print(f"\n{' and '.join(problems)}: `kinerja status` lists them with the reason")
+    print_attention(settings, result.run_id, failed_files, held_files)
+    print_next(settings, log, result.run_id, persistent)
     return code
 
 
@@ -189,8 +475,99 @@ def cmd_run(args: argparse.Namespace) -> int:
         cmd_generate(argparse.Namespace(employees=400, months=36, seed=42, end_period=None))
     started = time.perf_counter()
     since = dt.datetime.now().replace(microsecond=0)
-    result = run_nightly()
-    return report_run(result, settings, time.perf_counter() - started, since)
+    print("loading the definitions (assets, checks, pages)...", flush=True)
+    result = run_nightly(out=sys.stdout, command=getattr(args, "command_line", None))
+    log = run_log(settings, result.run_id)
+    persistent = bool(os.environ.get("DAGSTER_HOME"))
+    code = report_run(result, settings, time.perf_counter() - started, since, log=log, persistent=persistent)
+    _send_alerts(result, settings)
+    return code
+
+
+def _send_alerts(result, settings) -> None:
+    """The failure alert or the night's digest on the configured channels (the daemon's sensors do this for
+    scheduled runs; a run of this command has no daemon watching it)."""
+    from pipelines.alerts import notify_night, root_cause
+
+    failures = [] if result.success else result.get_step_failure_events()
+    failure = "; ".join(f"{e.step_key}: {root_cause(e.event_specific_data.error)}" for e in failures)
+    done = notify_night(result.run_id, result.success, failure=failure, settings=settings)
+    for channel in done.sent:
+        print(f"alert sent by {channel}")
+    for problem in done.problems:
+        print(problem, file=sys.stderr)
+
+
+def report_assets() -> list:
+    """The asset keys of the pages (``reports/...``): the run-started mark, every page and the publish step."""
+    from dashboards.assets import defs as report_defs
+
+    keys = []
+    for item in report_defs.assets or []:
+        keys += sorted(getattr(item, "keys", None) or {item.key}, key=lambda k: k.path)
+    return keys
+
+
+def publish_pages(warehouse: Path, instance=None, defs=None, out=None, command: str | None = None):
+    """Rebuild and publish every page from ``warehouse`` without a nightly run: the ``reports/...`` assets of
+    ``nightly_refresh`` in this process, their DuckDB resource opening the warehouse read-only (no page and no
+    publish step can write to it)."""
+    import dagster as dg
+    from dagster_duckdb import DuckDBResource
+
+    from pipelines.jobs import NIGHTLY_JOB
+
+    if defs is None:
+        from pipelines.definitions import defs
+    if instance is None:
+        instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    settings = get_settings()
+    config = {"memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads,
+              "access_mode": "read_only"}  # fmt: skip
+    read_only = DuckDBResource(database=str(warehouse), connection_config=config)
+    # the resource is bound to the assets when the job is resolved: definitions with the same assets, checks and
+    # job carry this one instead
+    defs = dg.Definitions(
+        assets=defs.assets, asset_checks=defs.asset_checks, jobs=defs.jobs, executor=defs.executor,
+        resources={**(defs.resources or {}), "duckdb": read_only},
+    )  # fmt: skip
+    job = defs.resolve_job_def(NIGHTLY_JOB)
+    return execute_job(job, instance, kind="publish", title="publish", tags=launch_tags(command), out=out,
+                       asset_selection=report_assets())  # fmt: skip
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from dashboards.publish import current_set, read_status, short_run
+
+    settings = get_settings()
+    warehouse = settings.warehouse_path  # the pages' published step refreshes the read copy from it
+    if not warehouse.exists():
+        print(f"no warehouse at {warehouse}: run `kinerja run` first", file=sys.stderr)
+        return 1
+    try:
+        duckdb.connect(str(warehouse), read_only=True).close()
+    except duckdb.Error as exc:
+        print(f"cannot open the warehouse {warehouse} read-only (is a run writing it?): {exc}", file=sys.stderr)
+        return 1
+    started = time.perf_counter()
+    print("loading the definitions (assets, checks, pages)...", flush=True)
+    result = publish_pages(warehouse, out=sys.stdout, command=getattr(args, "command_line", None))
+    took = time.perf_counter() - started
+    log = run_log(settings, result.run_id, "publish")
+    status = read_status(current_set(settings.reports_dir) or settings.reports_dir) or {}
+    if result.success and status.get("runId") == result.run_id:
+        pages = sorted(settings.reports_dir.glob("*.html"))
+        print(f"\npublished {len(pages)} pages from {warehouse} in {took:.1f} s: build {short_run(result.run_id)} "
+              f"(run {result.run_id})")  # fmt: skip
+        print(f"  {settings.reports_dir} -> {reports_url(settings, 'overview.html')} (make serve)")
+        print(f"\nDagster's log of this publish: {log}")
+        return 0
+    failed = sorted({e.step_key for e in result.all_events if e.is_step_failure})
+    print(f"\npublish FAILED in {took:.1f} s (run {result.run_id}): {', '.join(failed) or 'nothing published'}; the "
+          f"pages published before stay. Dagster's log: {log}", file=sys.stderr)  # fmt: skip
+    return EXIT_RUN_FAILED
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -493,7 +870,10 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     from assets.ingest.manifest import table_exists
 
-    warehouse = get_settings().warehouse_path
+    settings = get_settings()
+    # the published read copy: a reader never holds the warehouse the nightly run writes (dashboards/publish.py);
+    # before the first published night (only `kinerja load` so far) the warehouse itself, read-only
+    warehouse = settings.read_copy if settings.read_copy.exists() else settings.warehouse_path
     if not warehouse.exists():
         print(f"no warehouse at {warehouse}: run `kinerja run` or `kinerja load --source NAME` first")
         return 1
@@ -502,7 +882,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     except duckdb.Error as exc:
         print(f"cannot open the warehouse {warehouse} read-only: {exc}")
         return 1
-    print(f"warehouse {warehouse}\n")
+    when = dt.datetime.fromtimestamp(warehouse.stat().st_mtime).replace(microsecond=0)
+    kind = "read copy of the last published night" if warehouse == settings.read_copy else "warehouse"
+    print(f"{kind} {warehouse} ({when:%Y-%m-%d %H:%M})\n")
     kpis = partial(_status_computability, table="marts.kpi_computability", code="kpi_code", label="KPIs")
     rules = partial(_status_computability, table="marts.rule_computability", code="rule_code", label="Control rules")
     sections = [
@@ -522,41 +904,147 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="kinerja", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    gen = sub.add_parser("generate", help="write the demo company's exports into the landing folder")
-    gen.add_argument("--employees", type=int, default=400)
-    gen.add_argument("--months", type=int, default=36)
-    gen.add_argument("--seed", type=int, default=42)
-    gen.add_argument("--end-period", default=None, help="last month, YYYY-MM (default: the last full month)")
+DESCRIPTION = (
+    "Kinerja: HR, payroll and finance exports into a checked DuckDB warehouse, KPIs, control findings and "
+    "dashboards. Generate the demo company, run the nightly refresh in this process, check and draft source "
+    "contracts, load one source now, say what the warehouse holds and republish the pages."
+)
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Every option's help names its default: "(default: ...)" is added unless the help already says it; a flag
+    is "off" by default, a required option says so."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if not action.option_strings or action.default is argparse.SUPPRESS or "(default" in text:
+            return text
+        if action.required:
+            return f"{text} (required)"
+        if isinstance(action, argparse._StoreTrueAction):
+            return f"{text} (default: off)"
+        return f"{text} (default: %(default)s)"
+
+
+class _Parser(argparse.ArgumentParser):
+    """A bad argument is one line on stderr and exit code 2 (argparse's usage block is left to --help)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        message = " ".join(message.split())
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def year_month(text: str) -> str:
+    """An argparse type: a month as YYYY-MM."""
+    if not re.fullmatch(r"\d{4}-\d{2}", text or "") or not 1 <= int(text[5:]) <= 12:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month: use YYYY-MM, e.g. 2026-01")
+    return text
+
+
+def int_at_least(minimum: int):
+    """An argparse type: a whole number of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is less than {minimum}")
+        return value
+
+    parse.__name__ = f"whole number >= {minimum}"
+    return parse
+
+
+def installed_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kinerja")
+    except PackageNotFoundError:
+        return "unknown (not installed: pip install -e .)"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kinerja", description=DESCRIPTION, formatter_class=_HelpFormatter)
+    parser.add_argument("--version", action="version", version=f"kinerja {installed_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    add = partial(sub.add_parser, formatter_class=_HelpFormatter)
+    gen = add(
+        "generate",
+        help="write the demo company's exports into the landing folder",
+        description="Write a fictional Indonesian company's HR, payroll and finance exports into the landing "
+        "folder, with the planted anomalies listed in the answer key folder.",
+    )
+    gen.add_argument("--employees", type=int_at_least(20), default=400, help="employees, at least 20")
+    gen.add_argument("--months", type=int_at_least(1), default=36, help="months of history, at least 1")
+    gen.add_argument("--seed", type=int, default=42, help="random seed: the same seed gives the same company")
+    gen.add_argument(
+        "--end-period", type=year_month, default=None, help="last month, YYYY-MM (default: the last full month)"
+    )
     gen.set_defaults(func=cmd_generate)
-    run = sub.add_parser(
+    run = add(
         "run",
         help="run the nightly refresh now, in this process",
-        description="Run the nightly refresh in this process and print what was loaded and published.",
+        description="Run the nightly refresh in this process: a progress line while it runs, then what was loaded "
+        "and published and what needs attention. Dagster's log lines go to logs/run-RUN_ID.log beside the "
+        "warehouse (data/logs by default) and stay in the run's event log (make ui).",
         epilog="exit codes: 0 everything loaded and ran; 1 a step failed (e.g. an invalid contract or a failed "
-        "blocking check; the rest of the night still ran and the pages were published); 2 invalid settings; "
-        "3 every step ran but a landed file could not be loaded, or was held because it has far fewer rows than "
-        "the version it would replace (kinerja status says why; kinerja accept FILE lets a held file through)",
+        "blocking check; the rest of the night still ran and the pages were published); 2 invalid settings or "
+        "arguments; 3 every step ran but a landed file could not be loaded, or was held because it has far fewer "
+        "rows than the version it would replace (kinerja status says why; kinerja accept FILE lets a held file "
+        "through)",
     )
-    run.add_argument("--no-generate", action="store_true", help="do not generate the demo when landing is empty")
+    run.add_argument(
+        "--no-generate",
+        action="store_true",
+        help="do not generate the demo company when the landing folder is empty",
+    )
     run.set_defaults(func=cmd_run)
-    val = sub.add_parser("validate-contracts", help="check every source contract and say what is wrong")
+    publish = add(
+        "publish",
+        help="rebuild and publish the pages from the warehouse, without a nightly run",
+        description="Rebuild every page from the warehouse as it is (opened read-only) and publish the new set in "
+        "one step, as the nightly run does; nothing is loaded or recomputed. Dagster's log lines go to "
+        "logs/publish-RUN_ID.log beside the warehouse.",
+        epilog="exit codes: 0 the pages were published; 1 no warehouse, a run is writing it, or a page failed (the "
+        "pages published before stay); 2 invalid settings or arguments",
+    )
+    publish.set_defaults(func=cmd_publish)
+    val = add(
+        "validate-contracts",
+        help="check every source contract and say what is wrong",
+        description="Check every source contract: its YAML, its SQL and mapping, and a sample of its files in the "
+        "landing folder.",
+    )
     val.set_defaults(func=cmd_validate)
-    draft = sub.add_parser("draft-contract", help="profile an export and write a commented draft contract")
+    draft = add(
+        "draft-contract",
+        help="profile an export and write a commented draft contract",
+        description="Profile an export and write a commented draft contract for it.",
+    )
     draft.add_argument("file", help="the export: CSV/TSV/TXT, XLSX or Parquet")
     draft.add_argument("--entity", help="the canonical entity it maps to (default: the best match, if clear)")
     draft.add_argument("--system", help="the source system's name (default: from the folder)")
     draft.add_argument("--out", help="write the draft here (default: print it)")
     draft.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     draft.set_defaults(func=cmd_draft_contract)
-    load = sub.add_parser("load", help="load and check one source now (without Dagster)")
+    load = add(
+        "load",
+        help="load and check one source now (without Dagster)",
+        description="Load one source's files now and stage them, without Dagster, and say what was quarantined.",
+    )
     load.add_argument("--source", required=True, help="contract file stem or system__entity name")
     load.set_defaults(func=cmd_load)
-    status = sub.add_parser("status", help="what the warehouse holds: sources, canonical entities, KPIs, rules")
+    status = add(
+        "status",
+        help="what the warehouse holds: sources, canonical entities, KPIs, rules",
+        description="What the warehouse holds (read-only): sources, canonical entities, and which KPIs and rules "
+        "the data can compute.",
+    )
     status.set_defaults(func=cmd_status)
-    accept = sub.add_parser(
+    accept = add(
         "accept",
         help="let a held file through: the next run loads it in place of the version before it",
         description="A new version of a file with far fewer rows than the loaded one (the contract's replace_guard) "
@@ -564,13 +1052,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     accept.add_argument("file", help="the file's path relative to the landing folder, or its SHA-256 (a prefix)")
     accept.set_defaults(func=cmd_accept)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(arguments)
+    args.command_line = shlex.join(["kinerja", *arguments])
     try:
         apply_file_privacy(get_settings())
         return args.func(args)
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return EXIT_SETTINGS
+    except KeyboardInterrupt:  # Ctrl-C: no traceback; a run left STARTED is marked failed by the next run
+        print("\ninterrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

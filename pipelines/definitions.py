@@ -7,6 +7,7 @@ import pkgutil
 
 import dagster as dg
 
+from pipelines.alerts import nightly_digest, nightly_failure_alert
 from pipelines.jobs import build_landing_sensor, build_schedule, nightly_refresh
 from pipelines.orphans import orphaned_runs_sensor
 from pipelines.resources import warehouse_resource
@@ -42,7 +43,7 @@ def build_definitions() -> dg.Definitions:
     platform = dg.Definitions(
         jobs=[nightly_refresh],
         schedules=[build_schedule(settings)],
-        sensors=[build_landing_sensor(settings), orphaned_runs_sensor],
+        sensors=[build_landing_sensor(settings), orphaned_runs_sensor, nightly_failure_alert, nightly_digest],
         resources={"duckdb": warehouse_resource(settings)},
         # DuckDB has one writer: every step runs in this process, in dependency order.
         executor=dg.in_process_executor,

@@ -6,6 +6,7 @@ Relative paths resolve against the project root, so commands work from any worki
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +40,9 @@ class Settings(BaseModel):
 
     landing_dir: Path = Path("data/landing")
     warehouse_path: Path = Path("data/warehouse.duckdb")
+    # The published read copy of the warehouse that every reader opens (default: beside the warehouse,
+    # <name>.read.duckdb); the nightly run writes only warehouse_path and replaces this in one rename.
+    read_copy_path: Path | None = None
     reports_dir: Path = Path("data/reports")
     contracts_dir: Path = Path("contracts/demo")
     answer_key_dir: Path = Path("data/answer_key")
@@ -49,6 +53,24 @@ class Settings(BaseModel):
     # Files and folders Kinerja creates (landing, warehouse, reports, Dagster home) are readable by their owner
     # only (0600/0700): they hold payroll data. False leaves the process's umask as it is.
     private_files: bool = True
+    # Staging quarantines a date or timestamp outside this range (rule date_out_of_range): 9999-12-31 or
+    # 0001-01-01 is a placeholder, not a date; a contract column lists its "open" placeholders in open_end.
+    plausible_date_min: dt.date = dt.date(1900, 1, 1)
+    plausible_date_max: dt.date = dt.date(2199, 12, 31)
+    # The Dagster UI flags a source or mart asset as stale when the nightly run has not refreshed it for this
+    # many hours (a night and a bit, so a run that finishes late is not flagged).
+    freshness_window_hours: int = Field(26, ge=1, le=24 * 31)
+    # Where `make serve` (dashboards/serve.py) serves data/reports: the report assets link to their page there.
+    reports_base_url: str = "http://127.0.0.1:8080"
+    # Alerts (pipelines/alerts.py): a failed night and each night's "what went red" digest, by e-mail over SMTP
+    # and/or a chat webhook. Secrets never live here: the SMTP login comes from KINERJA_SMTP_USER and
+    # KINERJA_SMTP_PASSWORD, the webhook address from KINERJA_ALERT_WEBHOOK_URL.
+    alert_email_to: list[str] = []
+    alert_email_from: str = "kinerja@localhost"
+    smtp_host: str | None = None
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_starttls: bool = False
+    alert_webhook_format: Literal["slack", "teams", "json"] = "json"
 
     @field_validator("timezone")
     @classmethod
@@ -66,6 +88,13 @@ class Settings(BaseModel):
             raise ValueError("must be 5 or 6 (working days a week)")
         return value
 
+    @field_validator("alert_email_to", mode="before")
+    @classmethod
+    def _address_list(cls, value):
+        if isinstance(value, str):  # KINERJA_ALERT_EMAIL_TO=a@example.com,b@example.com
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
     @field_validator("nightly_cron")
     @classmethod
     def _five_field_cron(cls, value: str) -> str:
@@ -73,12 +102,22 @@ class Settings(BaseModel):
             raise ValueError(f"{value!r} is not a five-field cron expression")
         return value
 
+    @property
+    def read_copy(self) -> Path:
+        """The published read copy readers open: ``read_copy_path``, else ``<warehouse stem>.read.duckdb``."""
+        if self.read_copy_path is not None:
+            return self.read_copy_path
+        return self.warehouse_path.with_name(f"{self.warehouse_path.stem}.read{self.warehouse_path.suffix}")
+
     def resolved(self, root: Path) -> Settings:
         """Return a copy whose relative paths are absolute under ``root``."""
         updates = {}
         for name in ("landing_dir", "warehouse_path", "reports_dir", "contracts_dir", "answer_key_dir"):
             path = getattr(self, name)
             updates[name] = path if path.is_absolute() else (root / path).resolve()
+        if self.read_copy_path is not None:
+            path = self.read_copy_path
+            updates["read_copy_path"] = path if path.is_absolute() else (root / path).resolve()
         return self.model_copy(update=updates)
 
 

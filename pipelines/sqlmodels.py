@@ -6,7 +6,12 @@ A model file starts with comment lines that describe it:
     -- grain: one row per employee per validity range
     -- schema: core
     -- needs: employees.employee_id|job_history.employee_id, employees.hire_date|job_history.event_date
+    -- column: is_employed: whether the employee is employed in this version (false for a leaver's last one)
+    -- personal: base_salary_idr
 
+``column`` lines describe output columns (one line each); a column without one takes the description of the
+upstream column it passes through unchanged, or the shared meaning of its name (pipelines/catalog.py).
+``personal`` lists output columns that hold a person's pay, name or birth date computed in the model.
 ``needs`` names the canonical columns (``entity.column``; ``|`` between alternatives) without which the model's
 result means nothing; what reads the model inherits them (assets/canonical/needs.py).
 
@@ -40,6 +45,13 @@ class SqlModel:
     grain: str
     upstream: tuple[tuple[str, str], ...]
     needs: tuple[str, ...] = ()  # canonical columns the model cannot do without ("entity.column", "a.x|b.y")
+    column_docs: tuple[tuple[str, str], ...] = ()  # (column, description) of the header's ``column`` lines
+    personal: tuple[str, ...] = ()  # output columns of personal data the model computes
+
+    @property
+    def columns(self) -> dict[str, str]:
+        """Descriptions of output columns given in the header."""
+        return dict(self.column_docs)
 
     @property
     def table(self) -> str:
@@ -64,12 +76,16 @@ def parse_model(path: Path, default_schema: str) -> SqlModel:
     text = path.read_text(encoding="utf-8")
     header = {}
     summary = ""
+    column_docs = []
     for line in text.splitlines():
         if not line.startswith("--"):
             break
         body = line[2:].strip()
         key, _, value = body.partition(":")
-        if key.strip() in ("grain", "schema", "needs"):
+        if key.strip() == "column":
+            column, _, description = value.partition(":")
+            column_docs.append((column.strip(), description.strip()))
+        elif key.strip() in ("grain", "schema", "needs", "personal"):
             header[key.strip()] = value.strip()
         elif not summary:
             summary = value.strip() if key.strip() == path.stem else body
@@ -78,7 +94,10 @@ def parse_model(path: Path, default_schema: str) -> SqlModel:
     scanned = text + (companion.read_text(encoding="utf-8") if companion.exists() else "")
     refs = sorted({m for m in TABLE_REF.findall(scanned) if m != (schema, path.stem)})
     needs = tuple(n.strip() for n in header.get("needs", "").split(",") if n.strip())
-    return SqlModel(path, schema, path.stem, summary, header.get("grain", ""), tuple(refs), needs)
+    personal = tuple(n.strip() for n in header.get("personal", "").split(",") if n.strip())
+    return SqlModel(
+        path, schema, path.stem, summary, header.get("grain", ""), tuple(refs), needs, tuple(column_docs), personal
+    )
 
 
 def sql_variables(settings: Settings) -> dict[str, object]:

@@ -16,6 +16,7 @@ from assets.canonical.build import build_canonical, build_coverage
 from assets.canonical.catalog import CanonicalEntity, load_catalog, rates_files
 from assets.ingest.assets import contract_paths, staging_key, usable_contract
 from assets.ingest.contracts import Contract
+from pipelines.catalog import catalogued
 from pipelines.metadata import table_metadata
 from pipelines.settings import get_settings
 
@@ -104,4 +105,4 @@ def canonical_assets() -> list:
     return [exchange_rates, *entities, canonical_coverage]
 
 
-defs = dg.Definitions(assets=canonical_assets())
+defs = dg.Definitions(assets=catalogued(canonical_assets()))

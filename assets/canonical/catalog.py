@@ -32,6 +32,7 @@ class CanonicalColumn(BaseModel):
     money: bool = False  # an amount in the reporting currency (converted from the source's currency)
     key: bool = False  # an identifier that a contract's key_prefix namespaces
     personal: bool = False  # national id, tax id, bank account, e-mail: never on a page
+    personal_data: bool = False  # a person's name, birth date or pay: on pages only as aggregates
     description: str = ""
 
     @property

@@ -24,7 +24,10 @@ in the company's reporting currency (setting `currency`): a source in another cu
 (`currency:`) and is converted with `reference.exchange_rates`, on the entity's date column where it has one.
 Key columns are identifiers a contract's `key_prefix` namespaces when two sources could reuse the same ids.
 Every canonical table also carries `source_system`, `_source_contract`, `_file_sha256`, `_source_path` and
-`_line_no`: where each row came from.
+`_line_no`: where each row came from. *Personal* columns (national id, tax id, bank account, e-mail) are masked
+in previews and never reach a page; *personal data* columns (a person's name, birth date, pay) reach pages only
+as aggregates. Both are tagged `personal` in the Dagster UI's column schemas, and the descriptions below are the
+ones the UI shows (`pipelines/catalog.py`).
 
 **Needs.** What a model, KPI or rule cannot do without is declared as `entity.column` (`a.x | b.y`: either
 will do). A column counts as present when some row fills it (`marts.canonical_coverage`). What misses a column
@@ -74,7 +77,14 @@ def render() -> str:
             lines.append("|---|---|---|---|---|")
             for column, spec in entity.columns.items():
                 flags = ", ".join(
-                    f for f, on in (("money", spec.money), ("key", spec.key), ("personal", spec.personal)) if on
+                    f
+                    for f, on in (
+                        ("money", spec.money),
+                        ("key", spec.key),
+                        ("personal", spec.personal),
+                        ("personal data", spec.personal_data),
+                    )
+                    if on
                 )
                 who = needers.get(f"{name}.{column}", [])
                 shown = ", ".join(who[:6]) + (f" and {len(who) - 6} more" if len(who) > 6 else "")

@@ -15,6 +15,7 @@ from assets.controls.registry import (
     BENFORD_BANDS_TABLE,
     PARAMETERS_TABLE,
     REGISTRY_TABLE,
+    REVIEW_STATUSES_TABLE,
     load_registry,
     write_control_config,
 )
@@ -26,6 +27,7 @@ from assets.controls.runner import (
     write_rule_computability,
 )
 from assets.ingest.manifest import table_exists
+from pipelines.catalog import catalogued
 from pipelines.metadata import table_metadata
 from pipelines.settings import get_settings
 from pipelines.sqlmodels import SqlModel
@@ -46,6 +48,8 @@ CONFIG_DESCRIPTIONS = {
     "control SQL. Grain: one row. Source: assets/controls/registry.yaml.",
     BENFORD_BANDS_TABLE: "Nigrini's MAD conformity bands for Benford tests. Grain: one row per test. Source: "
     "assets/controls/benford_mad_bands.csv.",
+    REVIEW_STATUSES_TABLE: "Review statuses of findings and what each means: still open, closed by a review, closed "
+    "as a false positive. Grain: one row per status. Source: assets/controls/review_statuses.csv.",
 }
 
 
@@ -137,4 +141,4 @@ def control_assets() -> list:
     ]
 
 
-defs = dg.Definitions(assets=control_assets())
+defs = dg.Definitions(assets=catalogued(control_assets()))

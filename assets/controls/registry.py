@@ -2,7 +2,8 @@
 
 ``core.control_parameters`` is one row with one column per threshold (names unique across the registry), so a
 model reads ``p.near_duplicate_window_days`` instead of a literal. ``marts.control_registry`` lists every rule
-for reviewers and dashboards; ``core.control_benford_bands`` holds Nigrini's MAD conformity bands.
+for reviewers and dashboards; ``core.control_benford_bands`` holds Nigrini's MAD conformity bands;
+``core.finding_review_statuses`` says which review statuses keep a finding open (``review_statuses.csv``).
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ HERE = Path(__file__).parent
 REGISTRY_FILE = HERE / "registry.yaml"
 ANSWER_KEY_MAP_FILE = HERE / "answer_key_map.yaml"
 BENFORD_BANDS_FILE = HERE / "benford_mad_bands.csv"
+REVIEW_STATUSES_FILE = HERE / "review_statuses.csv"
 SQL_DIR = HERE / "sql"
 
 REGISTRY_TABLE = "marts.control_registry"
 PARAMETERS_TABLE = "core.control_parameters"
 BENFORD_BANDS_TABLE = "core.control_benford_bands"
+REVIEW_STATUSES_TABLE = "core.finding_review_statuses"
 INPUT_MISSING = "input_missing"
 
 Scalar = bool | int | float | str
@@ -41,6 +44,7 @@ class ControlRule(BaseModel):
     kind: Literal["control", "compliance"]
     model: str
     name: str
+    name_id: str  # the name in Indonesian
     entity: str
     severity: Literal["high", "medium", "low"]
     inputs: tuple[str, ...]
@@ -114,12 +118,12 @@ def write_registry(con: duckdb.DuckDBPyConnection, rules: tuple[ControlRule, ...
     con.execute(
         f"create or replace table {REGISTRY_TABLE} (code varchar primary key, kind varchar, model varchar, "
         "name varchar, entity varchar, severity varchar, inputs varchar[], reference varchar[], "
-        "description varchar, source varchar, parameters varchar, is_optional boolean)"
+        "description varchar, source varchar, parameters varchar, is_optional boolean, name_id varchar)"
     )
     con.executemany(
-        f"insert into {REGISTRY_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"insert into {REGISTRY_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [[r.code, r.kind, r.model, r.name, r.entity, r.severity, list(r.inputs), list(r.reference),
-          r.description, r.source, json.dumps(r.parameters), r.optional] for r in rules],
+          r.description, r.source, json.dumps(r.parameters), r.optional, r.name_id] for r in rules],
     )  # fmt: skip
 
 
@@ -142,10 +146,43 @@ def write_benford_bands(con: duckdb.DuckDBPyConnection, path: Path = BENFORD_BAN
     )
 
 
+def write_review_statuses(con: duckdb.DuckDBPyConnection, path: Path = REVIEW_STATUSES_FILE) -> None:
+    """The review statuses a finding can have and what each means: still open (on the reviewers' list),
+    closed by a review (dispositioned), closed as a false positive."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    flags = ("is_open", "is_dispositioned", "is_false_positive")
+    for line_no, row in enumerate(rows, start=2):
+        values = {f: row[f].strip().lower() for f in flags}
+        if any(v not in ("true", "false") for v in values.values()):
+            raise RegistryError(f"{path} line {line_no}: {', '.join(flags)} must be true or false: {values}")
+        if values["is_open"] == "true" and values["is_dispositioned"] == "true":
+            raise RegistryError(f"{path} line {line_no}: status {row['status']} cannot be open and dispositioned")
+    if not any(r["status"].strip() == "open" and r["is_open"].strip().lower() == "true" for r in rows):
+        raise RegistryError(f"{path}: the status 'open' (a finding nobody reviewed yet) must be listed and open")
+    con.execute("create schema if not exists core")
+    con.execute(
+        f"create or replace table {REVIEW_STATUSES_TABLE} (status varchar primary key, is_open boolean not null, "
+        "is_dispositioned boolean not null, is_false_positive boolean not null, sort_order integer not null)"
+    )
+    con.executemany(
+        f"insert into {REVIEW_STATUSES_TABLE} values (?, ?, ?, ?, ?)",
+        [[r["status"].strip(), *(r[f].strip().lower() == "true" for f in flags), int(r["sort_order"])] for r in rows],
+    )
+
+
+def review_statuses(path: Path = REVIEW_STATUSES_FILE) -> list[str]:
+    """The review statuses, in their order (open first)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = sorted(csv.DictReader(fh), key=lambda r: int(r["sort_order"]))
+    return [r["status"].strip() for r in rows]
+
+
 def write_control_config(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Load the registry, its parameters and the Benford bands; returns the tables written."""
+    """Load the registry, its parameters, the Benford bands and the review statuses; returns the tables written."""
     rules = load_registry()
     write_registry(con, rules)
     write_parameters(con, rules)
     write_benford_bands(con)
-    return [REGISTRY_TABLE, PARAMETERS_TABLE, BENFORD_BANDS_TABLE]
+    write_review_statuses(con)
+    return [REGISTRY_TABLE, PARAMETERS_TABLE, BENFORD_BANDS_TABLE, REVIEW_STATUSES_TABLE]

@@ -7,6 +7,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from assets.finance.config import MAPPINGS, PARAMETERS_TABLE, write_finance_config
+from pipelines.catalog import catalogued
 from pipelines.metadata import table_metadata
 from pipelines.sqlmodels import model_assets
 
@@ -52,4 +53,4 @@ def finance_assets() -> list:
     return [finance_config, *model_assets(SQL_DIR, "core", GROUP, OWNERS)]
 
 
-defs = dg.Definitions(assets=finance_assets())
+defs = dg.Definitions(assets=catalogued(finance_assets()))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.catalog import catalogued
 from pipelines.sqlmodels import model_assets
 
 
@@ -13,4 +14,4 @@ def hr_assets() -> list:
     return model_assets(Path(__file__).parent / "sql", "core", "hr", ["team:hr-data"])
 
 
-defs = dg.Definitions(assets=hr_assets())
+defs = dg.Definitions(assets=catalogued(hr_assets()))

@@ -8,9 +8,10 @@ from dagster_duckdb import DuckDBResource
 
 from assets.ingest.contracts import Contract, ContractError, contract_conflicts, discover_contracts, load_contract
 from assets.ingest.loader import ingest_contract
-from assets.ingest.staging import build_staging, flagged_values
+from assets.ingest.staging import build_staging, flagged_values, isolated_connection
 from assets.ingest.validate import contract_problems
-from pipelines.metadata import table_metadata
+from pipelines.catalog import catalogued
+from pipelines.metadata import contract_personal, mask_text, table_metadata
 from pipelines.settings import get_settings
 
 
@@ -22,7 +23,7 @@ def staging_key(contract_path: Path) -> dg.AssetKey:
 def _files_table(outcomes) -> str:
     lines = ["| file | status | rows read | error or reason |", "|---|---|---|---|"]
     for o in outcomes:
-        error = (o.reason or "").replace("|", "\\|")
+        error = mask_text(o.reason or "").replace("|", "\\|")  # a parse error may quote a line of the file
         lines.append(f"| {o.source_path} | {o.status} | {o.rows_read} | {error} |")
     return "\n".join(lines)
 
@@ -82,15 +83,16 @@ def build_staging_asset(contract_path: Path) -> dg.AssetsDefinition:
         settings = get_settings()
         with duckdb.get_connection() as con:
             outcomes = ingest_contract(con, contract, settings.landing_dir)
+        # the contract's SQL runs with DuckDB's file, extension and network access off (staging.ISOLATION)
+        with isolated_connection(duckdb.database, duckdb.connection_config) as con:
             result = build_staging(con, contract)
             flagged = flagged_values(con, contract)
-            personal = {name for name, spec in contract.columns.items() if spec.personal}
-            metadata = table_metadata(con, f"staging.{contract.staging_table}", mask=personal)
+            metadata = table_metadata(con, f"staging.{contract.staging_table}", mask=contract_personal(contract))
         for outcome in outcomes:
             if outcome.status == "failed":
-                context.log.warning(outcome.error)
+                context.log.warning(mask_text(outcome.error or ""))
             elif outcome.status in ("held", "ignored", "retracted"):
-                context.log.warning(f"{outcome.source_path} {outcome.status}: {outcome.note}")
+                context.log.warning(mask_text(f"{outcome.source_path} {outcome.status}: {outcome.note}"))
         statuses = ("loaded", "unchanged", "failed", "reactivated", "accepted", "held", "ignored", "retracted")
         counts = {s: sum(o.status == s for o in outcomes) for s in statuses}
         return dg.MaterializeResult(
@@ -119,4 +121,4 @@ def staging_assets() -> list[dg.AssetsDefinition]:
     return [build_staging_asset(path) for path in contract_paths()]
 
 
-defs = dg.Definitions(assets=staging_assets())
+defs = dg.Definitions(assets=catalogued(staging_assets()))

@@ -7,6 +7,7 @@ validates it; every problem is a ContractError whose message names the contract 
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import hashlib
 import re
 from decimal import Decimal, InvalidOperation
@@ -136,6 +137,17 @@ class ColumnSpec(_Strict):
     # A value that breaks this column's checks: quarantine the whole row, or stage the row with the value null
     # and record the problem in meta.staging_flags
     on_error: Literal["quarantine_row", "null_and_flag"] = "quarantine_row"
+    # Date or timestamp placeholders that mean "open" / "no end" (e.g. 9999-12-31): staged as null, never
+    # quarantined as out of the plausible date range (written as ISO dates, whatever the column's formats)
+    open_end: list[str] = Field(default_factory=list)
+
+    @field_validator("open_end", mode="before")
+    @classmethod
+    def _open_end_as_text(cls, value: object) -> object:
+        """A YAML date (9999-12-31 unquoted) is read as its ISO text."""
+        if isinstance(value, list):
+            return [v.isoformat() if isinstance(v, dt.date) else v for v in value]
+        return value
 
     @field_validator("allowed_values", mode="before")
     @classmethod
@@ -186,6 +198,14 @@ class ColumnSpec(_Strict):
                 "set century_start, the first year of the 100-year window they fall in (e.g. 1930 for birth "
                 "dates, 2000 for recent transactions)"
             )
+        if self.open_end:
+            if self.type not in ("date", "timestamp"):
+                raise ValueError(f"open_end applies to date and timestamp columns only, not {self.type}")
+            for text in self.open_end:
+                try:
+                    (dt.date if self.type == "date" else dt.datetime).fromisoformat(text)
+                except (TypeError, ValueError):
+                    raise ValueError(f"open_end: {text!r} is not an ISO {self.type} (e.g. 9999-12-31)") from None
         if self.on_error == "null_and_flag":
             if self.required:
                 raise ValueError(

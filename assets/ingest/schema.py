@@ -94,8 +94,8 @@ FIELD_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "max": "Largest value a number may have (rule max_value).",
         "pattern": "Regular expression the whole text must match (rule pattern).",
         "description": "What the column holds, for readers of the contract.",
-        "personal": "Personal data (national id, tax id, bank account, e-mail): masked in previews and never "
-        "shown on a page.",
+        "personal": "Personal data (national id, tax id, bank account, e-mail, name, birth date, pay): masked in "
+        "every Dagster preview, metadata value, check result and log line, and never shown on a page.",
         "default": "Text a blank cell stands for, used before typing and checks (e.g. '0').",
         "century_start": "First year of the 100-year window that two-digit years (%y) fall in, e.g. 1950; required "
         "when a format has %y.",
@@ -113,6 +113,8 @@ FIELD_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "decimal_scale), never rounded.",
         "on_error": "What a value that breaks this column's checks does: quarantine_row (the whole row, the default) "
         "or null_and_flag (the row is staged with the value null and the problem in meta.staging_flags).",
+        "open_end": "Date or timestamp placeholders (ISO, e.g. 9999-12-31) that mean open or no end: staged as null "
+        "instead of quarantined as out of the plausible date range (rule date_out_of_range).",
     },
     "CsvOptions": {
         "encoding": "Text encoding: detect (a byte-order mark or the NUL bytes of UTF-16 decide, otherwise each line "

@@ -8,7 +8,10 @@ Afterwards every active file's manifest row says how many of its rows were stage
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +19,14 @@ import duckdb
 
 from assets.ingest.contracts import CAPTURE, DUCKDB_TYPES, ColumnSpec, Contract, has_two_digit_year
 from assets.ingest.manifest import scalar, table_exists, transaction
+
+# Control characters a text cell must not hold: C0 codes (NUL included) and DEL; tab, line feed and carriage
+# return are kept (a quoted CSV field may span lines). A NUL or an escape code in an export means a corrupt file or
+# the wrong encoding: the row is quarantined (rule control_characters) rather than cleaned, since removing the
+# code would silently change an identifier or a key.
+CONTROL_CHARACTERS = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]"
+# The plausible date range when no settings are at hand (settings: plausible_date_min, plausible_date_max).
+PLAUSIBLE_DATES = (dt.date(1900, 1, 1), dt.date(2199, 12, 31))
 
 TRUE_VALUES = ("true", "t", "yes", "y", "1", "ya")
 FALSE_VALUES = ("false", "f", "no", "n", "0", "tidak")
@@ -124,11 +135,56 @@ def _violation(rule: str, column: str | None, message_sql: str, condition: str) 
     )
 
 
-def column_violations(column: str, spec: ColumnSpec, text: str | None = None) -> list[str]:
-    """The contract's rules for one column; ``text`` is the value as text (default: the landed text ``v_col``)."""
+def plausible_dates() -> tuple[dt.date, dt.date]:
+    """The settings' plausible date range (``PLAUSIBLE_DATES`` when the settings cannot be read)."""
+    try:
+        from pipelines.settings import get_settings
+
+        settings = get_settings()
+    except Exception:  # noqa: BLE001 - staging works without a settings file (tests, a bare connection)
+        return PLAUSIBLE_DATES
+    return settings.plausible_date_min, settings.plausible_date_max
+
+
+def _control_character_check(column: str, v: str) -> str:
+    code = f"'U+' || lpad(upper(hex(ord(regexp_extract({v}, {lit(CONTROL_CHARACTERS)})))), 4, '0')"
+    return _violation(
+        "control_characters",
+        column,
+        f"{lit(column + ': the value holds the control character ')} || {code} "
+        f"|| {lit(' (a corrupt export or the wrong encoding): correct the file and deliver it again')}",
+        f"{v} is not null and regexp_matches({v}, {lit(CONTROL_CHARACTERS)})",
+    )
+
+
+def _date_range_check(column: str, spec: ColumnSpec, dates: tuple[dt.date, dt.date]) -> str:
+    t, target = q(column), DUCKDB_TYPES[spec.type]
+    low, high = dates
+    last = high.isoformat() + (" 23:59:59.999999" if spec.type == "timestamp" else "")
+    advice = (
+        f" is outside the plausible range {low.isoformat()} to {high.isoformat()} (settings plausible_date_min and "
+        "plausible_date_max); a placeholder that means no end belongs in the column's open_end"
+    )
+    return _violation(
+        "date_out_of_range",
+        column,
+        f"{lit(column + ': ')} || {t}::varchar || {lit(advice)}",
+        f"{t} is not null and not ({t} between {target} {lit(low.isoformat())} and {target} {lit(last)})",
+    )
+
+
+def column_violations(
+    column: str, spec: ColumnSpec, text: str | None = None, dates: tuple[dt.date, dt.date] = PLAUSIBLE_DATES
+) -> list[str]:
+    """The contract's rules for one column; ``text`` is the value as text (default: the landed text ``v_col``),
+    ``dates`` the plausible range of a date or timestamp column."""
     v, t = text or _text(column), q(column)
     shown = f"coalesce('''' || {v} || '''', 'empty')"
     checks = []
+    if text is None:
+        checks.append(_control_character_check(column, v))
+    if spec.type in ("date", "timestamp"):
+        checks.append(_date_range_check(column, spec, dates))
     if spec.type != "string" and text is None:
         noun = {
             "integer": "a whole number",
@@ -285,12 +341,19 @@ def _map_violation(contract: Contract, column: str, spec: ColumnSpec) -> str:
     )
 
 
-def staging_sql(contract: Contract, files: list[str] | None = None, existing: str | None = None) -> str:
+def staging_sql(
+    contract: Contract,
+    files: list[str] | None = None,
+    existing: str | None = None,
+    dates: tuple[dt.date, dt.date] | None = None,
+) -> str:
     """The query that types active raw rows and lists each row's contract violations.
 
     ``files`` limits it to some file versions (an incremental build); ``existing`` names the staging table
-    whose keys count as already taken, so a key staged by an earlier file is a duplicate here too.
+    whose keys count as already taken, so a key staged by an earlier file is a duplicate here too; ``dates`` is
+    the plausible date range (default: the settings').
     """
+    dates = dates or plausible_dates()
     cols = list(contract.columns)
     read = list(contract.read_columns)
     derived = {c: spec for c, spec in contract.columns.items() if spec.is_derived}
@@ -326,10 +389,23 @@ def staging_sql(contract: Contract, files: list[str] | None = None, existing: st
         if numeric
         else "select * from mapped"
     )
+    # open_end: a date placeholder meaning "no end" (9999-12-31) is a blank cell, before typing and its checks
+    opened_cols = {c: s for c, s in landed.items() if s.open_end}
+    opened = (
+        "select * replace ("
+        + ", ".join(
+            f"case when ({typed_expression(contract, c, s)}) in "
+            f"({', '.join(f'{DUCKDB_TYPES[s.type]} {lit(v)}' for v in s.open_end)}) then null else v_{c} end as v_{c}"
+            for c, s in opened_cols.items()
+        )
+        + ") from numbers"
+        if opened_cols
+        else "select * from numbers"
+    )
     typed = [f"{typed_expression(contract, c, s)} as {q(c)}" for c, s in landed.items()]
 
     def _column_checks(c: str, s: ColumnSpec) -> list[str]:
-        return column_violations(c, s) + ([_map_violation(contract, c, s)] if c in mapped_cols else [])
+        return column_violations(c, s, dates=dates) + ([_map_violation(contract, c, s)] if c in mapped_cols else [])
 
     # on_error: null_and_flag columns: their violations are flags (the value becomes null, the row is staged)
     flagged = {c: s for c, s in landed.items() if s.on_error == "null_and_flag"}
@@ -364,7 +440,9 @@ def staging_sql(contract: Contract, files: list[str] | None = None, existing: st
         if negated
         else "select * from with_derived"
     )
-    derived_checks = [chk for c, spec in derived.items() for chk in column_violations(c, spec, text=f"{q(c)}::varchar")]
+    derived_checks = [
+        chk for c, spec in derived.items() for chk in column_violations(c, spec, text=f"{q(c)}::varchar", dates=dates)
+    ]
     derived_errors = (
         f"list_filter([{', '.join(derived_checks)}], lambda x: x is not null)" if derived_checks else NO_VIOLATIONS
     )
@@ -416,6 +494,9 @@ def staging_sql(contract: Contract, files: list[str] | None = None, existing: st
         numbers as (
             {numbers}
         ),
+        opened as (
+            {opened}
+        ),
         typed as (
             select *, {", ".join(typed)},
                    case when {all_null}
@@ -423,7 +504,7 @@ def staging_sql(contract: Contract, files: list[str] | None = None, existing: st
                                           message := 'the row has no values')]
                         else {checked} end as _type_errors,
                    case when {all_null} then {NO_VIOLATIONS} else {flags} end as _flags
-            from numbers
+            from opened
         ),
         nulled as (
             -- on_error: null_and_flag: a value that breaks its column's checks becomes null; _flags says why
@@ -667,3 +748,32 @@ def _apply_changes(con: duckdb.DuckDBPyConnection, contract: Contract, removed: 
             _record_flags(con, contract, removed, staged=bool(added))
     finally:
         con.execute("drop table if exists _staged")
+
+
+# DuckDB settings of the connection staging runs in: no file, extension or network access, and no way back
+# (``lock_configuration``). Contract SQL (row rules, expr, negate_when, map conditions) is checked by the parser
+# allow-list when a contract is loaded (assets/ingest/validate.py); this is the second wall: should a function
+# that reads files ever pass the allow-list, the query fails with a permission error instead of reading it.
+ISOLATION = {"enable_external_access": False, "lock_configuration": True}
+
+
+@contextmanager
+def isolated_connection(database: str | Path, config: dict | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to ``database`` with external access disabled (``ISOLATION``). DuckDB holds one
+    configuration per database file and process, so no other connection of this process may have the file open:
+    the run's anchor connection (pipelines/resources.py) is released first, and a Dagster step's own connection is
+    closed when its ``with`` block ends."""
+    from pipelines.resources import release_anchor
+
+    release_anchor(str(database))  # the run's anchor connection has the file open with the run's configuration
+    con = duckdb.connect(str(database), config={**(config or {}), **ISOLATION})
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def stage_contract(database: str | Path, contract: Contract, config: dict | None = None) -> StagingResult:
+    """``build_staging`` in an isolated connection (``isolated_connection``): how the nightly run stages."""
+    with isolated_connection(database, config) as con:
+        return build_staging(con, contract)

@@ -5,7 +5,8 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from assets.canonical.needs import needs_of, write_computability
-from assets.kpi.registry import SQL_DIR, load_registry, registry_models
+from assets.kpi.registry import SQL_DIR, load_registry, registry_models, write_registry_table
+from pipelines.catalog import catalogued
 from pipelines.metadata import table_metadata
 from pipelines.settings import Settings, get_settings
 from pipelines.sqlmodels import model_assets, set_variables
@@ -27,16 +28,7 @@ def write_kpi_computability(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def write_registry(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("create schema if not exists marts")
-    con.execute(
-        "create or replace table marts.kpi_registry (code varchar primary key, name varchar, name_id varchar, "
-        "domain varchar, unit varchar, direction varchar, model varchar, definition varchar, formula varchar, "
-        "source varchar)"
-    )
-    con.executemany(
-        "insert into marts.kpi_registry values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [list(e.model_dump(exclude={"needs"}).values()) for e in load_registry()],
-    )
+    write_registry_table(con)  # with each KPI's bounds and additivity, which the checks of marts.kpi_values read
 
 
 def build_kpi_values(con: duckdb.DuckDBPyConnection, settings: Settings, models: list[str] | None = None) -> None:
@@ -105,4 +97,4 @@ def kpi_assets() -> list:
     return [*model_assets(SQL_DIR, "marts", "kpi", OWNERS), kpi_values]
 
 
-defs = dg.Definitions(assets=kpi_assets())
+defs = dg.Definitions(assets=catalogued(kpi_assets()))

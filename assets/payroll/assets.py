@@ -7,6 +7,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.catalog import catalogued
 from pipelines.sqlmodels import model_assets
 
-defs = dg.Definitions(assets=model_assets(Path(__file__).parent / "sql", "core", "payroll", ["team:payroll"]))
+defs = dg.Definitions(
+    assets=catalogued(model_assets(Path(__file__).parent / "sql", "core", "payroll", ["team:payroll"]))
+)

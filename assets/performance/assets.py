@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.catalog import catalogued
 from pipelines.sqlmodels import load_models, model_asset
 
 OWNERS = ["team:performance"]
@@ -25,4 +26,4 @@ def performance_assets() -> list:
     ]
 
 
-defs = dg.Definitions(assets=performance_assets())
+defs = dg.Definitions(assets=catalogued(performance_assets()))

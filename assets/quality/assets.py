@@ -12,6 +12,7 @@ from dagster_duckdb import DuckDBResource
 from assets.ingest.manifest import ensure_schemas
 from assets.quality.views import CHECK_DAILY, FINDINGS_TABLES, findings_view, quarantine_view
 from checks.results import ensure_check_results
+from pipelines.catalog import catalogued
 from pipelines.metadata import table_metadata
 
 GROUP = "quality"
@@ -83,4 +84,4 @@ def quality_marts(duckdb: DuckDBResource):
     yield from results
 
 
-defs = dg.Definitions(assets=[quality_marts])
+defs = dg.Definitions(assets=catalogued([quality_marts]))

@@ -8,6 +8,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.catalog import catalogued
 from pipelines.metadata import table_metadata
 from pipelines.settings import get_settings
 
@@ -69,4 +70,4 @@ def reference_tables(duckdb: DuckDBResource):
             )
 
 
-defs = dg.Definitions(assets=[reference_tables])
+defs = dg.Definitions(assets=catalogued([reference_tables]))

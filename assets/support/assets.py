@@ -8,6 +8,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from assets.reference.assets import load_csv_table
+from pipelines.catalog import catalogued
 from pipelines.metadata import table_metadata
 from pipelines.sqlmodels import model_assets
 
@@ -50,4 +51,4 @@ def write_support_reference(con, name: str) -> str:
     return load_csv_table(con, f"reference.{name}", HERE / f"{name}.csv", TYPES)
 
 
-defs = dg.Definitions(assets=[support_reference, *model_assets(HERE / "sql", "core", GROUP, OWNERS)])
+defs = dg.Definitions(assets=catalogued([support_reference, *model_assets(HERE / "sql", "core", GROUP, OWNERS)]))

@@ -27,9 +27,12 @@
     return sign + whole + (parts.length > 1 ? fmt.decimal + parts[1] : "");
   };
 
+  // one rule per unit (formatting.decimals_for): the unit's decimals; headcounts and counts whole at that
+  // precision without them
   function decimalsFor(v, unit) {
-    if (D.format.whole.indexOf(unit) >= 0 && Number.isInteger(v)) return 0;
-    return unit in D.format.decimals ? D.format.decimals[unit] : 2;
+    var d = unit in D.format.decimals ? D.format.decimals[unit] : 2;
+    if (D.format.whole.indexOf(unit) >= 0 && Number.isInteger(Number(v.toFixed(d)))) return 0;
+    return d;
   }
 
   // Money (unit "money"; "idr" in older warehouses) is in the reporting currency, in whole units: the prefix
@@ -47,11 +50,36 @@
   // what a CSV column header says the unit is: the currency code for money
   function unitLabel(unit) { return isMoney(unit) ? D.format.currencyCode : unit; }
 
+  // a change that is zero as the page writes it (at the unit's decimals): no arrow, no colour, no sign
+  // (formatting.is_unchanged)
+  K.isUnchanged = function (c, unit) {
+    var d = unit in D.format.decimals ? D.format.decimals[unit] : 2;
+    return Number(Math.abs(c).toFixed(d)) === 0;
+  };
+
   K.formatChange = function (c, unit) {
+    if (K.isUnchanged(c, unit)) c = 0;
     var sign = c > 0 ? "+" : "";
-    if (unit === "pct") return sign + K.number(c, 2) + " " + t("points");
+    if (unit === "pct") return sign + K.number(c, D.format.decimals.pct) + " " + t("points");
     return sign + K.format(c, unit);
   };
+
+  // money on a card from format.compactFrom on: three significant digits and the language's scale word
+  // (Rp 993M, Rp 1.77B; Indonesian Rp 993 jt, Rp 1,77 M), as formatting.compact_money writes it
+  K.compact = function (v, unit) {
+    if (!isMoney(unit) || v === null || v === undefined || Math.abs(v) < (D.format.compactFrom || Infinity)) return K.format(v, unit);
+    var scale = D.format.scale || ["", "k", "M", "B", "T"], size = Math.abs(v), k = 0;
+    while (size >= 999.5 && k < scale.length - 1) { size /= 1000; k += 1; }
+    var decimals = size >= 99.95 ? 0 : size >= 9.995 ? 1 : 2;
+    return (v < 0 ? "-" : "") + D.format.currency + K.number(size, decimals) + scale[k];
+  };
+
+  // a severity code of the data (high, medium, low, error, ...) in the page's language
+  function severityName(s) {
+    if (s === null || s === undefined || s === "") return "–";
+    var names = (D && D.format.severities) || {};
+    return names[String(s).toLowerCase()] || String(s);
+  }
 
   // ---------------------------------------------------------------- CSV export
   // A text cell starting with = + - @ (or a tab or carriage return) would run as a formula in a spreadsheet:
@@ -149,7 +177,8 @@
   }
 
   // ---------------------------------------------------------------- sortable table with CSV export
-  // columns: [{label, numeric, format(raw) -> text}]; rows: [{cells: [raw], click: fn?}]
+  // columns: [{label, numeric, format(raw) -> text, lang?}] (lang: the language of a column of free text from the
+  // warehouse when it is not the page's); rows: [{cells: [raw], click: fn?}]
   function dataTable(title, columns, rows, filename) {
     var sortCol = -1, sortDir = 1;
     var table = el("table", { class: "data" });
@@ -192,9 +221,9 @@
           var text = col.format ? col.format(v, r) : v === null || v === undefined ? "–" : String(v);
           var content = ci === 0 && r.click
             ? el("button", { type: "button", class: "drill", text: text, onclick: r.click })
-            : document.createTextNode(text);
+            : col.node ? col.node(v, r) : document.createTextNode(text);
           var td = el("td", { class: (col.numeric ? "num" : "") + (r.classes && r.classes[ci] ? " " + r.classes[ci] : ""),
-            title: r.titles && r.titles[ci] ? r.titles[ci] : null }, [content]);
+            title: r.titles && r.titles[ci] ? r.titles[ci] : null, "data-label": col.label, lang: col.lang || null }, [content]);
           tr.appendChild(td);
         });
         tbody.appendChild(tr);
@@ -244,12 +273,17 @@
     if (d && D.departments.some(function (x) { return x[0] === d; })) state.dept = d;
     var k = params.get("kpi");
     if (k) state.kpi = k;
+    // the controls page's rule and severity filters (controls.html#severity=high)
+    if (params.get("rule")) state.rule = params.get("rule");
+    if (params.get("severity")) state.severity = params.get("severity");
   }
 
   function hashString() {
     var params = new URLSearchParams();
     params.set("period", D.periods[state.period] || "");
     params.set("dept", state.dept);
+    if (state.rule) params.set("rule", state.rule);
+    if (state.severity) params.set("severity", state.severity);
     return "#" + params.toString();
   }
 
@@ -282,8 +316,142 @@
       font: { family: "system-ui, sans-serif", size: 12 }
     };
     Object.keys(layout).forEach(function (k) { base[k] = layout[k]; });
-    window.Plotly.react(node, traces, base, { displaylogo: false, responsive: true });
+    chartAxis(base.yaxis, traces, base.barmode === "stack");
+    wrapTitle(node, base);
+    describeChart(node, traces, base);
+    var shown = window.Plotly.react(node, traces, base, chartConfig());
+    if (shown && shown.then) shown.then(function () { nameModebar(node); });
     return node;
+  }
+
+  // ---------------------------------------------------------------- charts in the page's language, and readable
+  // without seeing them. Month names and Plotly's own words come with the page data (render.chart_locale); large
+  // numbers on an axis are shortened with the language's suffixes (15k, 250M, 10B; Indonesian 15 rb, 250 jt, 10 M).
+  function chartConfig() {
+    var config = { displaylogo: false, responsive: true };
+    if (D.lang !== "en" && D.format.months) {
+      config.locale = D.lang;
+      config.locales = {};
+      config.locales[D.lang] = { dictionary: D.format.plotly || {}, format: {
+        months: D.format.months, shortMonths: D.format.shortMonths, decimal: D.format.decimal, thousands: D.format.thousands } };
+    }
+    return config;
+  }
+
+  K.shortNumber = function (v, step) {
+    var scale = D.format.scale || ["", "k", "M", "B", "T"];
+    var k = Math.min(scale.length - 1, Math.max(0, Math.floor(Math.log(Math.abs(v) || 1) / Math.log(1000))));
+    var unit = Math.pow(1000, k), decimals = Math.min(2, Math.max(0, -Math.floor(Math.log10((step || unit) / unit) + 1e-9)));
+    return K.number(v / unit, decimals) + scale[k];
+  };
+
+  // an axis of values from 10,000 up gets tick labels computed here, in the page's language
+  function chartAxis(axis, traces, stacked) {
+    if (!axis) return;
+    var ys = [];
+    if (stacked) {
+      var sums = {};
+      traces.forEach(function (tr) { (tr.y || []).forEach(function (v, j) { if (typeof v === "number") sums[j] = (sums[j] || 0) + v; }); });
+      ys = Object.keys(sums).map(function (j) { return sums[j]; });
+    } else {
+      traces.forEach(function (tr) { (tr.y || []).forEach(function (v) { if (typeof v === "number" && isFinite(v)) ys.push(v); }); });
+    }
+    if (!ys.length) return;
+    var lo = Math.min.apply(null, ys), hi = Math.max.apply(null, ys);
+    if (Math.max(Math.abs(lo), Math.abs(hi)) < 10000) return;
+    if (stacked || traces.some(function (tr) { return tr.type === "bar"; })) { lo = Math.min(0, lo); hi = Math.max(0, hi); }
+    var raw = (hi - lo) / 5 || Math.abs(hi) / 5, magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
+    var step = [1, 2, 2.5, 5, 10].map(function (m) { return m * magnitude; }).filter(function (s) { return s >= raw; })[0];
+    var vals = [], text = [];
+    for (var v = Math.floor(lo / step) * step; v <= hi + step * 1e-9; v += step) {
+      var x = Math.round(v / step) * step;
+      vals.push(x);
+      text.push((x < 0 ? "-" : "") + (axis.tickprefix || "") + K.shortNumber(Math.abs(x), step) + (axis.ticksuffix || ""));
+    }
+    axis.tickmode = "array";
+    axis.tickvals = vals;
+    axis.ticktext = text;
+  }
+
+  // a title longer than the chart is wide goes on more lines (Plotly does not wrap titles)
+  function wrapTitle(node, layout) {
+    var title = layout.title;
+    if (!title || !title.text) return;
+    node.dataset.title = title.text;
+    var lines = titleLines(title.text, node.clientWidth || 600, (title.font && title.font.size) || 14);
+    title.text = lines.join("<br>");
+    layout.margin = Object.assign({}, layout.margin, { t: 30 + 18 * lines.length });
+    layout.height = (layout.height || 330) + 18 * (lines.length - 1);
+  }
+
+  function titleLines(text, width, size) {
+    var perLine = Math.max(18, Math.floor((width - 24) / (size * 0.58))), lines = [], line = "";
+    String(text).split(" ").forEach(function (word) {
+      if (line && (line + " " + word).replace(/&[a-z]+;/g, "_").length > perLine) { lines.push(line); line = word; }
+      else line = line ? line + " " + word : word;
+    });
+    if (line) lines.push(line);
+    return lines;
+  }
+
+  function rewrapTitles() {
+    if (!window.Plotly) return;
+    Array.prototype.forEach.call(document.querySelectorAll(".chart[data-title]"), function (node) {
+      if (!node.layout || node.hidden) return;
+      var layout = { title: Object.assign({}, node.layout.title, { text: node.dataset.title }), margin: node.layout.margin,
+        height: node.layout.height - 18 * ((node.layout.title.text.match(/<br>/g) || []).length) };
+      wrapTitle(node, layout);
+      window.Plotly.relayout(node, { "title.text": layout.title.text, "margin.t": layout.margin.t, height: layout.height });
+    });
+  }
+  var resizeTimer = null;
+  window.addEventListener("resize", function () { clearTimeout(resizeTimer); resizeTimer = setTimeout(rewrapTitles, 150); });
+  // on paper a chart takes the paper's width (Plotly draws at a fixed size), and the screen's again after
+  function fitCharts() {
+    if (!window.Plotly) return;
+    Array.prototype.forEach.call(document.querySelectorAll(".chart.js-plotly-plot"), function (node) {
+      if (!node.hidden) window.Plotly.Plots.resize(node);
+    });
+  }
+  window.addEventListener("beforeprint", fitCharts);
+  window.addEventListener("afterprint", fitCharts);
+
+  function plainText(s) { return String(s).replace(/<br>/g, " ").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&"); }
+
+  // the chart's text alternative: its title and, per line or set of bars, where it starts and ends or its highest
+  // and lowest bar (role figure, so its controls stay reachable)
+  function describeChart(node, traces, layout) {
+    var axis = layout.yaxis || {};
+    function value(v) {
+      return (v < 0 ? "-" : "") + (axis.tickprefix || "") + K.number(Math.abs(v), Number.isInteger(v) ? 0 : 2) + (axis.ticksuffix || "");
+    }
+    function month(x) { var j = D.periods.indexOf(String(x).slice(0, 7)); return j >= 0 ? D.periodNames[j] : plainText(x); }
+    var parts = [];
+    traces.slice(0, 4).forEach(function (tr) {
+      var points = (tr.x || []).map(function (x, j) { return [x, (tr.y || [])[j]]; })
+        .filter(function (p) { return typeof p[1] === "number" && isFinite(p[1]); });
+      if (!points.length) return;
+      var name = tr.name ? plainText(tr.name) : "", text;
+      if (/^\d{4}-\d{2}-\d{2}$/.test(String(points[0][0]))) {
+        var a = points[0], b = points[points.length - 1];
+        text = t("chart_summary_series", { name: name, first: value(a[1]), start: month(a[0]), last: value(b[1]), end: month(b[0]) });
+      } else {
+        var sorted = points.slice().sort(function (p, q) { return q[1] - p[1]; }), top = sorted[0], bottom = sorted[sorted.length - 1];
+        text = t("chart_summary_bars", { name: name, top: plainText(top[0]), top_value: value(top[1]),
+          bottom: plainText(bottom[0]), bottom_value: value(bottom[1]) });
+      }
+      parts.push(name ? text : text.replace(/^:\s*/, ""));
+    });
+    node.setAttribute("role", "figure");
+    node.setAttribute("aria-label", t("chart_label", { title: plainText((layout.title && layout.title.text) || ""),
+      summary: parts.length ? parts.join("; ") : t("chart_summary_none") }));
+  }
+
+  // Plotly's mode bar buttons carry their name in a tooltip only: it becomes their accessible name too
+  function nameModebar(node) {
+    Array.prototype.forEach.call(node.querySelectorAll(".modebar-btn"), function (b) {
+      if (!b.getAttribute("aria-label") && b.getAttribute("data-title")) b.setAttribute("aria-label", b.getAttribute("data-title"));
+    });
   }
 
   function axisFor(unit) {
@@ -322,25 +490,72 @@
   }
   function kpiSuppressed(kpi, dept, i) { return kpiMark(kpi, dept, i) !== "0"; }
 
-  function changeInfo(kpi, dept, i) {
-    var v = kpiValue(kpi, dept, i), prev = i > 0 ? kpiValue(kpi, dept, i - 1) : null;
+  // the month ``k`` months before month i, as an index of D.periods (-1 when the page has no such month)
+  function monthsBefore(i, k) {
+    var p = D.periods[i];
+    if (!p) return -1;
+    var total = Number(p.slice(0, 4)) * 12 + Number(p.slice(5, 7)) - 1 - k;
+    var month = (total % 12) + 1;
+    return D.periods.indexOf(Math.floor(total / 12) + "-" + (month < 10 ? "0" : "") + month);
+  }
+
+  function shownValue(kpi, dept, j) {
+    return j < 0 || kpiSuppressed(kpi, dept, j) ? null : kpiValue(kpi, dept, j);
+  }
+
+  // the change of month i on month j (a month before, or the same month a year before); null when either is
+  // missing or withheld. A change that is zero as written is neither better nor worse.
+  function changeBetween(kpi, dept, i, j) {
+    var v = shownValue(kpi, dept, i), prev = shownValue(kpi, dept, j);
     if (v === null || prev === null) return null;
     var c = v - prev;
     var favourable = null, direction = kpiDirection(kpi, dept);
-    if (Math.abs(c) > 1e-9 && direction !== "neutral") favourable = (c > 0) === (direction === "higher_is_better");
-    return { change: c, favourable: favourable, previous: D.periodLabels[i - 1] };
+    if (!K.isUnchanged(c, kpi.unit) && direction !== "neutral") favourable = (c > 0) === (direction === "higher_is_better");
+    return { change: c, favourable: favourable, previous: D.periodLabels[j] };
+  }
+
+  function changeInfo(kpi, dept, i) { return i > 0 ? changeBetween(kpi, dept, i, i - 1) : null; }
+
+  // "▲ +0.40 pts vs May 2025", coloured better or worse; "= 0.0 d vs May 2025" with no colour when unchanged
+  function changeLine(ch, kpi, kind) {
+    var unchanged = K.isUnchanged(ch.change, kpi.unit);
+    var arrow = unchanged ? "= " : ch.change > 0 ? "▲ " : "▼ ";
+    var cls = unchanged || ch.favourable === null ? "neutral" : ch.favourable ? "better" : "worse";
+    return el("div", { class: "change " + cls + (unchanged ? " unchanged" : ""), "data-change": kind,
+      text: arrow + K.formatChange(ch.change, kpi.unit) + " " + t("vs", { period: ch.previous }) });
+  }
+
+  // year to date: the sum of the year's months for a plain total, their average otherwise (kpi_pages.
+  // year_to_date_kinds); only when every month of the year up to i is on the page and shown
+  function yearToDate(kpi, dept, i) {
+    var p = D.periods[i];
+    if (!p) return null;
+    var first = D.periods.indexOf(p.slice(0, 4) + "-01");
+    if (first < 0 || i - first !== Number(p.slice(5, 7)) - 1) return null;
+    var total = 0;
+    for (var j = first; j <= i; j++) {
+      var v = shownValue(kpi, dept, j);
+      if (v === null) return null;
+      total += v;
+    }
+    var kind = (D.ytd && D.ytd[kpi.code]) || "mean";
+    return { value: kind === "sum" ? total : total / (i - first + 1), kind: kind, months: i - first + 1 };
   }
 
   function card(kpi) {
     var i = state.period, dept = state.dept;
     var suppressed = kpiSuppressed(kpi, dept, i), mark = kpiMark(kpi, dept, i);
     var v = kpiValue(kpi, dept, i), target = kpiTarget(kpi, dept, i), st = suppressed ? "-" : kpiStatus(kpi, dept, i);
+    var text = suppressed ? hiddenText(mark, kpi.unit) : v === null ? t("no_data") : K.compact(v, kpi.unit);
+    var full = suppressed || v === null ? null : K.format(v, kpi.unit);
     var children = [
-      el("div", { class: "label" }, [kpi.name, D.overview ? el("span", { class: "domain", text: kpi.domainName }) : null]),
-      el("div", { class: "value" + (v !== null && !suppressed && K.format(v, kpi.unit).length > 11 ? " long" : ""),
+      // the card charts its KPI: its name is the button (a card with links in it cannot itself be a button)
+      el("div", { class: "label" }, [el("button", { type: "button", class: "card-title", text: kpi.name, "aria-controls": "charts",
+        "aria-pressed": state.kpi === kpi.code ? "true" : "false" }), D.overview ? el("span", { class: "domain", text: kpi.domainName }) : null]),
+      el("div", { class: "value" + (full !== null && text.length > 11 ? " long" : ""),
         "data-value": suppressed || v === null ? "" : String(v),
-        "data-mark": mark, title: suppressed ? hiddenTitle(mark) : null,
-        text: suppressed ? hiddenText(mark, kpi.unit) : v === null ? t("no_data") : K.format(v, kpi.unit) })
+        "data-mark": mark, title: suppressed ? hiddenTitle(mark) : full !== text ? full : null,
+        text: text })
     ];
     if (target !== null && !suppressed) {
       var direction = kpiDirection(kpi, dept);
@@ -350,16 +565,27 @@
         el("span", { class: "pill", text: t(STATUS_KEY[st]) }),
         " " + t("target") + " " + sign + K.format(target, kpi.unit) + scope
       ]));
+      var note = D.targetNotes && D.targetNotes[kpi.code] && D.targetNotes[kpi.code][dept] ? D.targetNotes[kpi.code][dept][i] : null;
+      if (note) {
+        // who answers for the target and why it is set there (the targets file's owner and comment)
+        children.push(el("div", { class: "target-note", "data-target-note": "" }, [
+          note[0] ? el("span", { class: "owner", text: t("target_owner") + ": " + note[0] }) : null,
+          note[0] && note[1] ? " · " : null,
+          note[1] ? el("span", { class: "comment", text: note[1] }) : null
+        ]));
+      }
     } else if (!suppressed) {
       children.push(el("div", { class: "status status--" }, [el("span", { class: "pill", text: t("status_none") })]));
     }
     var ch = suppressed ? null : changeInfo(kpi, dept, i);
-    if (ch) {
-      var arrow = ch.change > 0 ? "▲ " : ch.change < 0 ? "▼ " : "■ ";
-      var cls = ch.favourable === null ? "neutral" : ch.favourable ? "better" : "worse";
-      children.push(el("div", { class: "change " + cls, text: arrow + K.formatChange(ch.change, kpi.unit) + " " + t("vs", { period: ch.previous }) }));
-    } else {
-      children.push(el("div", { class: "change neutral", text: i === 0 ? t("no_previous") : "" }));
+    if (ch) children.push(changeLine(ch, kpi, "month"));
+    else children.push(el("div", { class: "change neutral", "data-change": "month", text: i === 0 ? t("no_previous") : "" }));
+    var year = suppressed ? null : changeBetween(kpi, dept, i, monthsBefore(i, 12));
+    if (year) children.push(changeLine(year, kpi, "year"));
+    var ytd = suppressed ? null : yearToDate(kpi, dept, i);
+    if (ytd && ytd.months > 1) {
+      children.push(el("div", { class: "change ytd", "data-change": "ytd", title: K.format(ytd.value, kpi.unit),
+        text: t(ytd.kind === "sum" ? "ytd_total" : "ytd_mean", { value: K.compact(ytd.value, kpi.unit) }) }));
     }
     if (!suppressed) {
       var from = Math.max(0, i - 11), pts = [];
@@ -369,19 +595,135 @@
     if (D.overview) {
       children.push(el("a", { class: "more", href: kpi.href + hashString(), text: t("open_page", { page: kpi.domainName }) + " →" }));
     }
+    // every card links to its KPI's definition (definitions.html, dashboards/definitions.py)
+    children.push(definitionLink(kpi));
     var node = el("div", {
       class: "card card-" + st + (state.kpi === kpi.code ? " selected" : ""), "data-kpi": kpi.code, "data-status": st,
-      role: "button", tabindex: "0", "aria-pressed": state.kpi === kpi.code ? "true" : "false", title: kpi.definition,
-      onclick: function (e) { if (e.target.tagName !== "A") setState({ kpi: kpi.code }); },
-      onkeydown: function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); setState({ kpi: kpi.code }); } }
+      title: kpi.definition,
+      onclick: function (e) { if (e.target.tagName !== "A") showChart({ kpi: kpi.code }); }
     }, children);
     return node;
+  }
+
+  function definitionLink(kpi) {
+    return el("a", { class: "more def-link", href: "definitions.html#kpi-" + encodeURIComponent(kpi.code),
+      "data-definition": kpi.code, title: t("definition_link_title", { kpi: kpi.name }), text: t("definition_link") });
+  }
+
+  // the charted KPI's definition, linked under the charts (one link, replaced when another KPI is charted)
+  function chartDefinition(kpi) {
+    var charts = document.getElementById("charts");
+    if (!charts) return;
+    var old = document.getElementById("chart-definition");
+    if (old) old.remove();
+    var link = definitionLink(kpi);
+    link.id = "chart-definition";
+    link.textContent = t("definition_link") + ": " + kpi.name;
+    charts.parentNode.insertBefore(link, charts.nextSibling);
+  }
+
+  // a card or an attention item chosen: its KPI is charted, and the charts come into view (they sit below
+  // the cards; the sticky filter bar is kept clear by the charts' scroll margin)
+  function showChart(change) {
+    setState(change);
+    var charts = document.getElementById("charts");
+    if (!charts || charts.hidden) return;
+    charts.scrollIntoView({ block: "start" });
+    if (charts.focus) charts.focus({ preventScroll: true });
+  }
+
+  // the "needs attention" strip: what is off target in the month (kpi_pages.off_target, counted as the monthly
+  // review counts it): the company KPIs off target and the worst department-KPI pairs, or one department's
+  function renderAttention(i, dept) {
+    var box = document.getElementById("attention");
+    if (!box) return;
+    clear(box);
+    var found = D.attention && D.attention[i];
+    box.hidden = !found || !D.periods.length;
+    if (box.hidden) return;
+    var byCode = {};
+    D.kpis.forEach(function (k) { byCode[k.code] = k; });
+    var pairs = found.pairs.filter(function (p) { return byCode[p[0]] && (dept === "ALL" || p[1] === dept); });
+    var kpis = dept === "ALL" ? found.kpis.filter(function (c) { return byCode[c]; }) : [];
+    var period = D.periodNames[i];
+    var heading = dept === "ALL"
+      ? t("attention_title", { period: period, kpis: kpis.length, pairs: pairs.length })
+      : t("attention_title_department", { period: period, department: deptName(dept), pairs: pairs.length });
+    box.setAttribute("data-kpis", String(kpis.length));
+    box.setAttribute("data-pairs", String(pairs.length));
+    box.className = "attention" + (kpis.length || pairs.length ? "" : " attention-clear");
+    box.appendChild(el("h2", { text: heading }));
+    if (!kpis.length && !pairs.length) {
+      box.appendChild(el("p", { text: t("attention_none", { period: period }) }));
+      return;
+    }
+    function item(code, department) {
+      var k = byCode[code], v = kpiValue(k, department, i), target = kpiTarget(k, department, i);
+      var direction = kpiDirection(k, department);
+      var sign = direction === "lower_is_better" ? "≤ " : direction === "higher_is_better" ? "≥ " : "";
+      var ch = changeInfo(k, department, i);
+      var who = department === "ALL" ? t("company") : deptName(department);
+      var label = who + ": " + k.name + " " + K.format(v, k.unit) + " (" + t("target") + " " + sign + K.format(target, k.unit) + ")";
+      var children = [el("span", { class: "what", text: label })];
+      if (ch) {
+        var unchanged = K.isUnchanged(ch.change, k.unit);
+        children.push(el("span", { class: "change " + (unchanged || ch.favourable === null ? "neutral" : ch.favourable ? "better" : "worse"),
+          text: " " + (unchanged ? "= " : ch.change > 0 ? "▲ " : "▼ ") + K.formatChange(ch.change, k.unit) + " " + t("vs", { period: ch.previous }) }));
+      }
+      return el("li", {}, [el("button", { type: "button", class: "attention-item", "data-kpi": code, "data-dept": department,
+        onclick: function () { showChart({ kpi: code, dept: department }); } }, children)]);
+    }
+    var list = el("ul");
+    kpis.forEach(function (c) { list.appendChild(item(c, "ALL")); });
+    pairs.slice(0, D.attentionShown || 5).forEach(function (p) { list.appendChild(item(p[0], p[1])); });
+    box.appendChild(list);
+    var more = pairs.length - Math.min(pairs.length, D.attentionShown || 5);
+    if (more > 0) {
+      box.appendChild(el("p", { class: "more" }, [
+        t("attention_more", { n: more }) + " ",
+        el("a", { href: "review-" + D.periods[i] + ".html", text: t("attention_review") + " →" })
+      ]));
+    }
+  }
+
+  // departments ranked worst first (the direction of the KPI says which end is worst; a neutral KPI is ranked
+  // largest first), as the department chart draws them and its caption names the first
+  function rankDepartments(kpi, i) {
+    var direction = kpiDirection(kpi, "ALL");
+    var shown = D.departments.filter(function (d) {
+      return d[0] !== "ALL" && !kpiSuppressed(kpi, d[0], i) && kpiValue(kpi, d[0], i) !== null;
+    });
+    return shown.sort(function (a, b) {
+      var x = kpiValue(kpi, a[0], i), y = kpiValue(kpi, b[0], i);
+      var order = direction === "higher_is_better" ? x - y : y - x;
+      return order || a[1].localeCompare(b[1]);
+    });
+  }
+
+  function departmentCaption(kpi, i, ranked) {
+    var caption = document.getElementById("chart-caption");
+    if (!caption) return;
+    caption.textContent = "";
+    ["data-department", "data-value"].forEach(function (a) { caption.removeAttribute(a); });
+    if (!ranked.length) return;
+    var worst = ranked[0], v = kpiValue(kpi, worst[0], i), ch = changeInfo(kpi, worst[0], i);
+    var key = kpiDirection(kpi, "ALL") === "neutral" ? "highest_department" : "worst_department";
+    var text = t(key, { period: D.periodNames[i], department: worst[1], value: K.format(v, kpi.unit) });
+    if (ch) {
+      var unchanged = K.isUnchanged(ch.change, kpi.unit);
+      text += " · " + (unchanged ? "= " : ch.change > 0 ? "▲ " : "▼ ") + K.formatChange(ch.change, kpi.unit) + " " +
+        t("vs", { period: ch.previous }) + (ch.favourable === null || unchanged ? "" : ", " + t(ch.favourable ? "favourable" : "unfavourable"));
+    }
+    caption.textContent = text;
+    caption.setAttribute("data-department", worst[0]);
+    caption.setAttribute("data-value", String(v));
   }
 
   function renderKpiPage() {
     var i = state.period, dept = state.dept;
     var kpis = D.kpis;
     if (!kpis.some(function (k) { return k.code === state.kpi; })) state.kpi = kpis.length ? kpis[0].code : null;
+    renderAttention(i, dept);
     var cards = clear(document.getElementById("cards"));
     var lastGroup = null;
     kpis.forEach(function (k) {
@@ -405,33 +747,46 @@
     if (kpi) {
       var x = monthDates();
       var series = D.periods.map(function (_, j) { return kpiSuppressed(kpi, dept, j) ? null : kpiValue(kpi, dept, j); });
-      var traces = [{ x: x, y: series, name: plotlyText(deptName(dept)), mode: "lines+markers", line: { color: "#1c7ed6", width: 3 } }];
+      var traces = [{ x: x, y: series, name: plotlyText(deptName(dept)), mode: "lines+markers", line: { color: "#1c7ed6", width: 3 },
+        text: series.map(function (v) { return v === null ? "" : K.format(v, kpi.unit); }), hovertemplate: "%{text}<extra>%{fullData.name}</extra>" }];
       var tgt = D.periods.map(function (_, j) { return kpiTarget(kpi, dept, j); });
       if (tgt.some(function (v) { return v !== null; })) {
-        traces.push({ x: x, y: tgt, name: t("target"), mode: "lines", line: { color: "#495057", dash: "dash", shape: "hv" } });
+        traces.push({ x: x, y: tgt, name: t("target"), mode: "lines", line: { color: "#495057", dash: "dash", shape: "hv" },
+          text: tgt.map(function (v) { return v === null ? "" : K.format(v, kpi.unit); }), hovertemplate: "%{text}<extra>%{fullData.name}</extra>" });
       }
       if (dept !== "ALL") {
-        traces.push({ x: x, y: D.periods.map(function (_, j) { return kpiValue(kpi, "ALL", j); }), name: t("company"),
-          mode: "lines", line: { color: "#adb5bd", dash: "dot" } });
+        var companySeries = D.periods.map(function (_, j) { return kpiValue(kpi, "ALL", j); });
+        traces.push({ x: x, y: companySeries, name: t("company"), mode: "lines", line: { color: "#adb5bd", dash: "dot" },
+          text: companySeries.map(function (v) { return v === null ? "" : K.format(v, kpi.unit); }), hovertemplate: "%{text}<extra>%{fullData.name}</extra>" });
       }
       plot("chart-main", traces, {
         title: { text: plotlyText(t("trend_title", { kpi: kpi.name, department: deptName(dept) })), font: { size: 14 } },
         yaxis: axisFor(kpi.unit), xaxis: { type: "date", tickformat: "%b %Y" }, shapes: monthMarker(x, i)
       });
-      var depts = D.departments.filter(function (d) { return d[0] !== "ALL"; });
-      var shown = depts.filter(function (d) { return !kpiSuppressed(kpi, d[0], i) && kpiValue(kpi, d[0], i) !== null; });
-      // a company total is no yardstick for a department; a company rate is
-      var company = D.rateUnits.indexOf(kpi.unit) >= 0 ? kpiValue(kpi, "ALL", i) : null;
+      chartDefinition(kpi);
+      // departments worst first, each bar labelled with its value in the page's format; the chosen department
+      // is outlined (its colour stays its status); a company rate or average is the dotted line to compare with
+      var shown = rankDepartments(kpi, i);
+      var comparable = D.rateUnits.indexOf(kpi.unit) >= 0 || (isMoney(kpi.unit) && D.ytd && D.ytd[kpi.code] === "mean");
+      var company = comparable ? kpiValue(kpi, "ALL", i) : null;
+      if (company !== null && kpiSuppressed(kpi, "ALL", i)) company = null;
+      var labels = shown.map(function (d) { return K.format(kpiValue(kpi, d[0], i), kpi.unit); });
       var bars = plot("chart-side", [{
         type: "bar", x: shown.map(function (d) { return plotlyText(d[1]); }), y: shown.map(function (d) { return kpiValue(kpi, d[0], i); }),
         customdata: shown.map(function (d) { return d[0]; }),
-        marker: { color: shown.map(function (d) { return d[0] === dept ? "#f59f00" : COLORS[kpiStatus(kpi, d[0], i)]; }) },
+        text: labels, textposition: "outside", cliponaxis: false, hovertemplate: "%{x}: %{text}<extra></extra>",
+        marker: { color: shown.map(function (d) { return COLORS[kpiStatus(kpi, d[0], i)]; }),
+          line: { color: shown.map(function (d) { return d[0] === dept ? "#1f2933" : "rgba(0,0,0,0)"; }),
+            width: shown.map(function (d) { return d[0] === dept ? 3 : 0; }) } },
         name: plotlyText(kpi.name)
       }], {
         title: { text: plotlyText(t("by_department_title", { kpi: kpi.name, period: D.periodNames[i] })), font: { size: 14 } },
         yaxis: axisFor(kpi.unit), xaxis: { automargin: true, tickangle: -30 }, showlegend: false,
-        shapes: company === null ? [] : [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: company, y1: company, line: { color: "#495057", dash: "dot" } }]
+        shapes: company === null ? [] : [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: company, y1: company, line: { color: "#495057", dash: "dot" } }],
+        annotations: company === null ? [] : [{ xref: "paper", x: 1, xanchor: "right", y: company, yanchor: "bottom", showarrow: false,
+          text: plotlyText(t("company") + " " + K.format(company, kpi.unit)), font: { size: 11, color: "#495057" } }]
       });
+      departmentCaption(kpi, i, shown);
       if (bars && !bars.dataset.bound) {
         bars.dataset.bound = "1";
         bars.on("plotly_click", function (ev) { if (ev.points && ev.points[0]) setState({ dept: ev.points[0].customdata }); });
@@ -475,115 +830,145 @@
     var monthColumns = [{ label: t("month"), format: function (v) { return D.periodNames[D.periods.indexOf(v)]; } }];
     tables.appendChild(dataTable(t("table_by_month", { department: deptName(dept) }), monthColumns.concat(kpiColumns), byMonth,
       D.page + "-" + (dept === "ALL" ? "company" : dept) + "-by-month.csv"));
+    renderBudget(tables, i, dept);
+  }
+
+  // ---------------------------------------------------------------- finance: budget against actual
+  // From marts.finance_budget_vs_actual (kpi_pages.budget_payload): by category for the chosen department (or the
+  // company), and by department over every category with a budget. Variance = actual - budget; its colour follows
+  // the category's class: over budget is unfavourable for an expense, under budget for revenue.
+  function renderBudget(tables, i, dept) {
+    var B = D.budget;
+    if (!B || !B.rows.length) return;
+    var money = function (v) { return v === null || v === undefined ? "–" : K.format(v, "money"); };
+    var pct = function (v) { return v === null || v === undefined ? "–" : K.format(v, "pct"); };
+    var code = D.format.currencyCode;
+    function figures(actual, budget, side) {
+      var variance = actual - budget, share = budget ? variance / Math.abs(budget) * 100 : null;
+      var good = side === "above_budget" ? variance >= 0 : side === "below_budget" ? variance <= 0 : null;
+      var cls = good === null || K.isUnchanged(variance, "money") ? null : good ? "st-g" : "st-r";
+      return { cells: [actual, budget, variance, share], classes: [null, null, cls, cls] };
+    }
+    var rows = B.rows.filter(function (r) { return r[2] === i && r[1] === dept; });
+    var byCategory = rows.map(function (r) {
+      var f = figures(r[3], r[4], B.categories[r[0]][1]);
+      return { cells: [B.categories[r[0]][0]].concat(f.cells), classes: [null].concat(f.classes) };
+    });
+    var columns = [
+      { label: t("actual"), csvLabel: t("actual") + " (" + code + ")", numeric: true, format: money },
+      { label: t("budget"), csvLabel: t("budget") + " (" + code + ")", numeric: true, format: money },
+      { label: t("variance"), csvLabel: t("variance") + " (" + code + ")", numeric: true, format: money },
+      { label: t("variance_pct"), numeric: true, format: pct }
+    ];
+    var title = t("budget_by_category", { period: D.periodNames[i], department: deptName(dept) });
+    var block = dataTable(title, [{ label: t("category") }].concat(columns), byCategory,
+      "finance-" + D.periods[i] + "-" + (dept === "ALL" ? "company" : dept) + "-budget-by-category.csv");
+    block.setAttribute("data-budget", "category");
+    if (!rows.length) block.appendChild(el("p", { class: "note", text: t("budget_withheld") }));
+    tables.insertBefore(block, tables.firstChild);
+
+    // by department: the expense categories (below_budget) together, as the operating budget is held
+    var totals = {};
+    B.rows.forEach(function (r) {
+      if (r[2] !== i || B.categories[r[0]][1] !== "below_budget") return;
+      var e = totals[r[1]] || (totals[r[1]] = [0, 0]);
+      e[0] += r[3]; e[1] += r[4];
+    });
+    var order = D.departments.map(function (d) { return d[0]; });
+    var byDept = Object.keys(totals).sort(function (a, b) {
+      var x = order.indexOf(a), y = order.indexOf(b);
+      return (x < 0 ? 1e9 : x) - (y < 0 ? 1e9 : y) || a.localeCompare(b);
+    }).map(function (d) {
+      var f = figures(totals[d][0], totals[d][1], "below_budget");
+      return { cells: [deptName(d)].concat(f.cells), classes: [null].concat(f.classes), current: d === dept,
+        click: function () { setState({ dept: d }); } };
+    });
+    var second = dataTable(t("budget_by_department", { period: D.periodNames[i] }), [{ label: t("department") }].concat(columns),
+      byDept, "finance-" + D.periods[i] + "-budget-by-department.csv");
+    second.setAttribute("data-budget", "department");
+    tables.insertBefore(second, block.nextSibling);
   }
 
   // ---------------------------------------------------------------- controls and compliance
   function inPeriod(rowPeriod, i) { return rowPeriod === i || rowPeriod === -1; }
 
   function renderFindingsPage() {
-    var i = state.period, dept = state.dept;
-    var money = function (v) { return v === null ? "–" : K.format(v, "money"); };
-    var count = function (v) { return v === null ? "–" : K.number(v, 0); };
+    // The open list a reviewer works from (dashboards/findings.py): D.open rows are
+    // [source, rule, severity, department, entity, description, amount, age, status, owner, note, evidence, month,
+    // reference], most severe first, then the largest amount. Department, rule and severity filter everything.
+    var dept = state.dept, rule = state.rule || "", sev = state.severity || "";
+    var money = function (v) { return v === null || v === undefined ? "–" : K.format(v, "money"); };
+    var count = function (v) { return v === null || v === undefined ? "–" : K.number(v, 0); };
     var amountCsv = t("amount_at_risk") + " (" + D.format.currencyCode + ")";
-    var periodName = D.periodNames[i] || "", periodFile = D.periods[i] || "all";
-    var deptApplies = function (row) { return dept === "ALL" || !D.sources[row[0]].hasDepartment || row[4] === dept; };
-    var small = isSmall(dept, i);
-    var rows = D.rows.filter(function (r) { return inPeriod(r[3], i) && deptApplies(r); });
-    var total = 0, high = 0, amount = null, rules = {};
-    rows.forEach(function (r) {
-      total += r[5];
-      if (D.highSeverities.indexOf(r[2]) >= 0) high += r[5];
-      if (r[6] !== null) amount = (amount || 0) + r[6];
-      rules[r[0] + "|" + r[1]] = true;
-    });
     var anyAvailable = D.sources.some(function (s) { return s.available; });
+    var ruleName = function (code) { return D.ruleNames[code] || code; };
+    var deptText = function (d) { return !d ? "–" : isWithheldKey(d) ? t("withheld_departments") : deptName(d); };
+    var inScope = function (r) { return (dept === "ALL" || r[3] === dept) && (!rule || r[1] === rule); };
+    var open = D.open.filter(function (r) { return inScope(r) && (!sev || r[2] === sev); });
+    var high = D.open.filter(function (r) { return inScope(r) && D.highSeverities.indexOf(r[2]) >= 0; });
+    var highAmount = high.reduce(function (a, r) { return r[6] === null ? a : (a || 0) + r[6]; }, null);
+    var rates = D.falsePositive.filter(function (r) { return !rule || r[0] === rule; });
+    var closed = 0, falsePositives = 0;
+    rates.forEach(function (r) { closed += r[4]; falsePositives += r[5]; });
     var cards = clear(document.getElementById("cards"));
-    var figures = [
-      ["findings", t("findings"), count(total)], ["high", t("findings_high"), count(high)],
-      ["amount", t("amount_at_risk"), money(amount)], ["rules", t("controls_hit"), count(Object.keys(rules).length)]
-    ];
-    figures.forEach(function (f) {
-      var hide = small || !anyAvailable;
-      cards.appendChild(el("div", { class: "card", "data-kpi": f[0] }, [
+    [["high_open_amount", t("amount_high_open"), anyAvailable ? money(highAmount === null ? 0 : highAmount) : "–", "r"],
+     ["high_open", t("findings_high_open"), anyAvailable ? count(high.length) : "–", high.length ? "r" : "g"],
+     ["open", t("findings_open"), anyAvailable ? count(open.length) : "–", null],
+     ["false_positive_rate", t("false_positive_rate"), closed ? K.format(100 * falsePositives / closed, "pct") : "–", null]
+    ].forEach(function (f) {
+      cards.appendChild(el("div", { class: "card" + (f[3] ? " card-" + f[3] : ""), "data-kpi": f[0],
+        title: f[0] === "false_positive_rate" ? t("false_positive_title") : null }, [
         el("div", { class: "label", text: f[1] }),
-        el("div", { class: "value", title: small ? deptHiddenTitle(dept, i) : null, text: !anyAvailable ? "–" : hide ? deptHiddenText(dept, i) : f[2] })
+        el("div", { class: "value", "data-value": f[0] === "high_open_amount" ? String(highAmount || 0) : null, text: f[2] })
       ]));
     });
-    var notes = [];
-    D.sources.forEach(function (s) { if (s.available && !s.hasDepartment && dept !== "ALL") notes.push(s.label + ": " + t("no_department")); });
-    document.getElementById("summary").textContent = notes.join(" ");
+    document.getElementById("summary").textContent = "";
     document.getElementById("hint").textContent = "";
 
+    var tables = clear(document.getElementById("tables"));
     var charts = document.getElementById("charts");
     charts.hidden = !anyAvailable;
-    if (anyAvailable) {
-      var severities = [];
-      D.rows.forEach(function (r) { if (severities.indexOf(r[2]) < 0) severities.push(r[2]); });
-      var x = monthDates();
-      var traces = severities.map(function (sev) {
-        return { type: "bar", name: plotlyText(sev || "–"), x: x, y: D.periods.map(function (_, j) {
-          if (isSmall(dept, j)) return null;
-          return D.rows.filter(function (r) { return r[2] === sev && r[3] === j && deptApplies(r); })
-            .reduce(function (a, r) { return a + r[5]; }, 0);
-        }) };
-      });
-      plot("chart-main", traces, {
-        barmode: "stack", title: { text: plotlyText(t("findings_trend", { department: deptName(dept) })), font: { size: 14 } },
-        xaxis: { type: "date", tickformat: "%b %Y" }, shapes: monthMarker(x, i)
-      });
-      var perDept = {};
-      D.rows.forEach(function (r) { if (inPeriod(r[3], i) && r[4] && !isWithheldKey(r[4])) perDept[r[4]] = (perDept[r[4]] || 0) + r[5]; });
-      var depts = Object.keys(perDept).filter(function (d) { return !isSmall(d, i); });
-      var bars = plot("chart-side", [{ type: "bar", x: depts.map(function (d) { return plotlyText(deptName(d)); }),
-        y: depts.map(function (d) { return perDept[d]; }), customdata: depts, marker: { color: "#1c7ed6" } }], {
-        title: { text: plotlyText(t("findings_by_department", { period: periodName })), font: { size: 14 } },
-        xaxis: { automargin: true, tickangle: -30 }, showlegend: false
-      });
-      if (bars && !bars.dataset.bound) {
-        bars.dataset.bound = "1";
-        bars.on("plotly_click", function (ev) { if (ev.points && ev.points[0]) setState({ dept: ev.points[0].customdata }); });
-      }
-    }
-
-    var tables = clear(document.getElementById("tables"));
     if (!anyAvailable) return;
-    var byRule = {};
-    rows.forEach(function (r) {
-      var key = r[0] + "|" + r[1] + "|" + r[2];
-      var e = byRule[key] || (byRule[key] = { cells: [D.sources[r[0]].label, r[1], D.ruleNames[r[1]] || "", r[2], 0, null] });
-      e.cells[4] += r[5];
-      if (r[6] !== null) e.cells[5] = (e.cells[5] || 0) + r[6];
-    });
-    var ruleRows = Object.keys(byRule).map(function (k) { return byRule[k]; });
-    var hidden = deptHiddenText(dept, i);
-    if (small) ruleRows = ruleRows.map(function (r) { return { cells: [r.cells[0], r.cells[1], r.cells[2], r.cells[3], null, null], csv: [r.cells[0], r.cells[1], r.cells[2], r.cells[3], hidden, hidden], classes: [null, null, null, null, "suppressed", "suppressed"] }; });
-    var suppressible = function (fmt) { return function (v, r) { return r && r.classes && r.classes[4] === "suppressed" ? hidden : fmt(v); }; };
-    tables.appendChild(dataTable(t("findings_by_rule", { period: periodName, department: deptName(dept) }), [
-      { label: t("kind") }, { label: t("rule") }, { label: t("note") }, { label: t("severity") },
-      { label: t("n_findings"), numeric: true, format: suppressible(count) },
-      { label: t("amount_at_risk"), csvLabel: amountCsv, numeric: true, format: suppressible(money) }
-    ], ruleRows, "controls-" + periodFile + "-" + (dept === "ALL" ? "company" : dept) + "-by-rule.csv"));
+    var statusText = function (s) { return D.statusNames[s] || s || "–"; };
+    var sevText = function (s) { return D.severityNames[s] || s || "–"; };
+    var list = dataTable(t("open_findings_title", { department: deptName(dept) }), [
+      { label: t("severity"), format: sevText, node: function (v) {
+        return el("span", { class: "sev sev-" + (v || "none"), text: sevText(v) }); } },
+      { label: t("rule"), format: ruleName }, { label: t("department"), format: deptText }, { label: t("entity") },
+      { label: t("description"), lang: "en" },  // the findings SQL writes its sentences in English
+      { label: t("amount_at_risk"), csvLabel: amountCsv, numeric: true, format: money },
+      { label: t("age_days"), numeric: true, format: count }, { label: t("review_status"), format: statusText },
+      { label: t("owner") }, { label: t("review_note") }, { label: t("reference") }
+    ], open.map(function (r) {
+      return { cells: [r[2], r[1], r[3], r[4], r[5], r[6], r[7], r[8], r[9] || null, r[10] || null, r[13]],
+        csv: [sevText(r[2]), ruleName(r[1]), deptText(r[3]), r[4], r[5] + (r[11] ? " " + t("evidence") + ": " + r[11] : ""),
+          r[6], r[7], statusText(r[8]), r[9], r[10], r[13]],
+        titles: [null, null, null, null, r[11] ? t("evidence") + ": " + r[11] : null, null, t("age_title"), null, null, null, null],
+        classes: ["sev-cell", null, null, null, "wrap", null, null, "status-" + r[8], null, "wrap", null] };
+    }), "controls-open-findings-" + (dept === "ALL" ? "company" : dept) + ".csv");
+    list.setAttribute("data-open-findings", String(open.length));
+    tables.appendChild(list);
+    var hint = el("p", { class: "hint", text: t("open_findings_hint") });
+    tables.appendChild(hint);
 
-    var byDept = {};
-    D.rows.forEach(function (r) {
-      if (!inPeriod(r[3], i) || !r[4]) return;
-      var e = byDept[r[4]] || (byDept[r[4]] = { cells: [deptName(r[4]), 0, null], id: r[4] });
-      e.cells[1] += r[5];
-      if (r[6] !== null) e.cells[2] = (e.cells[2] || 0) + r[6];
-    });
-    // findings of withheld departments are one row together: the company total stays whole, no one's is shown
-    var deptRows = Object.keys(byDept).sort().map(function (d) {
-      var e = byDept[d];
-      if (isWithheldKey(d)) return { cells: [t("withheld_departments"), e.cells[1], e.cells[2]], current: false };
-      var sup = isSmall(d, i), text = deptHiddenText(d, i);
-      return { cells: sup ? [e.cells[0], null, null] : e.cells, csv: sup ? [e.cells[0], text, text] : undefined,
-        classes: sup ? [null, "suppressed", "suppressed"] : null, current: d === dept, click: function () { setState({ dept: d }); } };
-    });
-    var supp = function (fmt) { return function (v, r) { return r && r.classes && r.classes[1] === "suppressed" ? r.csv[1] : fmt(v); }; };
-    tables.appendChild(dataTable(t("findings_by_department", { period: periodName }), [
-      { label: t("department") }, { label: t("n_findings"), numeric: true, format: supp(count) },
-      { label: t("amount_at_risk"), csvLabel: amountCsv, numeric: true, format: supp(money) }
-    ], deptRows, "controls-" + periodFile + "-by-department.csv"));
+    var pct = function (v) { return v === null || v === undefined ? "–" : K.format(v, "pct"); };
+    tables.appendChild(dataTable(t("rules_review_title"), [
+      { label: t("rule"), format: ruleName }, { label: t("kind"), format: function (v) { return t("kind_" + v) || v; } },
+      { label: t("n_findings"), numeric: true, format: count }, { label: t("n_open"), numeric: true, format: count },
+      { label: t("n_closed"), numeric: true, format: count }, { label: t("n_false_positive"), numeric: true, format: count },
+      { label: t("false_positive_rate"), numeric: true, format: pct }
+    ], rates.map(function (r) {
+      return { cells: r.slice(), csv: [ruleName(r[0]), t("kind_" + r[1])].concat(r.slice(2)) };
+    }), "controls-false-positive-rates.csv"));
+
+    var x = monthDates();
+    var colors = { critical: "#a61e1e", high: "#c92a2a", medium: "#f08c00", low: "#868e96" };
+    var shown = D.severityOrder.filter(function (s) { return open.some(function (r) { return r[2] === s; }); });
+    plot("chart-main", shown.map(function (s) {
+      return { type: "bar", name: plotlyText(sevText(s)), x: x, marker: { color: colors[s] || "#868e96" },
+        y: D.periods.map(function (_, j) { return open.filter(function (r) { return r[2] === s && r[12] === j; }).length; }) };
+    }), { barmode: "stack", title: { text: plotlyText(t("open_by_month", { department: deptName(dept) })), font: { size: 14 } },
+      xaxis: { type: "date", tickformat: "%b %Y" } });
   }
 
   // ---------------------------------------------------------------- data quality
@@ -591,10 +976,11 @@
     var i = state.period, dept = state.dept;
     var count = function (v) { return v === null || v === undefined ? "–" : K.number(v, 0); };
     var rows = D.rows.filter(function (r) { return inPeriod(r[3], i) && (dept === "ALL" || r[4] === dept || r[4] === ""); });
-    var quarantined = rows.reduce(function (a, r) { return a + r[5]; }, 0);
+    // one count of quarantined rows (quality.quarantined_rows): the badge, its tooltip and this card say the same
+    var quarantined = D.quarantined;
     var loaded = D.sources.reduce(function (a, s) { return a + s[1]; }, 0);
     var failed = D.sources.reduce(function (a, s) { return a + s[2]; }, 0);
-    var failing = D.checks === null ? null : D.checks.filter(function (c) { return !c[2]; }).length;
+    var failing = D.checks === null ? null : D.checks.length;
     var dataFindings = D.findings.filter(function (r) { return inPeriod(r[3], i) && (dept === "ALL" || r[4] === dept || r[4] === ""); })
       .reduce(function (a, r) { return a + r[5]; }, 0);
     var cards = clear(document.getElementById("cards"));
@@ -603,7 +989,7 @@
      ["data_findings", D.findingSources.length ? dataFindings : null, D.findingSources.length ? (dataFindings ? "a" : "g") : null]
     ].forEach(function (f) {
       cards.appendChild(el("div", { class: "card" + (f[2] ? " card-" + f[2] : ""), "data-kpi": f[0] }, [
-        el("div", { class: "label", text: t(f[0]) }), el("div", { class: "value", text: count(f[1]) })
+        el("div", { class: "label", text: t(f[0]) }), el("div", { class: "value", "data-value": f[1] === null ? "" : String(f[1]), text: count(f[1]) })
       ]));
     });
     document.getElementById("summary").textContent = "";
@@ -624,15 +1010,35 @@
       document.getElementById("chart-side").hidden = true;
     }
     var tables = clear(document.getElementById("tables"));
-    var grouped = {};
+    // what needs a look first: the checks whose latest result failed, errors before warnings
+    if (D.checks !== null) {
+      var checksBlock = dataTable(t("checks_failing_title", { passed: count(D.checksPassed) }), [
+        { label: t("table") }, { label: t("check") },
+        { label: t("result"), format: function (v) { return v ? t("passed") : t("failed_result"); } },
+        { label: t("severity"), format: severityName }, { label: t("checked_at") }, { label: t("unexpected"), numeric: true, format: count }
+      ], D.checks.map(function (c) {
+        var error = String(c[3]).toUpperCase() === "ERROR";
+        return { cells: c.slice(), classes: [null, null, error ? "st-r" : "st-a", null, null, null] };
+      }), "quality-checks-failing.csv");
+      checksBlock.setAttribute("data-checks", "failing");
+      tables.appendChild(checksBlock);
+      if (D.matrix && D.matrix.rows.length) tables.appendChild(checkMatrix(D.matrix));
+    }
+    var grouped = D.quarantine.map(function (r) { return { cells: r.slice() }; });
+    var quarantineBlock = dataTable(t("quarantine_now_title", { n: count(quarantined) }), [
+      { label: t("source") }, { label: t("rule") }, { label: t("column") }, { label: t("rows"), numeric: true, format: count }
+    ], grouped, "quality-quarantine.csv");
+    quarantineBlock.setAttribute("data-quarantine", String(quarantined));
+    tables.appendChild(quarantineBlock);
+    var monthly = {};
     rows.forEach(function (r) {
       var key = r[0] + "|" + r[1] + "|" + r[2];
-      var e = grouped[key] || (grouped[key] = { cells: [r[0], r[1], r[2], 0] });
+      var e = monthly[key] || (monthly[key] = { cells: [r[0], r[1], r[2], 0] });
       e.cells[3] += r[5];
     });
     tables.appendChild(dataTable(t("quarantine_title", { period: D.periodNames[i] || "", department: deptName(dept) }), [
       { label: t("source") }, { label: t("rule") }, { label: t("column") }, { label: t("rows"), numeric: true, format: count }
-    ], Object.keys(grouped).map(function (k) { return grouped[k]; }), "quality-" + (D.periods[i] || "all") + "-quarantine.csv"));
+    ], Object.keys(monthly).map(function (k) { return monthly[k]; }), "quality-" + (D.periods[i] || "all") + "-quarantine.csv"));
     tables.appendChild(dataTable(t("sources_title"), [
       { label: t("source") }, { label: t("files"), numeric: true, format: count }, { label: t("failed"), numeric: true, format: count },
       { label: t("rows_read"), numeric: true, format: count }, { label: t("rows_staged"), numeric: true, format: count },
@@ -649,20 +1055,38 @@
           if (r[6] !== null) e.cells[4] = (e.cells[4] || 0) + r[6];
         });
       tables.appendChild(dataTable(t("data_findings_title", { period: D.periodNames[i] || "" }), [
-        { label: t("source") }, { label: t("rule") }, { label: t("severity") },
+        { label: t("source") }, { label: t("rule") }, { label: t("severity"), format: severityName },
         { label: t("n_findings"), numeric: true, format: count },
         { label: t("amount_at_risk"), csvLabel: t("amount_at_risk") + " (" + D.format.currencyCode + ")", numeric: true,
           format: function (v) { return v === null ? "–" : K.format(v, "money"); } }
       ], Object.keys(byRule).map(function (k) { return byRule[k]; }), "quality-" + (D.periods[i] || "all") + "-data-findings.csv"));
     }
-    if (D.checks !== null) {
-      tables.appendChild(dataTable(t("checks_title"), [
-        { label: t("table") }, { label: t("check") },
-        { label: t("result"), format: function (v) { return v ? t("passed") : t("failed_result"); } },
-        { label: t("severity") }, { label: t("checked_at") }, { label: t("unexpected"), numeric: true, format: count }
-      ], D.checks.map(function (c) { return { cells: c.slice(), classes: [null, null, c[2] ? "st-g" : "st-r", null, null, null] }; }),
-      "quality-checks.csv"));
-    }
+  }
+
+  // checks per table and day (quality.check_matrix): one small square per day, red when an ERROR check failed,
+  // amber when only a WARN check did, green when every check passed, blank when none ran; tables with failures first
+  function checkMatrix(M) {
+    var MARK = { f: ["m-f", "matrix_failed"], w: ["m-w", "matrix_warned"], p: ["m-p", "matrix_passed"], "-": ["m-none", "matrix_none"] };
+    var head = el("tr", {}, [el("th", { scope: "col", text: t("table") })].concat(M.days.map(function (d, j) {
+      return el("th", { scope: "col", class: "day", title: d, text: j === 0 || d.slice(8) === "01" || j === M.days.length - 1 ? d.slice(5) : "" });
+    })));
+    var body = el("tbody", {}, M.rows.map(function (r) {
+      return el("tr", {}, [el("th", { scope: "row", text: r[0] })].concat(r[1].split("").map(function (m, j) {
+        var mark = MARK[m] || MARK["-"], text = t(mark[1]);
+        return el("td", { class: "cell " + mark[0], title: M.days[j] + ": " + text, "aria-label": M.days[j] + ": " + text });
+      })));
+    }));
+    var failing = M.rows.filter(function (r) { return /[fw]/.test(r[1]); }).length;
+    var legend = el("p", { class: "matrix-legend" }, ["f", "w", "p", "-"].map(function (m) {
+      return el("span", {}, [el("span", { class: "cell " + MARK[m][0] }), " " + t(MARK[m][1]) + " "]);
+    }));
+    return el("section", { class: "table-block", "data-matrix": String(M.rows.length) }, [
+      el("div", { class: "table-head" }, [el("h2", { text: t("matrix_title", { days: M.days.length, tables: M.rows.length, failing: failing }) })]),
+      legend,
+      // a scrolling region without controls in it takes the focus itself, so it scrolls from the keyboard too
+      el("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": t("matrix_title", { days: M.days.length,
+        tables: M.rows.length, failing: failing }) }, [el("table", { class: "matrix" }, [el("thead", {}, [head]), body])])
+    ]);
   }
 
   // ---------------------------------------------------------------- publishing status
@@ -709,6 +1133,9 @@
     var ps = document.getElementById("filter-period"), ds = document.getElementById("filter-department");
     if (ps) ps.addEventListener("change", function () { setState({ period: Math.max(0, D.periods.indexOf(ps.value)) }); });
     if (ds) ds.addEventListener("change", function () { setState({ dept: ds.value }); });
+    var rs = document.getElementById("filter-rule"), ss = document.getElementById("filter-severity");
+    if (rs) { rs.value = state.rule || ""; rs.addEventListener("change", function () { setState({ rule: rs.value }); }); }
+    if (ss) { ss.value = state.severity || ""; ss.addEventListener("change", function () { setState({ severity: ss.value }); }); }
     syncControls();
     render();
     // Cards and tables are drawn now; plotly.js (loaded after this script) draws the charts once it is parsed.

@@ -146,10 +146,16 @@ def build(con, order_seed: int | None = None) -> None:
     if order_seed is not None:
         random.Random(order_seed).shuffle(findings)
     con.execute(
-        "create table marts.control_findings (control_code varchar, severity varchar, period date, "
+        "create table _findings (control_code varchar, severity varchar, period date, "
         "department_id varchar, entity_key varchar, amount_at_risk_idr double)"
     )
-    con.executemany("insert into marts.control_findings values (?, ?, ?, ?, ?, ?)", findings)
+    con.executemany("insert into _findings values (?, ?, ?, ?, ?, ?)", findings)
+    con.execute(  # the columns the findings SQL writes (assets/controls/sql/control_findings.sql)
+        "create table marts.control_findings as select control_code || ':' || entity_key || ':' || period "
+        "as finding_id, control_code, null::varchar as control_name, severity, 'employee' as entity, entity_key, "
+        "period, department_id, amount_at_risk_idr, 'A finding.' as description, '{}' as evidence from _findings"
+    )
+    con.execute("drop table _findings")
     con.execute(
         "create table marts.hr_data_findings as select * from (values "
         "('missing_grade', 'employees', 'E1', date '2024-09-01', 'D1', null::double), "

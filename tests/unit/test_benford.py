@@ -19,7 +19,7 @@ from pipelines.settings import Settings
 
 N_CONFORMING = 5_000
 UNIFORM = [d * 100_000 + k for d in range(1, 10) for k in range(300)]  # 2,700 amounts
-# Published first-digit proportions in percent (domain_reference.md section 3.1, Nigrini)
+# Published first-digit proportions in percent (docs/audit_tests.md section 3.1, Nigrini)
 PUBLISHED_FIRST_DIGIT = {1: 30.10, 2: 17.61, 3: 12.49, 4: 9.69, 5: 7.92, 6: 6.69, 7: 5.80, 8: 5.12, 9: 4.58}
 # Published first-two-digit proportions in percent (Nigrini 2012, table 5.1): a few
 PUBLISHED_FIRST_TWO = {10: 4.14, 11: 3.78, 19: 2.23, 50: 0.86, 99: 0.44}

@@ -85,6 +85,10 @@ def test_an_extras_file_can_replace_a_contract_check(tmp_path):
         ("table: core.thing\nrelationships: {a: nowhere}\n", "relationships"),  # not schema.table.column
         ("table: core.thing\nscope: newest_load\n", "newest_load"),
         ("table: core.thing\nkey: [a\n", "not valid YAML"),
+        # a rule is a condition on a row or a query of failing rows, never both nor neither
+        ("table: core.thing\nrules: [{name: r, sql: 'a > 0', query: 'select 1', reason: x}]\n", "either sql"),
+        ("table: core.thing\nrules: [{name: r, reason: x}]\n", "either sql"),
+        ("table: core.thing\nrules: [{name: r, query: 'select 1', reason: x, mostly: 0.9}]\n", "mostly needs sql"),
     ],
 )
 def test_bad_suite_files_say_what_is_wrong(tmp_path, text, message):

@@ -104,7 +104,7 @@ def warehouse(con):
     )
     # one quarantined leave request dated June 2025 (its first date column, start_date, sets the month)
     con.execute(
-        "create table quarantine.hris__leave as select 'x' as _file_sha256, 'hris/leave.csv' as _source_path, "
+        "create table quarantine.hris__leave as select 'abc' as _file_sha256, 'hris/leave.csv' as _source_path, "
         "4::bigint as _line_no, 'allowed_values' as rule, 'leave_type' as column_name, 'not allowed' as reason, "
         "1::bigint as n_violations, "
         """'{"leave_id": "LV9", "start_date": "2025-06-10", "leave_type": "holiday"}' as record"""
@@ -287,8 +287,10 @@ def test_controls_page_counts_findings_without_their_keys(warehouse, tmp_path):
     site = site_for(warehouse, tmp_path)
     empty = render_controls(warehouse, site).read_text()
     assert "Not available yet: marts.control_findings is not in the warehouse" in empty
-    warehouse.execute(
-        "create table marts.control_findings as select * from (values "
+    warehouse.execute(  # the columns the findings SQL writes (assets/controls/sql/control_findings.sql)
+        "create table marts.control_findings as select control_code || ':' || entity_key as finding_id, control_code, "
+        "null as control_name, severity, 'employee' as entity, entity_key, period, department_id, amount_at_risk_idr, "
+        "entity_key || ' was paid.' as description, '{}' as evidence from (values "
         "('PAY_AFTER_TERM', 'high', date '2025-06-01', 'D1', 'E00042', 5000000.0), "
         "('PAY_AFTER_TERM', 'high', date '2025-06-01', 'D1', 'E00043', 2500000.0), "
         "('SHARED_BANK', 'medium', date '2025-05-01', 'D2', 'E00044', null)) "
@@ -300,7 +302,8 @@ def test_controls_page_counts_findings_without_their_keys(warehouse, tmp_path):
     # D2 is a small group in May: its finding counts in the company total, under no department ("~")
     assert sorted(data["rows"]) == [[0, "PAY_AFTER_TERM", "high", 1, "D1", 2, 7500000],
                                     [0, "SHARED_BANK", "medium", 0, "~", 1, None]]  # fmt: skip
-    assert "E00042" not in page.read_text()
+    assert "E00042" not in page.read_text()  # the open list shows the employee masked
+    assert [r[4] for r in data["open"]] == ["E••••042", "E••••043", "E••••044"]
     assert "Not available yet: marts.compliance_findings" in page.read_text()
 
 

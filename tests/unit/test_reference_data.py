@@ -1,6 +1,6 @@
 """Integrity tests for the versioned reference data in assets/reference/data (Indonesian country profile).
 
-Values are checked against domain_reference.md sections 2.1-2.10. Worked examples are computed from the CSV
+Values are checked against docs/payroll_rules.md sections 2.1-2.10. Worked examples are computed from the CSV
 files through small lookup helpers, so a wrong band, rate or date range in the data makes them fail.
 """
 
@@ -119,7 +119,7 @@ def pasal17_tax(pkp: float, day: str) -> float:
 
 
 def is_source_tag(text: str) -> bool:
-    """Tags of domain_reference.md section 6 look like S19, S22b, S40c."""
+    """Tags of docs/sources.md look like S19, S22b, S40c."""
     return len(text) > 1 and text[0] == "S" and text[1].isdigit()
 
 
@@ -425,7 +425,7 @@ MINIMUM_WAGE_DECREES = {
         "ID-JB-KAB-BEKASI": "Permenaker 16/2024", "ID-JB-KAB-KARAWANG": "Permenaker 16/2024",
         "ID-JI": "Permenaker 16/2024", "ID-JI-KOTA-SURABAYA": "Permenaker 16/2024", "ID-BA": "Permenaker 16/2024",
     },
-    "2026": {  # PP 49/2025; UMK decrees per domain_reference.md 2.8 [S39][S40b][S41b]
+    "2026": {  # PP 49/2025; UMK decrees per docs/payroll_rules.md 2.8 [S39][S40b][S41b]
         "ID-JK": "PP 49/2025", "ID-JB": "PP 49/2025",
         "ID-JB-KOTA-BEKASI": "Kepgub Jawa Barat 561/Kep.862-Kesra/2025",
         "ID-JB-KAB-BEKASI": "Kepgub Jawa Barat 561/Kep.862-Kesra/2025",
@@ -548,7 +548,7 @@ HOLIDAY_DECREES = {
     "2023": (16, 11, ["SKB 1066/2022", "SKB 327/2023", "SKB 624/2023"]),  # S59, S60, S61
     "2024": (17, 10, ["SKB 855/2023"]),  # S62: 27 days, 17 + 10
     "2025": (17, 10, ["SKB 1017/2024"]),  # S63: 27 days, 17 + 10
-    "2026": (17, 8, ["SKB 1497/2025"]),  # S42, domain_reference.md 2.10: 17 + 8
+    "2026": (17, 8, ["SKB 1497/2025"]),  # S42, docs/payroll_rules.md 2.10: 17 + 8
 }
 
 

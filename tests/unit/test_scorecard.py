@@ -4,7 +4,7 @@ rates, change on the previous month and the 12-month trend, all worked out by ha
 KPIs (registry): rate_pct (pct, lower is better), heads (employees, neutral), score (ratio, higher is better).
 Targets (staging.stg_performance__kpi_targets):
   rate_pct ALL  2025-01..2025-02  2.0  band 0.5     rate_pct ALL 2025-03..(open) 1.5 band 0.5
-  rate_pct D1   2025-01..(open)   3.0  band 1.0
+  rate_pct D1   2025-01..(open)   3.0  band 1.0     (the March company target and D1's carry an owner; March a comment)
   heads    ALL  2025-01..(open)   100  band 5  higher is better
   score    ALL  2025-01..(open)   0.9  band 0.1
   score    D1   2025-01..(open)   0.8  band 0.1     score D1 2025-03..(open) 0.85 band 0.1 (overlaps; later wins)
@@ -45,16 +45,16 @@ UNITS = {"rate_pct": "pct", "heads": "employees", "score": "ratio"}
 REGISTRY = [("rate_pct", "hr", LOWER), ("heads", "hr", "neutral"), ("score", "finance", HIGHER)]
 
 
-def target(kpi, department, month_from, month_to, value, direction, band):
+def target(kpi, department, month_from, month_to, value, direction, band, owner=None, comment=None):
     return {"kpi_code": kpi, "department_id": department, "period_from": D(month_from + "-01"),
             "period_to": D(month_to + "-01") if month_to else None, "target": value, "direction": direction,
-            "amber_band": band}  # fmt: skip
+            "amber_band": band, "owner": owner, "comment": comment}  # fmt: skip
 
 
 TARGETS = [
     target("rate_pct", "ALL", "2025-01", "2025-02", 2.0, LOWER, 0.5),
-    target("rate_pct", "ALL", "2025-03", None, 1.5, LOWER, 0.5),
-    target("rate_pct", "D1", "2025-01", None, 3.0, LOWER, 1.0),
+    target("rate_pct", "ALL", "2025-03", None, 1.5, LOWER, 0.5, owner="HR Director", comment="Tighter from March"),
+    target("rate_pct", "D1", "2025-01", None, 3.0, LOWER, 1.0, owner=" Ops lead ", comment=""),
     target("heads", "ALL", "2025-01", None, 100, HIGHER, 5),
     target("score", "ALL", "2025-01", None, 0.9, HIGHER, 0.1),
     target("score", "D1", "2025-01", None, 0.8, HIGHER, 0.1),
@@ -156,3 +156,15 @@ def test_small_group_flag_and_rows_without_targets_are_kept(scorecard):
     assert len(scorecard) == len(VALUES)
     assert scorecard[("2025-01", "D2", "score")]["is_small_group"] is True
     assert scorecard[("2025-01", "D1", "heads")]["is_small_group"] is False
+
+
+def test_the_applied_target_brings_its_owner_and_comment(scorecard):
+    def note(month, department):
+        row = scorecard[(month, department, "rate_pct")]
+        return row["target_owner"], row["target_comment"]
+
+    assert note("2025-01", "ALL") == (None, None)  # the January target says nobody
+    assert note("2025-03", "ALL") == ("HR Director", "Tighter from March")
+    assert note("2025-01", "D1") == ("Ops lead", None)  # D1's own target: trimmed, and an empty comment is none
+    assert note("2025-03", "D2") == ("HR Director", "Tighter from March")  # D2 takes the company's rate target
+    assert note("2025-01", "D2") == (None, None)

@@ -1,4 +1,4 @@
--- compliance_findings: compliance exceptions for review, each with a sentence a reviewer can act on and the evidence as JSON.
+-- compliance_findings: Compliance exceptions for review, each with a sentence a reviewer can act on and the evidence as JSON.
 -- grain: one row per finding (finding_id)
 -- schema: marts
 --

@@ -3,7 +3,7 @@
 -- schema: marts
 -- needs: gl_entries.debit_idr|gl_entries.credit_idr|bank_transactions.amount_idr|spend_transactions.amount
 --
--- domain_reference.md section 3.1. Populations: 'payments' = money out of the company's bank accounts
+-- docs/audit_tests.md section 3.1. Populations: 'payments' = money out of the company's bank accounts
 -- (core.fct_bank_transaction, amount < 0, as a positive amount); 'journal_lines' = the debit or credit amount of
 -- every journal line except balances brought forward; 'spend_transactions' = supplier spend outside the invoice
 -- workflow (core.fct_spend_transaction, amount > 0), judged by the spend family (int_findings__spend). A
@@ -16,6 +16,19 @@
 --                    is dropped when it exceeds |observed - expected|; is_significant when z > benford_z_critical
 --                    (null where z cannot be computed: not checked is not "not significant")
 --   is_small_sample when n < benford_min_sample (Nigrini: n preferably >= 1,000)
+-- column: population: The amounts tested: payments, journal_lines or spend_transactions.
+-- column: test: first_digit or first_two_digits.
+-- column: digit: The leading digit (1-9) or two digits (10-99).
+-- column: n_amounts: Amounts in the population.
+-- column: n_digit: Amounts starting with the digit(s).
+-- column: observed_share: Share of amounts starting with the digit(s).
+-- column: expected_share: Share Benford's law expects: log10(1 + 1/d).
+-- column: abs_deviation: Absolute difference of observed and expected share.
+-- column: z_stat: Z statistic of the deviation (with continuity correction).
+-- column: is_significant: True when z exceeds benford_z_critical.
+-- column: mad: Mean absolute deviation of the test over its digits.
+-- column: conformity: close, acceptable, marginal or nonconformity (Nigrini's MAD bands).
+-- column: is_small_sample: True when the population is below benford_min_sample.
 with bank as (
     select * from core.fct_bank_transaction
 ),
@@ -123,7 +136,8 @@ with_z as (
 ),
 
 mad as (
-    select population, test, avg(abs_deviation) as mad
+    -- in digit order: a sum of doubles in the order threads happen to finish differs in the last bit between runs
+    select population, test, avg(abs_deviation order by digit) as mad
     from with_z
     group by population, test
 ),

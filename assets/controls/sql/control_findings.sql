@@ -1,4 +1,4 @@
--- control_findings: control exceptions for review, each with a sentence a reviewer can act on and the evidence as JSON.
+-- control_findings: Control exceptions for review, each with a sentence a reviewer can act on and the evidence as JSON.
 -- grain: one row per finding (finding_id)
 -- schema: marts
 --

@@ -1,4 +1,4 @@
--- int_controls__findings: every control and compliance finding of the families, plus one finding per rule whose input table is missing or empty.
+-- int_controls__findings: Every control and compliance finding of the families, plus one finding per rule whose input table is missing or empty.
 -- grain: one row per finding (finding_id)
 -- schema: core
 --

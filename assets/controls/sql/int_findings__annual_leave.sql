@@ -1,8 +1,8 @@
--- int_findings__annual_leave: employees entitled to annual leave whose requests were refused and who were granted none in the lookback window.
+-- int_findings__annual_leave: Employees entitled to annual leave whose requests were refused and who were granted none in the lookback window.
 -- grain: one row per finding (employee)
 -- schema: core
 --
--- Rule (domain_reference.md section 2.9; UU 6/2023 Pasal 79(3)): the window is the last
+-- Rule (docs/payroll_rules.md section 2.9; UU 6/2023 Pasal 79(3)): the window is the last
 -- annual_leave_lookback_months months of the data (to core.reporting_window.end_date, not before its start).
 -- An employee is judged when one employment spell covers the whole window and had at least
 -- annual_leave_min_service_months of service (reference.labour_parameters) on its first day. A finding when the

@@ -1,8 +1,8 @@
--- int_findings__ap_invoices: supplier-invoice exceptions: exact, cross-vendor and near duplicates, creator = approver, split purchases, paid before received.
+-- int_findings__ap_invoices: Supplier-invoice exceptions: exact, cross-vendor and near duplicates, creator = approver, split purchases, paid before received.
 -- grain: one row per finding (control_code, invoice)
 -- schema: core
 --
--- Rules (domain_reference.md section 3, tests 6-9; thresholds from core.control_parameters):
+-- Rules (docs/audit_tests.md section 3, tests 6-9; thresholds from core.control_parameters):
 --   duplicate_payment_exact  same vendor, invoice number (trimmed, upper case) and amount as an earlier invoice
 --                            (earlier = received first, then the lower invoice id); the earliest is the original
 --   duplicate_payment_cross_vendor  the same invoice number (letters and digits only, upper case: 'INV/24-001' is

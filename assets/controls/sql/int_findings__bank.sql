@@ -1,4 +1,4 @@
--- int_findings__bank: bank statement lines the reconciliation could not match to any ledger entry.
+-- int_findings__bank: Bank statement lines the reconciliation could not match to any ledger entry.
 -- grain: one row per finding (bank statement line)
 -- schema: core
 --

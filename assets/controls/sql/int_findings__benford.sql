@@ -2,7 +2,7 @@
 -- grain: one row per finding (test and population)
 -- schema: core
 --
--- From marts.control_benford (domain_reference.md section 3.1). A test is a finding when its MAD is marginal
+-- From marts.control_benford (docs/audit_tests.md section 3.1). A test is a finding when its MAD is marginal
 -- (severity low) or nonconformity (the registry's severity), or when the population has fewer amounts than
 -- benford_min_sample (severity low: the result is not reliable either way). The evidence lists the digits whose
 -- Z statistic is significant, largest first, so the reviewer can attribute them to vendors, users or accounts.

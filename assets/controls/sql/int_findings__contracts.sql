@@ -1,8 +1,8 @@
--- int_findings__contracts: fixed-term (PKWT) contracts longer than the legal maximum, and expired PKWT contracts of people still employed.
+-- int_findings__contracts: Fixed-term (PKWT) contracts longer than the legal maximum, and expired PKWT contracts of people still employed.
 -- grain: one row per finding (employee spell for pkwt_max_duration, employee and contract end for pkwt_expired_active)
 -- schema: core
 --
--- Rules (domain_reference.md section 2.9; PP 35/2021 Pasal 8, MK 168/PUU-XXI/2023):
+-- Rules (docs/payroll_rules.md section 2.9; PP 35/2021 Pasal 8, MK 168/PUU-XXI/2023):
 --   pkwt_max_duration    within one employment spell, from the first day on PKWT to the latest contract end date
 --                        agreed on a PKWT record (renewals included) is pkwt_max_years or more, as in force on the
 --                        day that end date was agreed (reference.labour_parameters): the end date is on or after

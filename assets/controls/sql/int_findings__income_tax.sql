@@ -3,7 +3,7 @@
 -- schema: core
 --
 -- From marts.payroll_recalculation (methods pph21_*: TER month, annualised month, annual Pasal 17 recalculation;
--- domain_reference.md sections 2.1-2.4): a finding when |withheld - recomputed| > pph21_tolerance_idr. Rows the
+-- docs/payroll_rules.md sections 2.1-2.4): a finding when |withheld - recomputed| > pph21_tolerance_idr. Rows the
 -- recalculation could not recompute (expected null: e.g. an annual recalculation whose earlier months are not in
 -- the data) are not judged here; marts.payroll_recalculation lists them with the reason.
 with recalculation as (

@@ -1,8 +1,8 @@
--- int_findings__journals: journal-entry exceptions: creator = approver on journals and payments, round amounts, postings on weekends and holidays.
+-- int_findings__journals: Journal-entry exceptions: creator = approver on journals and payments, round amounts, postings on weekends and holidays.
 -- grain: one row per finding (control_code, journal)
 -- schema: core
 --
--- Rules (domain_reference.md section 3, tests 8, 11 and 12; thresholds from core.control_parameters). Balances
+-- Rules (docs/audit_tests.md section 3, tests 8, 11 and 12; thresholds from core.control_parameters). Balances
 -- brought forward (opening balances) are not entries and are left out. A journal is a payment when one of its
 -- lines credits a company bank account (core.fct_gl_line.bank_account_id).
 --   sod_journal / sod_payment  a line whose approved_by = created_by (unless the user is in sod_exception_users)

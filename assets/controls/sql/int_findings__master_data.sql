@@ -1,8 +1,8 @@
--- int_findings__master_data: ghost-employee attributes of the HR master: shared bank accounts, missing and duplicate tax ids.
+-- int_findings__master_data: Ghost-employee attributes of the HR master: shared bank accounts, missing and duplicate tax ids.
 -- grain: one row per finding (control_code, employee)
 -- schema: core
 --
--- Rules (domain_reference.md section 3, tests 3 and 4). Bank accounts and tax ids are compared after
+-- Rules (docs/audit_tests.md section 3, tests 3 and 4). Bank accounts and tax ids are compared after
 -- normalisation (digits only, so '820-390 5508' = '8203905508'); a value with no digit is blank. Only employees
 -- paid in the data (core.fct_payslip) are judged: a former employee's stale record is not an exception.
 --   shared_bank_account  every such employee whose account is also the account of another such employee

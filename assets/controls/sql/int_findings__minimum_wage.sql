@@ -1,8 +1,8 @@
--- int_findings__minimum_wage: wages below the regional minimum wage for employees with less than one year of service.
+-- int_findings__minimum_wage: Wages below the regional minimum wage for employees with less than one year of service.
 -- grain: one row per finding (employee salary record and minimum-wage year)
 -- schema: core
 --
--- Rule (domain_reference.md section 2.8; UU 6/2023 Pasal 88E): for each payslip month, the employee's salary
+-- Rule (docs/payroll_rules.md section 2.8; UU 6/2023 Pasal 88E): for each payslip month, the employee's salary
 -- record in force at the end of the month (the latest employed version started by then); wage = basic salary +
 -- fixed allowance (the full monthly amounts, not pro-rated); region = the department's work region
 -- (core.dim_department), else the employee's work location; minimum = reference.minimum_wages for that region in

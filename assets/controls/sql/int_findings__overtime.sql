@@ -1,8 +1,8 @@
--- int_findings__overtime: employees whose monthly overtime hours stand far above their department's that month.
+-- int_findings__overtime: Employees whose monthly overtime hours stand far above their department's that month.
 -- grain: one row per finding (employee and month)
 -- schema: core
 --
--- Rule (domain_reference.md section 3, test 16): hours = approved overtime in the month (working and rest days).
+-- Rule (docs/audit_tests.md section 3, test 16): hours = approved overtime in the month (working and rest days).
 -- Each employee is compared with the OTHER employees of the department that month (leave-one-out, so one extreme
 -- value cannot hide itself by inflating the standard deviation): z = (hours - mean_others) / sd_others. An
 -- outlier has z > overtime_outlier_z (or sd_others = 0 and more hours than all others) and at least

@@ -1,8 +1,8 @@
--- int_findings__pay_bands: pay decisions (hire, raise, promotion) that set a base salary outside the pay band of the grade.
+-- int_findings__pay_bands: Pay decisions (hire, raise, promotion) that set a base salary outside the pay band of the grade.
 -- grain: one row per finding (employee salary record)
 -- schema: core
 --
--- Rule (domain_reference.md section 3, test 15: "new base < range min or > range max"): a pay decision is an
+-- Rule (docs/audit_tests.md section 3, test 15: "new base < range min or > range max"): a pay decision is an
 -- employed version of core.dim_employee whose base salary or grade differs from the employee's previous version
 -- (or the first version of a spell). It is judged against the band of its grade in force on the day it took
 -- effect (canonical.pay_bands, effective dates inclusive): outside when base < min x (1 -

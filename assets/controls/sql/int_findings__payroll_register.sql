@@ -1,8 +1,8 @@
--- int_findings__payroll_register: payroll-register exceptions: pay after the last day employed, and basic pay for a month with no attendance and no approved leave.
+-- int_findings__payroll_register: Payroll-register exceptions: pay after the last day employed, and basic pay for a month with no attendance and no approved leave.
 -- grain: one row per finding (control_code, employee, payroll run)
 -- schema: core
 --
--- Rules (domain_reference.md section 3, tests 1 and 2; thresholds from core.control_parameters):
+-- Rules (docs/audit_tests.md section 3, tests 1 and 2; thresholds from core.control_parameters):
 --   paid_after_termination   a payslip whose period starts more than paid_after_termination_grace_days after
 --                            the last day employed of the employee's latest spell, with no employment on any
 --                            day of the period (a rehire is employment). Pay before the first hire is an HR

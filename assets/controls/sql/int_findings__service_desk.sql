@@ -1,4 +1,4 @@
--- int_findings__service_desk: tickets whose event log contradicts itself, or the SLA it records.
+-- int_findings__service_desk: Tickets whose event log contradicts itself, or the SLA it records.
 -- grain: one row per finding (control_code, ticket)
 -- schema: core
 --

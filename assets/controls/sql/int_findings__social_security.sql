@@ -2,7 +2,7 @@
 -- grain: one row per finding (employee and payroll run)
 -- schema: core
 --
--- From marts.payroll_recalculation (methods bpjs_*; domain_reference.md section 2.5): a payslip is a finding when
+-- From marts.payroll_recalculation (methods bpjs_*; docs/payroll_rules.md section 2.5): a payslip is a finding when
 -- any of its BPJS components differs from the recomputed amount by more than bpjs_tolerance_idr (a component
 -- with nothing paid where something is due is "missing"). Rows the recalculation could not recompute (expected
 -- null, with a `problem`) are not judged here; marts.payroll_recalculation lists them with the reason.

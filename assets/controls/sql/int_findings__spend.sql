@@ -1,9 +1,9 @@
--- int_findings__spend: supplier-spend exceptions: duplicate payments and the Benford first-digit test of spend amounts.
+-- int_findings__spend: Supplier-spend exceptions: duplicate payments and the Benford first-digit test of spend amounts.
 -- grain: one row per finding (control_code, spend transaction or population)
 -- schema: core
 -- needs: spend_transactions.amount, spend_transactions.transaction_date
 --
--- Rules (domain_reference.md section 3, tests 6, 7 and 14; thresholds from core.control_parameters):
+-- Rules (docs/audit_tests.md section 3, tests 6, 7 and 14; thresholds from core.control_parameters):
 --   duplicate_spend_payment   a spend transaction with the same supplier (vendor_key: the vendor id, else the
 --                             normalised name) and the same amount as an earlier one, dated at most
 --                             spend_duplicate_window_days after it (0 = the same day), or carrying the same

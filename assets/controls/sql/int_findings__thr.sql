@@ -2,7 +2,7 @@
 -- grain: one row per finding (control_code, employee and THR holiday)
 -- schema: core
 --
--- Rules (domain_reference.md section 2.7; Permenaker 6/2016), every legal value from reference.* in force on the
+-- Rules (docs/payroll_rules.md section 2.7; Permenaker 6/2016), every legal value from reference.* in force on the
 -- holiday: the holiday is the reference.holidays row marked is_thr_reference; deadline = holiday -
 -- thr_deadline_days_before_holiday. A holiday is judged when the payroll data starts at least
 -- thr_payment_window_days before the deadline and has a run paid on or after the deadline.

@@ -1,8 +1,8 @@
--- int_findings__vendors: fictitious-vendor attributes of the vendor master: vendors paid into an employee's bank account, vendors sharing a tax id.
+-- int_findings__vendors: Fictitious-vendor attributes of the vendor master: vendors paid into an employee's bank account, vendors sharing a tax id.
 -- grain: one row per finding (control_code, vendor)
 -- schema: core
 --
--- Rules (domain_reference.md section 3, tests 3-5). Bank accounts and tax ids are compared after normalisation
+-- Rules (docs/audit_tests.md section 3, tests 3-5). Bank accounts and tax ids are compared after normalisation
 -- (digits only); a value with no digit is blank.
 --   employee_vendor_bank_match  every vendor whose account is the account of any employee of the HR master
 --                               (current or former: a leaver's account receiving vendor payments is the pattern)

@@ -1,8 +1,8 @@
--- int_findings__working_time: approved overtime above the legal daily and weekly maximum on working days.
+-- int_findings__working_time: Approved overtime above the legal daily and weekly maximum on working days.
 -- grain: one row per finding (employee and day for the daily limit, employee and week for the weekly limit)
 -- schema: core
 --
--- Rule (domain_reference.md section 2.6; PP 35/2021 Pasal 26): at most overtime_max_hours_day a day and
+-- Rule (docs/payroll_rules.md section 2.6; PP 35/2021 Pasal 26): at most overtime_max_hours_day a day and
 -- overtime_max_hours_week a week (reference.labour_parameters in force that day). Overtime on weekly rest days and
 -- public holidays of the company calendar (core.fct_attendance_daily.is_working_day) does not count toward either
 -- limit. A week runs Monday to Sunday; its limit is the one in force on the Monday; its period is the Monday's

@@ -1,9 +1,10 @@
--- dim_account: chart of accounts with type, reporting category, normal balance and the finance roles of each account.
+-- dim_account: Chart of accounts with type, reporting category, normal balance and the finance roles of each account.
 -- grain: one row per account
 -- schema: core
 --
 -- Roles come from assets/finance/config (payables, payroll expense, non-operating expense, the bank account
 -- behind a cash account); the normal balance falls back to the account class when the chart leaves it blank.
+-- column: balance_sign: +1 for a debit-normal account, -1 for a credit-normal one (multiply a debit-positive balance to show it in its normal sign).
 with accounts as (
     select * from canonical.chart_of_accounts
 ),

@@ -1,4 +1,4 @@
--- fct_ap_invoice: supplier invoices from receipt to approval and payment, with cycle times, approval band and problems.
+-- fct_ap_invoice: Supplier invoices from receipt to approval and payment, with cycle times, approval band and problems.
 -- grain: one row per supplier invoice
 -- schema: core
 -- needs: ap_invoices.invoice_id, ap_invoices.vendor_id, ap_invoices.invoice_date, ap_invoices.amount_idr
@@ -6,6 +6,12 @@
 -- Cycle times are calendar days (APQC 100154 receipt -> approval, 100575 receipt -> payment); an interval
 -- whose dates run backwards is left null and the invoice's `problem` says why (never dropped).
 -- Approval band and authorised approvers come from config/approval_limits.csv: [amount_from, amount_to).
+-- column: received_period: Month the invoice was received, as its first day.
+-- column: days_received_to_approved: Calendar days from receipt to approval (empty when the dates run backwards).
+-- column: days_received_to_paid: Calendar days from receipt to payment (empty when the dates run backwards).
+-- column: is_paid: True when the invoice has a paid date.
+-- column: is_paid_on_time: True when paid on or before the due date.
+-- column: is_approver_authorised: True when the approver is authorised for the invoice's approval band (config/approval_limits.csv).
 with invoices as (
     select * from canonical.ap_invoices
 ),

@@ -1,4 +1,4 @@
--- fct_bank_match: bank statement lines matched to ledger cash lines, with the pass that matched them.
+-- fct_bank_match: Bank statement lines matched to ledger cash lines, with the pass that matched them.
 -- grain: one row per matched pair of bank line and ledger cash line (a batched bank line has several)
 -- schema: core
 --
@@ -11,6 +11,12 @@
 --                       equal the bank line's reference or appear in its description (payroll batches)
 -- Within a pass a pair is taken only when each side is the other's closest candidate (fewest days apart, then
 -- the lowest id), so ties never match one line twice.
+-- column: bank_amount_idr: Amount of the bank line.
+-- column: book_amount_idr: Amount of the matched ledger cash line(s).
+-- column: days_apart: Days between the bank date and the ledger posting date.
+-- column: match_pass: Pass that matched the pair (1 reference, 2 amount_date, 3 one_to_many).
+-- column: match_rule: Name of the matching pass.
+-- column: n_book_lines: Ledger lines matched to the bank line.
 with params as (
     select * from core.finance_parameters
 ),

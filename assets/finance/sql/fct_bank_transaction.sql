@@ -1,7 +1,9 @@
--- fct_bank_transaction: bank statement lines with their month, direction and the ledger cash account behind them.
+-- fct_bank_transaction: Bank statement lines with their month, direction and the ledger cash account behind them.
 -- grain: one row per bank statement line
 -- schema: core
 -- needs: bank_transactions.txn_date, bank_transactions.amount_idr
+-- column: gl_account_code: Ledger cash account of the bank account (config/bank_accounts.csv).
+-- column: is_account_mapped: True when the bank account has a ledger cash account.
 with bank as (
     select * from canonical.bank_transactions
 ),

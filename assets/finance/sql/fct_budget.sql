@@ -1,4 +1,4 @@
--- fct_budget: approved budget per month, department and account category, with the category's account class.
+-- fct_budget: Approved budget per month, department and account category, with the category's account class.
 -- grain: one row per month per department per account category
 -- schema: core
 -- needs: budgets.period, budgets.account_category, budgets.budget_idr

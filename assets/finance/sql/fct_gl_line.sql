@@ -1,4 +1,4 @@
--- fct_gl_line: general-ledger journal lines with their account, journal balance and closed-period flags.
+-- fct_gl_line: General-ledger journal lines with their account, journal balance and closed-period flags.
 -- grain: one row per journal line
 -- schema: core
 -- needs: gl_entries.account_code, gl_entries.posting_date, gl_entries.debit_idr|gl_entries.credit_idr, chart_of_accounts.account_code, chart_of_accounts.account_type
@@ -13,6 +13,17 @@
 -- A period is closed from the lock date in config/period_locks.csv, else from the entry date of the ledger's
 -- own closing journal for it (source = close_journal_source, not a brought-forward journal). A line entered
 -- after its period closed is a posting in a closed period.
+-- column: entry_date: The day the entry was keyed in (the posting date when the export has none).
+-- column: is_account_known: True when the account is in the chart of accounts.
+-- column: is_partial_ledger: True for a line of a source that declares itself a partial export of its ledger.
+-- column: is_brought_forward: True for an opening-balance line (a balance brought forward, not an entry).
+-- column: journal_debit_idr: Total debits of the line's journal.
+-- column: journal_credit_idr: Total credits of the line's journal.
+-- column: is_journal_balanced: True when the journal's debits equal its credits.
+-- column: is_close_journal: True for a line of the ledger's own closing journal.
+-- column: period_closed_on: The day the line's period was closed (lock file or closing journal), if it was.
+-- column: close_source: What closed the period: lock_file or close_journal.
+-- column: is_posted_in_closed_period: True when the line was entered after its period closed.
 with lines as (
     select * from canonical.gl_entries
 ),

@@ -1,9 +1,12 @@
--- fct_period_close: ledger periods with a recorded close (lock file or closing journal) and the working days it took.
+-- fct_period_close: Ledger periods with a recorded close (lock file or closing journal) and the working days it took.
 -- grain: one row per closed ledger period
 -- schema: core
 --
 -- days_to_close = working days after the period end up to and including the close date (Monday to the
 -- configured work week, public holidays from reference.holidays excluded); 0 when closed on the period end.
+-- column: closed_on: The day the period was closed.
+-- column: close_source: What records the close: lock_file or close_journal.
+-- column: days_to_close: Working days after the period end up to and including the close date.
 with lines as (
     select * from core.fct_gl_line
 ),

@@ -1,4 +1,4 @@
--- fct_spend_transaction: supplier payments, card and expense transactions outside the invoice workflow, with the supplier they went to.
+-- fct_spend_transaction: Supplier payments, card and expense transactions outside the invoice workflow, with the supplier they went to.
 -- grain: one row per spend transaction of canonical.spend_transactions (or per supplier and month where the source holds monthly totals)
 -- schema: core
 -- needs: spend_transactions.amount, spend_transactions.transaction_date
@@ -7,6 +7,8 @@
 -- was paid: the vendor id where the source has one, else the vendor name in capitals with its spaces trimmed and
 -- collapsed (so 'Acme  Ltd ' and 'ACME LTD' are one supplier); lines with neither are '(no supplier)'.
 -- amount_idr is in the reporting currency (converted in canonical); period is the month of transaction_date.
+-- column: spend_key: The source line (contract, file, line) the transaction comes from.
+-- column: source_contract: The contract that loaded the line.
 with spend as (
     select * from canonical.spend_transactions
 ),

@@ -1,10 +1,13 @@
--- fct_trial_balance: monthly trial balance: opening balance, debits, credits and closing balance per account.
+-- fct_trial_balance: Monthly trial balance: opening balance, debits, credits and closing balance per account.
 -- grain: one row per ledger period per account (every month from the first to the last ledger period)
 -- schema: core
 --
 -- Balances are debit-positive (debit - credit); closing_balance_normal_idr shows them in the account's normal
 -- balance sign (a credit-normal liability with a credit balance is positive). In a balanced ledger the
 -- closing balances of one period sum to zero.
+-- column: net_movement_idr: Debits less credits of the month.
+-- column: closing_balance_idr: Balance at the month end (debit positive).
+-- column: closing_balance_normal_idr: Closing balance in the account's normal-balance sign.
 with lines as (
     select * from core.fct_gl_line
 ),

@@ -1,4 +1,4 @@
--- finance_bank_reconciliation: book balance, bank balance and the reconciling items that explain the difference.
+-- finance_bank_reconciliation: Book balance, bank balance and the reconciling items that explain the difference.
 -- grain: one row per bank account per month
 -- schema: marts
 --
@@ -6,6 +6,17 @@
 -- brought-forward cash balance (the statement's opening balance is taken to equal it) plus every bank line
 -- to the month end. unexplained_difference_idr = (book - bank) - (book items - bank items) must be 0; a
 -- non-zero value means a matched pair whose amounts differ, which the passes never create.
+-- column: book_balance_idr: Cash balance in the ledger at the month end.
+-- column: bank_balance_idr: Bank balance at the month end (brought-forward balance plus every bank line).
+-- column: book_items_not_on_statement_idr: Ledger cash lines not on the statement by the month end.
+-- column: n_book_items_not_on_statement: Number of those ledger lines.
+-- column: statement_items_not_in_books_idr: Bank lines not in the books by the month end.
+-- column: n_statement_items_not_in_books: Number of those bank lines.
+-- column: unmatched_items_abs_idr: Absolute value of every unmatched item.
+-- column: n_bank_lines: Bank lines of the month.
+-- column: n_bank_lines_matched: Bank lines of the month matched to the ledger.
+-- column: unexplained_difference_idr: (book - bank) - (book items - bank items): must be 0.
+-- column: is_reconciled: True when the unexplained difference is 0.
 with bank as (
     select * from core.fct_bank_transaction where txn_date is not null
 ),

@@ -1,4 +1,4 @@
--- finance_bank_reconciling_items: items that explain the difference between book and bank balance at each month end.
+-- finance_bank_reconciling_items: Items that explain the difference between book and bank balance at each month end.
 -- grain: one row per month end per bank account per outstanding bank line or ledger cash line
 -- schema: marts
 --
@@ -7,6 +7,9 @@
 -- of its amount whose ledger lines are not yet posted by the month end. Then
 --   book balance - bank balance = book items outstanding - bank items outstanding   (amounts signed)
 -- match_status: 'unmatched' (no counterpart at all) or 'timing' (the counterpart comes after the month end).
+-- column: bank_txn_id: The bank line (side bank).
+-- column: match_status: unmatched at the month end, or matched later.
+-- column: matched_date: The day the other side of a later match is dated.
 with params as (
     select * from core.finance_parameters
 ),

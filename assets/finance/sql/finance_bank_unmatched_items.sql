@@ -1,10 +1,12 @@
--- finance_bank_unmatched_items: bank lines with no ledger entry and ledger cash lines with no bank line, with their age.
+-- finance_bank_unmatched_items: Bank lines with no ledger entry and ledger cash lines with no bank line, with their age.
 -- grain: one row per unmatched bank statement line or ledger cash line
 -- schema: marts
 --
 -- side 'bank': on the statement, not in the books (unrecorded charge, unknown transfer); side 'book': in the
 -- books, not on the statement (unpresented payment, deposit in transit, wrong posting). age_days is counted to
 -- the account's latest bank or ledger date; is_aged when older than unreconciled_ageing_days.
+-- column: journal_id: Journal of the ledger line (side book).
+-- column: as_of_date: Latest date of the bank account's data the age is counted to.
 with params as (
     select * from core.finance_parameters
 ),

@@ -1,4 +1,4 @@
--- finance_budget_vs_actual: actual ledger amounts against budget per month, department and account category.
+-- finance_budget_vs_actual: Actual ledger amounts against budget per month, department and account category.
 -- grain: one row per month per department per account category (income-statement categories and budgeted ones)
 -- schema: marts
 --
@@ -8,6 +8,11 @@
 -- unfavourable (below_budget is favourable), for revenue it is favourable. favourable_variance_idr turns every
 -- variance so that positive is good. Ledger lines without a department are reported as UNASSIGNED; closing and
 -- brought-forward journals move balances, not spending, and are left out of actuals.
+-- column: variance_idr: Actual minus budget.
+-- column: variance_pct: Variance as a percent of budget.
+-- column: favourable_variance_idr: Variance signed so that positive is good for the account class.
+-- column: is_favourable: True when the variance goes the good way.
+-- column: is_category_unknown: True when the budget's category is not in the chart of accounts.
 with lines as (
     select * from core.fct_gl_line
 ),

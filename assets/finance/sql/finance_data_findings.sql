@@ -1,4 +1,4 @@
--- finance_data_findings: finance source rows that loaded but cannot be trusted as they are, each with a sentence to act on.
+-- finance_data_findings: Finance source rows that loaded but cannot be trusted as they are, each with a sentence to act on.
 -- grain: one row per finding (entity, key, finding type)
 -- schema: marts
 --
@@ -6,6 +6,8 @@
 -- are listed in the check results; rows that break a contract are in quarantine.*. This table lists the rest:
 -- supplier invoices whose dates run backwards or that are missing a date, bank lines on an account the
 -- ledger does not know, budget rows with an unknown category or period.
+-- column: finding_type: What is wrong with the row, as a code.
+-- column: key: The row's key (invoice, journal line, bank line).
 with invoices as (
     select * from core.fct_ap_invoice
 ),

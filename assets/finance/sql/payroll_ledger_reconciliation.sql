@@ -1,4 +1,4 @@
--- payroll_ledger_reconciliation: payroll register totals per month against the ledger's payroll postings, with a pass/fail.
+-- payroll_ledger_reconciliation: Payroll register totals per month against the ledger's payroll postings, with a pass/fail.
 -- grain: one row per payroll month per measure (gross, employer_contribution, pph21, bpjs_payable, net_pay)
 -- schema: marts
 --
@@ -8,6 +8,11 @@
 -- config/payroll_ledger_map.csv (debit | credit = that column's sum; net_debit = debit - credit;
 -- net_credit = credit - debit). difference_idr = ledger - register; a measure passes when
 -- |difference| <= payroll_ledger_tolerance_idr, a month when all its measures pass.
+-- column: measure: Payroll register total compared (gross, employer contribution, PPh 21, BPJS payable, net pay).
+-- column: payroll_register_idr: The total in the payroll register.
+-- column: ledger_idr: The same total in the ledger accounts mapped to it.
+-- column: is_passed: True when the difference is within payroll_ledger_tolerance_idr.
+-- column: is_month_passed: True when every measure of the month passes.
 with payslips as (
     select * from core.fct_payslip
 ),

@@ -1,6 +1,15 @@
--- dim_date: calendar of the reporting window with weekends, public holidays and collective leave.
+-- dim_date: Calendar of the reporting window with weekends, public holidays and collective leave.
 -- grain: one row per calendar day
 -- schema: core
+-- column: date_day: The day.
+-- column: year: Calendar year.
+-- column: month: The month, as its first day.
+-- column: iso_day_of_week: ISO day of the week, 1 (Monday) to 7 (Sunday).
+-- column: is_rest_day: True on a weekly rest day (by the work_week_days setting).
+-- column: holiday_name: Name of the public holiday or collective leave on the day, if any.
+-- column: is_public_holiday: True on a public holiday (reference.holidays).
+-- column: is_collective_leave: True on a collective-leave day (cuti bersama).
+-- column: is_working_day: True on a working day: not a rest day and not a public holiday.
 with window_ as (
     select * from core.reporting_window
 ),

@@ -1,4 +1,4 @@
--- dim_department: organisation units with their place in the hierarchy, cost centre and work region.
+-- dim_department: Organisation units with their place in the hierarchy, cost centre and work region.
 -- grain: one row per department (from the departments master, plus any department the employee history names)
 -- schema: core
 --
@@ -6,6 +6,12 @@
 -- named in the employee history but missing from the master gets a row with is_in_master = false and no name,
 -- so KPIs by department never lose people (the findings mart hr_data_findings lists it). A parent id that is not a
 -- department, or a cycle, stops the walk up where it breaks, and has_broken_parent is true.
+-- column: parent_department_name: Name of the department one level up.
+-- column: top_department_id: The department at the top of its branch of the hierarchy.
+-- column: level: Depth in the hierarchy (0 at the top).
+-- column: path: Department ids from the top down to this one.
+-- column: is_in_master: True when the department is in the department master (false: only named by employees or ledger lines).
+-- column: has_broken_parent: True when the parent is unknown or the parents form a cycle.
 with departments as (
     select * from canonical.departments
 ),

@@ -1,4 +1,4 @@
--- dim_employee: employee history; a new version at every hire, transfer, promotion, pay or contract change and termination.
+-- dim_employee: Employee history; a new version at every hire, transfer, promotion, pay or contract change and termination.
 -- grain: one row per employee per validity range (valid_from and valid_to both inclusive)
 -- schema: core
 -- needs: employees.employee_id|job_history.employee_id, employees.hire_date|job_history.event_date
@@ -7,13 +7,19 @@
 -- version with is_employed = true covers d (valid_from <= d <= valid_to). At the close of day d they are still
 -- employed unless d is their last day (termination_date = d), which is how period-end headcounts are counted.
 --
--- Conventions (domain_reference.md 1.1): termination_date is the last day employed, so the version that
+-- Conventions (docs/kpi_definitions.md 1.1): termination_date is the last day employed, so the version that
 -- records a termination starts the next day with is_employed = false. Several events on one day keep the last.
 -- A spell runs from a hire or rehire to its first termination: job events after that termination and before a
 -- rehire (a contract renewal entered after the person left, a second termination, ...) do not make the person
 -- employed again; their versions keep is_employed = false, and the HR data findings mart reports each such event.
 -- Employees in the master with no events get one version from the master (hire to termination) and, for a
 -- leaver, a second one from the day after the termination with is_employed = false.
+-- column: valid_from: First day of the version (inclusive).
+-- column: valid_to: Last day of the version (inclusive; 9999-12-31 for the current one).
+-- column: is_current: True for the employee's latest version.
+-- column: is_employed: True when the employee is employed during the version.
+-- column: change_event: The event that started the version (hire, rehire, transfer, promotion, salary_change, contract_renewal, termination, master).
+-- column: is_rehire: True when the version's spell started with a rehire.
 with events as (
     select * from canonical.job_history
 ),

@@ -1,6 +1,8 @@
--- dim_period: the months of the reporting window with their calendar and working days.
+-- dim_period: The months of the reporting window with their calendar and working days.
 -- grain: one row per month
 -- schema: core
+-- column: n_calendar_days: Days in the month.
+-- column: n_working_days: Working days in the month (rest days and public holidays off).
 with days as (
     select * from core.dim_date
 ),

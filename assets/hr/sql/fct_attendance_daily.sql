@@ -1,15 +1,25 @@
--- fct_attendance_daily: attendance status, hours and approved overtime per employee and day, placed in the employee's department that day.
+-- fct_attendance_daily: Attendance status, hours and approved overtime per employee and day, placed in the employee's department that day.
 -- grain: one row per employee per attendance date (as in the HRIS export)
 -- schema: core
 -- needs: attendance.employee_id, attendance.attendance_date, attendance.status
 --
 -- The company calendar (core.dim_date) decides working days, not the export's day_type. Status groups:
---   unplanned absence = sick, permit, unpaid_absence (domain_reference.md 1.2, BLS: vacation and holidays excluded)
+--   unplanned absence = sick, permit, unpaid_absence (docs/kpi_definitions.md 1.2, BLS: vacation and holidays excluded)
 --   planned leave     = annual_leave, other_leave, collective_leave
 --   is_scheduled_day  = a working day of the calendar without planned leave: the absenteeism denominator
 -- A row for someone not employed that day (before hire, after the last day, between spells) or for an id the
 -- HRIS does not know is kept with is_employed_on_day = false and no department; KPIs leave it out and
 -- the findings mart hr_data_findings explains it.
+-- column: hours_clocked: Hours between clock-in and clock-out.
+-- column: is_employed_on_day: True when the employee was employed on the day (core.dim_employee).
+-- column: is_working_day: True on a working day of the company calendar (core.dim_date).
+-- column: is_rest_day: True on a weekly rest day.
+-- column: is_public_holiday: True on a public holiday.
+-- column: is_in_reporting_window: True when the day is in core.reporting_window.
+-- column: is_present: True when the employee worked the day.
+-- column: is_unplanned_absence: True for an absence not planned ahead (absent without leave, sick).
+-- column: is_planned_leave: True for approved leave.
+-- column: is_scheduled_day: True when the employee was scheduled to work (a working day while employed).
 with attendance as (
     select * from canonical.attendance
 ),

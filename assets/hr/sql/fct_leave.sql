@@ -1,4 +1,4 @@
--- fct_leave: leave requests with their type, dates, approval and the working days they cover, in the employee's department on the first day.
+-- fct_leave: Leave requests with their type, dates, approval and the working days they cover, in the employee's department on the first day.
 -- grain: one row per leave request
 -- schema: core
 -- needs: leave.employee_id, leave.start_date, leave.end_date, leave.leave_type
@@ -7,6 +7,9 @@
 -- (core.dim_date) between start and end inside the reporting window, so the two can be compared.
 -- A request by an unknown id or by someone not employed on its first day keeps is_employed_on_start = false
 -- and no department (the findings mart hr_data_findings explains it).
+-- column: days_requested: Working days of leave requested.
+-- column: n_calendar_days_in_window: Calendar days of the leave inside the reporting window.
+-- column: n_working_days_in_window: Working days of the leave inside the reporting window.
 with leave as (
     select * from canonical.leave
 ),

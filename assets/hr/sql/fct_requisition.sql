@@ -1,14 +1,19 @@
--- fct_requisition: recruitment requisitions from opening to offer accepted and start, with time to fill and time to hire.
+-- fct_requisition: Recruitment requisitions from opening to offer accepted and start, with time to fill and time to hire.
 -- grain: one row per requisition
 -- schema: core
 -- needs: requisitions.requisition_id, requisitions.opened_date
 --
--- Definitions (domain_reference.md 1.2, VPSC [S7], SHRM convention [S8]; never mix the two):
+-- Definitions (docs/kpi_definitions.md 1.2, VPSC [S7], SHRM convention [S8]; never mix the two):
 --   days_to_fill = offer_accepted_date - opened_date                    (calendar days)
 --   days_to_hire = offer_accepted_date - first_candidate_applied_date   (calendar days)
 -- A requisition counts as filled in the month of its filled_date (the new hire's start; the offer date when
 -- the export has no start). days_to_hire is left empty when the first application is after the offer
 -- (the findings mart hr_data_findings explains it).
+-- column: is_filled: True when the requisition was filled.
+-- column: filled_period: Month the requisition was filled, as its first day.
+-- column: days_to_fill: Calendar days from opening to offer accepted (time to fill).
+-- column: days_to_hire: Calendar days from the first application to offer accepted (time to hire).
+-- column: is_hired_employee_known: True when the hired person's employee id is in the HR master.
 with requisitions as (
     select * from canonical.requisitions
 ),

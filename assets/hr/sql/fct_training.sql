@@ -1,10 +1,12 @@
--- fct_training: training attended with hours and cost, in the employee's department on the start date.
+-- fct_training: Training attended with hours and cost, in the employee's department on the start date.
 -- grain: one row per employee per training (training_id)
 -- schema: core
 -- needs: training.employee_id, training.start_date
 --
 -- A training for an unknown id or for someone not employed on its start date keeps
 -- is_employed_on_start = false and no department; KPIs leave it out (the findings mart hr_data_findings explains it).
+-- column: hours_training: Training hours attended (0 when the source has none).
+-- column: cost_idr: Cost of the training for this employee (0 when the source has none).
 with training as (
     select * from canonical.training
 ),

@@ -9,6 +9,8 @@
 -- and managers the masters do not know, grades without a pay band, people without a gender, and months with no
 -- labour parameter in force for the HR KPIs that need one.
 -- severity: error = the row is left out of the KPIs; warning = the KPIs still use it, a person should look.
+-- column: finding_code: What is wrong with the record, as a code.
+-- column: record_key: The record's key (employee, event, leave request, attendance day).
 with attendance as (
     select * from core.fct_attendance_daily
 ),

@@ -1,4 +1,4 @@
--- reporting_window: the months the marts cover, ending with the last month that has data.
+-- reporting_window: The months the marts cover, ending with the last month that has data.
 -- grain: one row
 -- schema: core
 --
@@ -7,6 +7,8 @@
 -- the last pay-summary period, the last ledger posting, the last spend transaction and the last service-desk
 -- event (a company that exports only some of these still gets a window ending with its own data); with none of
 -- them, today.
+-- column: start_date: First day the marts cover.
+-- column: end_date: Last day the marts cover (end of the last month with data).
 with last_event as (
     select max(event_date) as last_date from canonical.job_history
 ),

@@ -1,8 +1,8 @@
--- kpi_finance__bank: bank reconciliation match rate (count and value) and the unreconciled amount and its age.
+-- kpi_finance__bank: Bank reconciliation match rate (count and value) and the unreconciled amount and its age.
 -- grain: one row per month per KPI code, company level only (department_id = ALL)
 -- schema: marts
 --
--- Formulas (domain_reference.md 1.3, bank reconciliation match rate):
+-- Formulas (docs/kpi_definitions.md 1.3, bank reconciliation match rate):
 --   bank_match_rate_count_pct         = bank lines of the month matched to the ledger / bank lines * 100
 --   bank_match_rate_value_pct         = sum |amount| of matched bank lines / sum |amount| of bank lines * 100
 --   bank_unreconciled_amount_idr      = sum |amount| of the reconciling items at the month end, both sides

@@ -1,8 +1,8 @@
--- kpi_finance__budget: operating expense against budget: budget, variance and variance %.
+-- kpi_finance__budget: Operating expense against budget: budget, variance and variance %.
 -- grain: one row per month per department (and ALL for the company) per KPI code
 -- schema: marts
 --
--- Formulas (domain_reference.md 1.3, budget vs actual): over the expense categories of
+-- Formulas (docs/kpi_definitions.md 1.3, budget vs actual): over the expense categories of
 -- marts.finance_budget_vs_actual,
 --   opex_budget_idr          = sum of budget
 --   opex_budget_variance_idr = actual - budget (expense class: positive = over budget = unfavourable)

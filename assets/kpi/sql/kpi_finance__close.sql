@@ -1,8 +1,8 @@
--- kpi_finance__close: days to close the books, where the ledger records a close.
+-- kpi_finance__close: Days to close the books, where the ledger records a close.
 -- grain: one row per month per KPI code, company level only (department_id = ALL)
 -- schema: marts
 --
--- Formula (domain_reference.md 1.3, days to close): working days from the period end to the ledger lock or
+-- Formula (docs/kpi_definitions.md 1.3, days to close): working days from the period end to the ledger lock or
 -- the closing journal's entry date (core.fct_period_close). Null for a month whose close is not recorded.
 with periods as (
     select * from core.dim_period

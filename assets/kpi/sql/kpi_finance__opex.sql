@@ -1,9 +1,9 @@
--- kpi_finance__opex: operating expense in total and by reporting category, and payroll cost as a share of it.
+-- kpi_finance__opex: Operating expense in total and by reporting category, and payroll cost as a share of it.
 -- grain: one row per month per department (and ALL for the company) per KPI code
 -- schema: marts
 -- needs: gl_entries.account_code, gl_entries.posting_date, gl_entries.debit_idr|gl_entries.credit_idr, chart_of_accounts.account_code, chart_of_accounts.account_type
 --
--- Formulas (domain_reference.md 1.3 and 1.2):
+-- Formulas (docs/kpi_definitions.md 1.3 and 1.2):
 --   opex_total_idr           = sum of posted operating expense (debit - credit) on expense accounts that are
 --                              not flagged non-operating in assets/finance/config/account_roles.csv
 --   opex_<category>_idr      = the same for one reporting category of the chart of accounts

@@ -1,8 +1,8 @@
--- kpi_finance__payables: days payable outstanding, invoice cycle times and on-time payment rate.
+-- kpi_finance__payables: Days payable outstanding, invoice cycle times and on-time payment rate.
 -- grain: one row per month per department (and ALL for the company) per KPI code; dpo_days is company-level only
 -- schema: marts
 --
--- Formulas (domain_reference.md 1.3):
+-- Formulas (docs/kpi_definitions.md 1.3):
 --   dpo_days                           = ending AP / purchases of the month * calendar days of the month, where
 --                                        AP = closing balance of the payables accounts (credit - debit, ledger)
 --                                        and purchases = credits to them in the month (ALL only)

@@ -1,4 +1,4 @@
--- kpi_finance__spend: supplier spend outside the invoice workflow: total, suppliers paid and concentration on the ten largest.
+-- kpi_finance__spend: Supplier spend outside the invoice workflow: total, suppliers paid and concentration on the ten largest.
 -- grain: one row per month per department (and ALL for the company) per KPI code
 -- schema: marts
 -- needs: spend_transactions.amount, spend_transactions.transaction_date

@@ -2,7 +2,7 @@
 -- grain: one row per month per department (and ALL for the company) per KPI code
 -- schema: marts
 --
--- Formulas (domain_reference.md 1.2 and 2.6, 2.10; attendance of someone not employed that day is left out):
+-- Formulas (docs/kpi_definitions.md 1.2 and 2.6, 2.10; attendance of someone not employed that day is left out):
 --   fte = paid hours / standard hours of one full-time employee in the month
 --         paid hours     = (working days employed - unpaid_absence days on working days) * normal hours a day
 --         standard hours = working days of the month * normal hours a day

@@ -1,8 +1,8 @@
--- kpi_hr__movements: new hires and rehires, separations by type, retention and first-year attrition.
+-- kpi_hr__movements: New hires and rehires, separations by type, retention and first-year attrition.
 -- grain: one row per month per department (and ALL for the company) per KPI code
 -- schema: marts
 --
--- Formulas (domain_reference.md 1.1-1.2):
+-- Formulas (docs/kpi_definitions.md 1.1-1.2):
 --   new_hires          = spells whose hire_date falls in the month (first hires and rehires), by the department
 --                        on the hire day; rehires = the subset that is a second or later spell (the rehire flag)
 --   separations_<type> = separations of the month (as kpi_hr__workforce) with termination_type voluntary,

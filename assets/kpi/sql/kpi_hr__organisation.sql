@@ -1,10 +1,10 @@
--- kpi_hr__organisation: average tenure and span of control of the workforce at month end.
+-- kpi_hr__organisation: Average tenure and span of control of the workforce at month end.
 -- grain: one row per month per department (and ALL for the company) per KPI code
 -- schema: marts
 --
 -- Population: the period-end headcount (employed after the close of the last day of the month, as
 -- headcount_period_end in kpi_hr__workforce), in the department each person is in on that day.
--- Formulas (domain_reference.md 1.2):
+-- Formulas (docs/kpi_definitions.md 1.2):
 --   avg_tenure_years = mean(period_end - hire_date) in years of 365.25 days; hire_date is the latest hire
 --                      (a rehire's service restarts)
 --   span_of_control  = employees with a manager / distinct managers (direct reports only), grouped by the

@@ -1,10 +1,10 @@
--- kpi_hr__pay: gender pay gap (mean and median, on hourly pay) and compa-ratio against pay-band midpoints, at month end.
+-- kpi_hr__pay: Gender pay gap (mean and median, on hourly pay) and compa-ratio against pay-band midpoints, at month end.
 -- grain: one row per month per department (and ALL for the company) per KPI code
 -- schema: marts
 --
 -- Population: the period-end headcount (as headcount_period_end in kpi_hr__workforce), with the pay, grade and
 -- department of each person's version on the last day of the month.
--- Formulas (domain_reference.md 1.2):
+-- Formulas (docs/kpi_definitions.md 1.2):
 --   hourly pay = (base_salary_idr + fixed_allowance_idr) / overtime_hourly_divisor (173, reference.labour_parameters
 --                in force on the last day; PP 35/2021 Pasal 32), so part-timers and full-timers compare [S11]
 --   gender_pay_gap_mean_pct   = (mean hourly pay of men - of women) / mean hourly pay of men * 100 (UK method)

@@ -1,8 +1,8 @@
--- kpi_hr__recruitment: time to fill and time to hire over the requisitions filled in the month.
+-- kpi_hr__recruitment: Time to fill and time to hire over the requisitions filled in the month.
 -- grain: one row per month per department (and ALL for the company) per KPI code
 -- schema: marts
 --
--- Formulas (domain_reference.md 1.2, VPSC [S7], SHRM convention [S8]; the two are never mixed):
+-- Formulas (docs/kpi_definitions.md 1.2, VPSC [S7], SHRM convention [S8]; the two are never mixed):
 --   time_to_fill_days = mean(offer_accepted_date - opened_date), calendar days
 --   time_to_hire_days = mean(offer_accepted_date - first_candidate_applied_date), calendar days, over the
 --                       filled requisitions that have a first application on or before the offer

@@ -1,8 +1,8 @@
--- kpi_hr__training: training hours and training cost per employee.
+-- kpi_hr__training: Training hours and training cost per employee.
 -- grain: one row per month per department (and ALL for the company) per KPI code
 -- schema: marts
 --
--- Formulas (domain_reference.md 1.2, ISO 30414 [S9]):
+-- Formulas (docs/kpi_definitions.md 1.2, ISO 30414 [S9]):
 --   training_hours_per_employee    = training hours started in the month / average daily headcount
 --   training_cost_per_employee_idr = training cost (IDR) started in the month / average daily headcount
 -- A training counts in the month of its start date, in the trainee's department that day; a training for

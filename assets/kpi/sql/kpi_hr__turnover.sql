@@ -1,8 +1,8 @@
--- kpi_hr__turnover: annual turnover as the trailing-12-month sum of the monthly turnover rates (SHRM method).
+-- kpi_hr__turnover: Annual turnover as the trailing-12-month sum of the monthly turnover rates (SHRM method).
 -- grain: one row per month per department (and ALL for the company) per KPI code
 -- schema: marts
 --
--- Formula (domain_reference.md 1.1-1.2, SHRM HR Answers [S2]):
+-- Formula (docs/kpi_definitions.md 1.1-1.2, SHRM HR Answers [S2]):
 --   turnover_rate_annual_pct = sum of turnover_rate_monthly_pct (kpi_hr__workforce) over the month and the 11
 --                              before it; numerator = that sum, denominator = the number of months with a rate
 --   When the reporting window holds fewer than 12 months with a rate (its first 11 months, or a department that

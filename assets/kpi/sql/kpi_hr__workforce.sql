@@ -1,11 +1,11 @@
--- kpi_hr__workforce: headcount (period end and average daily), separations and monthly turnover.
+-- kpi_hr__workforce: Headcount (period end and average daily), separations and monthly turnover.
 -- grain: one row per month per department (and ALL for the company) per KPI code
 -- schema: marts
 --
 -- Both headcounts count from the same employee-days, built with the one employed-on-day test of core.dim_employee
 -- (a version with is_employed = true covers the day; a job event after a termination without a rehire never makes
 -- anyone employed), in the department of that day's version.
--- Formulas (domain_reference.md 1.1-1.2, SHRM):
+-- Formulas (docs/kpi_definitions.md 1.1-1.2, SHRM):
 --   headcount_period_end  = employees employed on the last day of the month and still employed after its close
 --                           (the day is not their last day employed, termination_date)
 --   headcount_avg_daily   = sum of employees employed each calendar day / calendar days in the month

@@ -1,9 +1,9 @@
--- kpi_payroll__costs: payroll cost, per employee, average gross and net, overtime ratio, statutory cost, PPh 21, THR.
+-- kpi_payroll__costs: Payroll cost, per employee, average gross and net, overtime ratio, statutory cost, PPh 21, THR.
 -- grain: one row per month per department (and ALL for the company) per KPI code
 -- schema: marts
 -- needs: payslip_lines.amount_idr|pay_summaries.gross_pay
 --
--- Formulas (domain_reference.md 1.2, 2.5): amounts are the payslips of the payroll period, each payslip in the
+-- Formulas (docs/kpi_definitions.md 1.2, 2.5): amounts are the payslips of the payroll period, each payslip in the
 -- department the employee was in on the pay date (core.fct_payslip).
 --   payroll_cost_total_idr        = sum(gross pay + employer contributions)
 --   payroll_cost_per_employee_idr = payroll_cost_total_idr / average daily headcount (headcount_avg_daily)

@@ -1,4 +1,4 @@
--- kpi_support__desk: the service desk's volume, backlog, time to resolve, SLA compliance, first-contact resolution, reopens and reassignments.
+-- kpi_support__desk: The service desk's volume, backlog, time to resolve, SLA compliance, first-contact resolution, reopens and reassignments.
 -- grain: one row per month per requesting department (UNASSIGNED when unknown, and ALL for the company) per KPI code
 -- schema: marts
 --

@@ -1,4 +1,4 @@
--- dim_payroll_component: the payroll component catalogue: what each payslip component is and how it is taxed.
+-- dim_payroll_component: The payroll component catalogue: what each payslip component is and how it is taxed.
 -- grain: one row per component code
 -- schema: core
 --

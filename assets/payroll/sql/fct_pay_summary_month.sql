@@ -1,4 +1,4 @@
--- fct_pay_summary_month: pay totals of a register without payslips (yearly or monthly pay summaries), spread over the months of their period.
+-- fct_pay_summary_month: Pay totals of a register without payslips (yearly or monthly pay summaries), spread over the months of their period.
 -- grain: one row per pay summary (register line) per calendar month of its pay period
 -- schema: core
 -- needs: pay_summaries.period_start, pay_summaries.period_end, pay_summaries.gross_pay
@@ -9,6 +9,13 @@
 -- the year the pay was earned. is_paid: the summary shows pay for the period (gross pay not empty and not 0).
 -- A register has no employee id as a rule, so each summary line is one person (summary_key: its source line).
 -- annual_salary is the contractual salary at the period end and is not spread.
+-- column: summary_key: Source line of the register the month comes from (contract, file, line).
+-- column: n_months: Months of the pay period the totals were spread over.
+-- column: is_paid: True when the person was paid something in the month.
+-- column: gross_pay_idr: Gross pay for the month (the period's total spread evenly over its months).
+-- column: base_pay_idr: Basic pay for the month.
+-- column: overtime_pay_idr: Overtime pay for the month.
+-- column: other_pay_idr: Allowances, bonuses and other earnings for the month.
 with summaries as (
     select * from canonical.pay_summaries
 ),

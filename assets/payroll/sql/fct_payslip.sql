@@ -1,4 +1,4 @@
--- fct_payslip: the payslip, wide: earnings, each BPJS program for employee and employer, PPh 21, net pay and cost.
+-- fct_payslip: The payslip, wide: earnings, each BPJS program for employee and employer, PPh 21, net pay and cost.
 -- grain: one row per employee per payroll run
 -- schema: core
 --
@@ -8,8 +8,30 @@
 --   net_pay_idr               = gross_idr - employee_bpjs_idr - pph21_idr
 --   employer_cost_idr         = gross_idr + employer_contribution_idr
 --   taxable_income_idr        = the components the catalogue marks taxable (PPh 21 gross: earnings plus the
---                               employer's JKK, JKM and BPJS Kesehatan; domain_reference.md 2.1)
+--                               employer's JKK, JKM and BPJS Kesehatan; docs/payroll_rules.md 2.1)
 -- Lines of components missing from the catalogue are in no column; n_unknown_component_lines counts them.
+-- column: basic_idr: Basic salary paid.
+-- column: fixed_allowance_idr: Fixed allowances paid.
+-- column: variable_allowance_idr: Variable allowances paid (meal, transport, ...).
+-- column: overtime_idr: Overtime paid.
+-- column: thr_idr: THR (religious-holiday allowance) paid.
+-- column: bonus_idr: Bonus paid.
+-- column: gross_idr: Gross pay: every earning.
+-- column: bpjs_kesehatan_ee_idr: BPJS health contribution, employee part.
+-- column: bpjs_kesehatan_er_idr: BPJS health contribution, employer part.
+-- column: jht_ee_idr: JHT (old-age savings), employee part.
+-- column: jht_er_idr: JHT, employer part.
+-- column: jp_ee_idr: JP (pension), employee part.
+-- column: jp_er_idr: JP, employer part.
+-- column: jkk_er_idr: JKK (work accident), employer.
+-- column: jkm_er_idr: JKM (death), employer.
+-- column: employee_bpjs_idr: Every BPJS contribution deducted from the employee.
+-- column: employer_contribution_idr: Every BPJS contribution the employer pays on top.
+-- column: pph21_idr: PPh 21 withheld.
+-- column: net_pay_idr: Net pay: gross less employee BPJS and PPh 21 and other deductions.
+-- column: employer_cost_idr: What the payslip costs the employer: gross plus employer contributions.
+-- column: n_unknown_component_lines: Lines whose component code is not in the component catalogue (left out of the totals).
+-- personal: basic_idr, fixed_allowance_idr, variable_allowance_idr, overtime_idr, thr_idr, bonus_idr, gross_idr, bpjs_kesehatan_ee_idr, jht_ee_idr, jp_ee_idr, employee_bpjs_idr, pph21_idr, net_pay_idr, employer_cost_idr, taxable_income_idr
 with lines as (
     select * from core.fct_payslip_line
 ),

@@ -1,4 +1,4 @@
--- fct_payslip_line: payslip lines with what each component is and the employee's department on the pay date.
+-- fct_payslip_line: Payslip lines with what each component is and the employee's department on the pay date.
 -- grain: one row per payroll run, employee and component
 -- schema: core
 -- needs: payslip_lines.employee_id, payslip_lines.period, payslip_lines.component_code, payslip_lines.amount_idr, payroll_components.component_code, payroll_components.category
@@ -8,6 +8,7 @@
 -- department they joined that month (a rehire into another department after the pay date included). Only
 -- employed versions count. Lines whose employee or component is unknown are kept (never dropped) and
 -- marked with is_known_employee / is_known_component, so totals and the recalculation can say so.
+-- column: is_known_component: True when the component code is in the component catalogue.
 with lines as (
     select * from canonical.payslip_lines
 ),

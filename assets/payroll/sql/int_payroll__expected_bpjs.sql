@@ -2,13 +2,15 @@
 -- grain: one row per employee per payroll run per BPJS component of the catalogue
 -- schema: core
 --
--- Law (domain_reference.md 2.5), rates and caps from reference.bpjs_programs in force on the first day of the period:
+-- Law (docs/payroll_rules.md 2.5), rates and caps from reference.bpjs_programs in force on the first day of the period:
 --   base     = monthly wage (basic + fixed allowance, not pro-rated), floored at the work region's minimum wage
 --              for programs whose wage_floor is regional_minimum_wage (BPJS Kesehatan), capped at the program's
 --              wage cap (BPJS Kesehatan, JP)
 --   expected = round_half_up(base x employee_pct or employer_pct), the side from the component type
 -- The components and their program (JKK carries the company's risk class) come from the component catalogue. A
 -- minimum wage with decimals is rounded up to whole rupiah so the floor is never below it.
+-- column: min_wage_idr: Minimum wage of the employee's region (a floor of some programs' wage base).
+-- personal: monthly_wage_idr, base_idr, expected_idr, actual_idr
 with context as (
     select * from core.int_payroll__payslip_context
 ),

@@ -1,8 +1,8 @@
--- int_payroll__expected_overtime: overtime pay due for the month from approved hours and reference multipliers.
+-- int_payroll__expected_overtime: Overtime pay due for the month from approved hours and reference multipliers.
 -- grain: one row per employee per month with approved overtime or overtime pay (run_id of the month's first payslip)
 -- schema: core
 --
--- Law (domain_reference.md 2.6, PP 35/2021 Pasal 31-32), values from reference.* in force on the period's 1st day:
+-- Law (docs/payroll_rules.md 2.6, PP 35/2021 Pasal 31-32), values from reference.* in force on the period's 1st day:
 --   multiplier-hours of a day = sum over overtime hours of the multiplier of that hour's tier, for the day's scenario:
 --                      'workday', or 'restday_or_holiday_<N>day_week' with N = getvariable('work_week_days'); hours
 --                      past the last tier keep the last tier's multiplier
@@ -12,6 +12,9 @@
 --   expected           = round_half_up(wage base x sum of the month's multiplier-hours / divisor)
 -- Hours are overtime_hours_approved of staging attendance; a day without day_type takes it from core.dim_date. Days
 -- on which the employee was not employed are left out, and the row says so.
+-- column: multiplier_hours: Overtime hours weighted by the legal multipliers of each band.
+-- column: divisor: Monthly hours the hourly wage divides by (173).
+-- personal: monthly_wage_idr, expected_idr, actual_idr
 with attendance as (
     select * from canonical.attendance
 ),

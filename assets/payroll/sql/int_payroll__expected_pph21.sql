@@ -2,7 +2,7 @@
 -- grain: one row per employee per payroll run
 -- schema: core
 --
--- Law (domain_reference.md 2.1-2.4), every rate, cap and bracket from reference.* by effective date:
+-- Law (docs/payroll_rules.md 2.1-2.4), every rate, cap and bracket from reference.* by effective date:
 --   TER month         round_half_up(TER rate of the PTKP category x taxable income of the month); the category is
 --                     the PTKP status's category at 1 January of the tax year, the band lower < gross <= upper
 --   ANNUALISED month  (before TER; monthly_method by period) Pasal 17 tax on
@@ -15,6 +15,14 @@
 -- Taxable income is what the payslip paid in components the catalogue marks taxable; employee JHT and JP are the
 -- amounts deducted. Rates are applied as integer millionths (pct x 10,000) and each amount is rounded half up once.
 -- When something needed is missing, expected_idr is null and `problem` says what and why.
+-- column: ter_category: TER category (A, B or C) from the PTKP status.
+-- column: ter_rate_pct: Effective monthly rate (TER) applied, percent.
+-- column: year_taxable_idr: Taxable income of the tax year so far (annual recalculation).
+-- column: biaya_jabatan_idr: Occupational cost deduction (biaya jabatan).
+-- column: pkp_idr: Annual taxable income after deductions and PTKP (PKP).
+-- column: pasal17_tax_idr: Annual tax by the Pasal 17 brackets.
+-- column: withheld_before_idr: PPh 21 withheld in the year's earlier months.
+-- personal: taxable_income_idr, year_taxable_idr, pkp_idr, expected_idr, actual_idr
 with context as (
     select * from core.int_payroll__payslip_context
 ),

@@ -1,4 +1,4 @@
--- int_payroll__payslip_context: per payslip, the wage, region, PTKP, employment, tax method and year-to-date.
+-- int_payroll__payslip_context: Per payslip, the wage, region, PTKP, employment, tax method and year-to-date.
 -- grain: one row per employee per payroll run
 -- schema: core
 --
@@ -12,6 +12,25 @@
 --   ytd_*_before_idr   this employment's earlier payslips of the same tax year (a rehire starts a new tax year with
 --                      this employer); is_ytd_complete is false when the data starts after January and the
 --                      employment began before the data did, so the year's totals are not all here
+-- column: tax_year: Tax year of the payslip.
+-- column: has_employment: True when the HR history has an employment for the employee.
+-- column: is_employed_in_period: True when employed on at least one day of the period.
+-- column: region_code: Work region of the employee's department, else the employee's work location.
+-- column: is_final_tax_period: True in December or the month the employment ends (annual recalculation).
+-- column: monthly_method: Tax method of a regular month (TER).
+-- column: is_ytd_complete: False when the year's earlier payslips are not all in the data.
+-- column: data_first_period: First month of payroll data.
+-- column: variable_allowance_idr: Variable allowances paid.
+-- column: overtime_idr: Overtime paid.
+-- column: jht_ee_idr: JHT, employee part.
+-- column: jp_ee_idr: JP, employee part.
+-- column: pph21_idr: PPh 21 withheld.
+-- column: ytd_taxable_before_idr: Taxable income of the employment's earlier payslips in the tax year.
+-- column: ytd_jht_ee_before_idr: Employee JHT of the earlier payslips in the tax year.
+-- column: ytd_jp_ee_before_idr: Employee JP of the earlier payslips in the tax year.
+-- column: ytd_pph21_before_idr: PPh 21 withheld on the earlier payslips in the tax year.
+-- column: n_tax_months: Months of the employment in the tax year.
+-- personal: monthly_wage_idr, taxable_income_idr, variable_allowance_idr, overtime_idr, jht_ee_idr, jp_ee_idr, pph21_idr, ytd_taxable_before_idr, ytd_pph21_before_idr
 with payslips as (
     select * from core.fct_payslip
 ),

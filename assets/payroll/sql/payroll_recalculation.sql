@@ -10,6 +10,8 @@
 -- and null when the amount cannot be recomputed: not checked is never reported as a mismatch (nor as a match).
 -- How each amount is recomputed is in the header of its model:
 -- int_payroll__expected_pph21, int_payroll__expected_bpjs, int_payroll__expected_overtime.
+-- column: component_code: The payslip component recomputed (PPh 21, a BPJS program or overtime).
+-- personal: base_idr, expected_idr, actual_idr
 with pph21 as (
     select * from core.int_payroll__expected_pph21
 ),

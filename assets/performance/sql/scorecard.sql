@@ -1,4 +1,4 @@
--- scorecard: every KPI against its agreed target, with red/amber/green status, change on the previous month and a 12-month trend.
+-- scorecard: Every KPI against its agreed target, with red/amber/green status, change on the previous month and a 12-month trend.
 -- grain: one row per month, department (or ALL for the company) and KPI code
 -- schema: marts
 --
@@ -8,12 +8,27 @@
 -- A department without a target of its own takes the company target (department_id 'ALL') only for KPIs
 -- measured per head or as a rate (units pct, ratio, days, hours, years): totals such as headcount or
 -- rupiah scale with the size of the department, so a company total is no target for a department.
--- Status (domain_reference.md 4.1, Power BI status rules): with the target's direction,
+-- Status (docs/kpi_definitions.md 4.1, Power BI status rules): with the target's direction,
 --   green = on the target or better; amber = worse, but by no more than amber_band; red = worse than that.
 -- No status without a target or an actual value. The previous month is the calendar month before; the
 -- 12-month trend lists the actual values of the last twelve months up to and including the row's month,
 -- oldest first. is_change_favourable says whether the change on the previous month went the good way
 -- (null when nothing changed or the KPI is neutral).
+-- column: actual: The KPI's value for the month and department.
+-- column: target_scope: Whose target applies: the department's own or the company's (ALL).
+-- column: target_owner: Who answers for the applied target (from the targets file; empty when not given).
+-- column: target_comment: Why the applied target is what it is (from the targets file; empty when not given).
+-- column: gap: Actual minus target.
+-- column: gap_pct: Gap as a percent of target.
+-- column: actual_previous_month: The value of the month before.
+-- column: change: Actual minus the previous month's value.
+-- column: change_pct: Change as a percent of the previous month's value.
+-- column: is_change_favourable: True when the change went the good way (empty when nothing changed or the KPI is neutral).
+-- column: status_previous_month: Status of the month before.
+-- column: actual_year_ago: The value twelve months before.
+-- column: change_year: Actual minus the value a year ago.
+-- column: trend_12m: Values of the last twelve months up to this one, oldest first.
+-- column: status: green, amber or red against the target (empty without a target or an actual value).
 with kpi_values as (
     select * from marts.kpi_values
 ),
@@ -34,7 +49,9 @@ target_months as (
         coalesce(date_trunc('month', period_to)::date, date '9999-12-01') as month_to,
         target::double as target,
         direction,
-        coalesce(amber_band, 0)::double as amber_band
+        coalesce(amber_band, 0)::double as amber_band,
+        nullif(trim(owner), '') as target_owner,
+        nullif(trim(comment), '') as target_comment
     from targets
 ),
 
@@ -54,7 +71,10 @@ actuals as (
 ),
 
 own_targets as (
-    select a.period, a.department_id, a.kpi_code, t.target, t.direction, t.amber_band, 'department' as target_scope
+    select
+        a.period, a.department_id, a.kpi_code, t.target, t.direction, t.amber_band, t.target_owner,
+        t.target_comment,
+        'department' as target_scope
     from actuals a
     join target_months t
         on t.kpi_code = a.kpi_code
@@ -64,7 +84,10 @@ own_targets as (
 ),
 
 company_targets as (
-    select a.period, a.department_id, a.kpi_code, t.target, t.direction, t.amber_band, 'company' as target_scope
+    select
+        a.period, a.department_id, a.kpi_code, t.target, t.direction, t.amber_band, t.target_owner,
+        t.target_comment,
+        'company' as target_scope
     from actuals a
     join target_months t
         on t.kpi_code = a.kpi_code
@@ -81,7 +104,9 @@ with_targets as (
         coalesce(o.target, c.target) as target,
         coalesce(o.direction, c.direction, a.registry_direction) as direction,
         coalesce(o.amber_band, c.amber_band) as amber_band,
-        coalesce(o.target_scope, c.target_scope) as target_scope
+        coalesce(o.target_scope, c.target_scope) as target_scope,
+        case when o.target is not null then o.target_owner else c.target_owner end as target_owner,
+        case when o.target is not null then o.target_comment else c.target_comment end as target_comment
     from actuals a
     left join own_targets o using (period, department_id, kpi_code)
     left join company_targets c using (period, department_id, kpi_code)
@@ -137,6 +162,8 @@ final as (
         actual,
         target,
         target_scope,
+        target_owner,
+        target_comment,
         amber_band,
         gap,
         gap_pct,

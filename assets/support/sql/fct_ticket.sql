@@ -1,4 +1,4 @@
--- fct_ticket: one row per service-desk ticket: its latest state, when it was opened, first worked and resolved, and its SLA clocks.
+-- fct_ticket: One row per service-desk ticket: its latest state, when it was opened, first worked and resolved, and its SLA clocks.
 -- grain: one row per ticket
 -- schema: core
 -- needs: service_desk_events.ticket_id, service_desk_events.event_time, service_desk_events.state
@@ -13,6 +13,23 @@
 -- hour, a 'business' clock only the staffed hours (reference.business_hours) of working days - rest days by
 -- the work_week_days setting and public holidays off, as core.dim_date. Working hours to resolve are always on
 -- the business clock. A duration whose end is before its start is null (a control finding), never negative.
+-- column: opened_period: Month the ticket was opened, as its first day.
+-- column: first_response_at: First event in which someone worked the ticket (active, awaiting user or resolved).
+-- column: resolved_period: Month of the last resolution, as its first day.
+-- column: current_state: The ticket's state in its latest event.
+-- column: has_opening_event: True when the export holds the ticket's first (new) event.
+-- column: was_resolved: True when the ticket was ever resolved.
+-- column: n_invalid_transitions: Moves between states the incident lifecycle does not allow.
+-- column: n_events: Events of the ticket (duplicates counted once).
+-- column: n_duplicate_events: Events exported more than once.
+-- column: sla_clock: calendar or business: how the SLA hours are counted.
+-- column: response_hours: Hours from opening to first response, on the SLA clock.
+-- column: resolution_hours: Hours from opening to the last resolution, on the SLA clock.
+-- column: resolution_working_hours: Hours from opening to the last resolution, on the business clock.
+-- column: is_response_met: True when the first response came within the response target.
+-- column: is_resolution_met: True when the resolution came within the resolution target.
+-- column: made_sla_recorded: The source's own SLA flag.
+-- column: is_first_contact_resolution: True when resolved without being worked in between, reassigned or reopened.
 with events as (
     select * from core.fct_ticket_event
 ),

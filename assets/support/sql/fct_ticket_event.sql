@@ -1,4 +1,4 @@
--- fct_ticket_event: every service-desk event in ticket order, with the state it moved from and whether that move is allowed.
+-- fct_ticket_event: Every service-desk event in ticket order, with the state it moved from and whether that move is allowed.
 -- grain: one row per ticket update (exact duplicate events kept once)
 -- schema: core
 -- needs: service_desk_events.ticket_id, service_desk_events.event_time, service_desk_events.state
@@ -8,6 +8,13 @@
 -- closed, or back to active (a reopen). The same state again is an update, not a move. Any other move, and any
 -- event after closed or cancelled, breaks the state machine. Events with the same ticket, time, state and group
 -- are one event exported twice. Events are ordered by time, then by their line in the export.
+-- column: ticket_event_id: The event's id: ticket, time and line.
+-- column: event_seq: Order of the event within its ticket (1 first).
+-- column: previous_state: The ticket's state before the event.
+-- column: n_copies: Times the same event appears in the export.
+-- column: is_invalid_transition: True when the move from the previous state is not allowed.
+-- column: is_reopen: True when the event moves a resolved ticket back to work.
+-- column: is_reassignment: True when the event moves the ticket to another group.
 with events as (
     select * from canonical.service_desk_events
 ),

@@ -1,0 +1,123 @@
+"""Two nights of the nightly job on a tiny generated company, shared by the fault tests that need a real run
+(the read copy under a reader, personal values in Dagster's event log): run once per session.
+
+Night one loads two months; night two the same company with a third month, so the marts differ between the
+nights. While night two runs, a separate process reads the published read copy in a loop (``READER``)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from fixtures.project import forget_settings, generate, point_settings_at
+
+ROOT = Path(__file__).resolve().parents[2]
+EMPLOYEES = 20
+
+READER = """
+import hashlib, json, os, sys, time
+import duckdb
+
+path, out, stop, mode = sys.argv[1:5]
+
+def digest(con):
+    rows = con.execute("select * from marts.kpi_values order by all").fetchall()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+# held: one connection through the whole night, publish included; fresh: a new connection for every read (in a
+# process of its own: DuckDB shares one database instance among a process's connections to a path, so a process
+# that holds a connection keeps reading the file it opened)
+held = duckdb.connect(path, read_only=True) if mode == "held" else None
+reads, errors = [], []
+while not os.path.exists(stop):
+    try:
+        if held is not None:
+            reads.append(digest(held))
+        else:
+            with duckdb.connect(path, read_only=True) as con:
+                reads.append(digest(con))
+    except Exception as exc:
+        errors.append(repr(exc))
+    with open(out + ".count", "w") as handle:  # progress, for the test to wait on
+        handle.write(str(len(reads) + len(errors)))
+    time.sleep(0.1)
+with open(out, "w") as handle:
+    json.dump({"reads": reads, "errors": errors}, handle)
+"""
+
+
+def reads_done(counter: Path) -> int:
+    try:
+        return int(counter.read_text() or 0)
+    except (OSError, ValueError):
+        return 0
+
+
+def wait_for_reads(counter: Path, more: int, timeout: float = 120) -> None:
+    """Wait until the reader has read ``more`` more times (a loaded machine slows its loop down)."""
+    target, deadline = reads_done(counter) + more, time.monotonic() + timeout
+    while reads_done(counter) < target and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+def marts_digest(path: Path) -> str:
+    import duckdb
+
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute("select * from marts.kpi_values order by all").fetchall()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+@pytest.fixture(scope="session")
+def two_nights(tmp_path_factory):
+    import dagster as dg
+
+    from pipelines.cli import run_nightly
+    from pipelines.definitions import build_definitions
+
+    root = tmp_path_factory.mktemp("two_nights")
+    with pytest.MonkeyPatch.context() as mp:
+        settings = point_settings_at(mp, root, 3)
+        generate(settings, employees=EMPLOYEES, months=2, end_period="2025-05", seed=7)
+        defs = build_definitions()
+        instance = dg.DagsterInstance.ephemeral()
+        first = run_nightly(instance=instance, defs=defs)
+        assert settings.read_copy.exists(), "the first night published its read copy"
+        first_digest = marts_digest(settings.read_copy)
+        generate(settings, employees=EMPLOYEES, months=3, end_period="2025-06", seed=7)
+        stop = root / "reader.stop"
+        outs = {mode: root / f"reader-{mode}.json" for mode in ("fresh", "held")}
+        readers = [
+            subprocess.Popen(
+                [sys.executable, "-c", READER, str(settings.read_copy), str(out), str(stop), mode], cwd=ROOT
+            )
+            for mode, out in outs.items()
+        ]
+        try:
+            for out in outs.values():  # the readers hold their connections before the night starts
+                wait_for_reads(Path(f"{out}.count"), 2)
+            started = time.perf_counter()
+            second = run_nightly(instance=instance, defs=defs)
+            seconds = time.perf_counter() - started
+            wait_for_reads(Path(f"{outs['fresh']}.count"), 3)  # and reads the new copy after it
+        finally:
+            stop.touch()
+            for reader in readers:
+                reader.wait(timeout=60)
+        reads = {mode: json.loads(out.read_text()) for mode, out in outs.items()}
+    # the environment points at the company only while it is built, so later tests read their own settings
+    forget_settings()
+    yield {
+        "root": root,
+        "settings": settings,
+        "instance": instance,
+        "runs": [first, second],
+        "digests": [first_digest, marts_digest(settings.read_copy)],
+        "reads": reads,
+        "seconds": seconds,
+    }
