@@ -60,8 +60,9 @@ generate: setup  ## (re)write the demo company into data/landing
 	$(BIN)/kinerja generate
 
 SIZE ?= S
-bench: setup  ## benchmark harness: make bench SIZE=S|M|L (prints a table, writes benchmarks/results/)
-	$(BIN)/python -m benchmarks.harness --size $(SIZE)
+BACKENDS ?= duckdb
+bench: setup  ## benchmark harness: make bench SIZE=S|M|L [BACKENDS=duckdb,ducklake] (prints a table, writes benchmarks/results/)
+	$(BIN)/python -m benchmarks.harness --size $(SIZE) --backends $(BACKENDS)
 
 lint: setup
 	$(BIN)/ruff check .

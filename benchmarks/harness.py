@@ -38,8 +38,8 @@ def end_period(months: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-def run_child(scenario: str, workdir: Path, months: int) -> dict:
-    env = dict(os.environ, KINERJA_REPORTING_MONTHS=str(months), PYTHONHASHSEED="0")
+def run_child(scenario: str, workdir: Path, months: int, extra_env: dict | None = None) -> dict:
+    env = dict(os.environ, KINERJA_REPORTING_MONTHS=str(months), PYTHONHASHSEED="0", **(extra_env or {}))
     started = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-m", "benchmarks.scenarios", scenario, str(workdir)],
@@ -129,10 +129,52 @@ def compare_bare_with_nightly(workdir: Path) -> dict:
     return {"kpi_rows": rows, "only_in_job": only_job, "only_in_bare": only_bare}
 
 
+def lake_nights(workdir: Path, months: int) -> dict:
+    """The full night and the new month again on the ``ducklake`` backend (a throw-away Postgres catalog, Parquet
+    data in workdir/lake), on the same landing files; its KPI values compared with the DuckDB file's."""
+    import duckdb
+
+    from pipelines.postgres import temporary_postgres
+    from pipelines.settings import load_settings
+    from pipelines.warehouse import open_reader
+
+    shutil.rmtree(workdir / "lake", ignore_errors=True)
+    shutil.rmtree(workdir / "reports_lake", ignore_errors=True)
+    with temporary_postgres() as pg:
+        env = {
+            "KINERJA_WAREHOUSE_BACKEND": "ducklake",
+            "KINERJA_DUCKLAKE_CATALOG": f"dbname={pg.database} host={pg.host} port={pg.port} user={pg.user}",
+            "KINERJA_DUCKLAKE_DATA_PATH": str(workdir / "lake"),
+            "KINERJA_REPORTS_DIR": str(workdir / "reports_lake"),
+        }
+        stage_landing(workdir, months, include_last_month=False)
+        shutil.rmtree(workdir / "landing", ignore_errors=True)
+        stage_landing(workdir, months, include_last_month=False)
+        full = run_child("nightly", workdir, months, env)
+        stage_landing(workdir, months, include_last_month=True)
+        incremental = run_child("incremental", workdir, months, env)
+        columns = "period, department_id, kpi_code, value"
+        settings = load_settings(environ={**os.environ, **env, "KINERJA_LANDING_DIR": str(workdir / "landing"),
+                                          "KINERJA_WAREHOUSE_PATH": str(workdir / "warehouse.duckdb")})  # fmt: skip
+        with open_reader(settings) as con:
+            con.execute(f"attach '{workdir / 'warehouse.duckdb'}' as file (read_only)")
+            differ = con.execute(
+                f"select count(*) from (select {columns} from warehouse.marts.kpi_values except all "
+                f"select {columns} from file.marts.kpi_values)"
+            ).fetchall()[0][0]
+            rows = con.execute("select count(*) from warehouse.marts.kpi_values").fetchall()[0][0]
+    del duckdb
+    return {"nightly": full, "incremental": incremental, "kpi_rows": rows, "kpi_rows_not_in_duckdb": differ}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", choices=SIZES, default="S")
+    parser.add_argument(
+        "--backends", default="duckdb", help="duckdb, or duckdb,ducklake: the nights on both, side by side"
+    )
     args = parser.parse_args()
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     employees, months = SIZES[args.size]
     workdir = ROOT / "benchmarks" / "results" / args.size
     workdir.mkdir(parents=True, exist_ok=True)
@@ -163,6 +205,15 @@ def main() -> None:
         },
         "kpi_step_seconds": round(kpi_seconds, 2),
     }  # fmt: skip
+    if "ducklake" in backends:
+        lake = lake_nights(workdir, months)
+        results["ducklake"] = lake
+        results["ratios"]["ducklake_over_duckdb_nightly"] = round(lake["nightly"]["seconds"] / full["seconds"], 2)
+        results["ratios"]["ducklake_over_duckdb_incremental"] = round(
+            lake["incremental"]["seconds"] / incremental["seconds"], 2
+        )
+        for result in (lake["nightly"], lake["incremental"]):
+            result["layers"] = breakdown(result["steps"], result["seconds"], result.get("startup_seconds", 0.0))
     for name, result in (("nightly", full), ("incremental", incremental), ("bare_sql", bare)):
         results[name]["layers"] = breakdown(result["steps"], result["seconds"], result.get("startup_seconds", 0.0))
     (workdir / "results.json").write_text(json.dumps(results, indent=2, default=str))
@@ -181,6 +232,14 @@ def main() -> None:
     print(f"  {'seconds by layer':22}" + "".join(f"{layer:>10}" for layer in LAYERS))
     for name in ("nightly", "incremental", "bare_sql"):
         print(f"  {name:22}" + "".join(f"{results[name]['layers'][layer]:>10.1f}" for layer in LAYERS))
+    if "ducklake" in results:
+        lake = results["ducklake"]
+        print(f"  {'backend':22}{'full s':>10}{'new month s':>14}{'peak RSS MB':>14}")
+        for name, pair in (("duckdb", (full, incremental)), ("ducklake", (lake["nightly"], lake["incremental"]))):
+            print(f"  {name:22}{pair[0]['seconds']:>10.1f}{pair[1]['seconds']:>14.1f}{pair[0]['peak_rss_mb']:>14,}")
+        print(f"  ducklake KPI rows not in duckdb: {lake['kpi_rows_not_in_duckdb']} of {lake['kpi_rows']}")
+        for name in ("nightly", "incremental"):
+            print(f"  ducklake {name:13}" + "".join(f"{lake[name]['layers'][layer]:>10.1f}" for layer in LAYERS))
     print("  slowest steps of the full run:", ", ".join(f"{k} {v:.1f}s" for k, v in full["slowest_steps"]))
     print(f"results: {workdir / 'results.json'}")
 

@@ -21,7 +21,7 @@ from pathlib import Path
 def _point_settings_at(workdir: Path, warehouse: str) -> None:
     os.environ["KINERJA_LANDING_DIR"] = str(workdir / "landing")
     os.environ["KINERJA_WAREHOUSE_PATH"] = str(workdir / warehouse)
-    os.environ["KINERJA_REPORTS_DIR"] = str(workdir / "reports")
+    os.environ.setdefault("KINERJA_REPORTS_DIR", str(workdir / "reports"))  # the harness may set its own
     os.environ["KINERJA_ANSWER_KEY_DIR"] = str(workdir / "answer_key")
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 import dagster as dg
 import duckdb
 
+from assets.ingest.manifest import insert_rows
 from checks.spec import ERROR
 
 CHECK_RESULTS_DDL = """
@@ -96,7 +97,7 @@ def record_outcomes(
     ensure_check_results(con)
     at = at or dt.datetime.now().replace(microsecond=0)
     outcomes = [masked(o) for o in outcomes]
-    con.executemany(
+    insert_rows(con, 
         "insert into meta.check_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             [

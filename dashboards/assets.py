@@ -45,7 +45,9 @@ from dashboards.quality import render_quality
 from dashboards.render import RESERVED, Site, domain_file, load_site, page_domains
 from dashboards.review import render_reviews
 from pipelines.catalog import catalogued, report_url
+from pipelines.resources import step_connection
 from pipelines.settings import get_settings
+from pipelines.warehouse import publish_snapshot
 
 OWNERS = ["team:performance"]
 SCORECARD = dg.AssetKey(["marts", "scorecard"])
@@ -176,7 +178,7 @@ def _page_asset(
         else:
             build = run_build(context)
         now = run_moment(context)
-        with duckdb.get_connection() as con:
+        with step_connection(duckdb) as con:
             domains = page_domains([e.domain for e in load_registry()])
             site = load_site(con, settings, domains, now, out_dir=build, run_id=context.run.run_id)
             pages = render(con, site)
@@ -237,16 +239,28 @@ def _published_asset(pages: list) -> dg.AssetsDefinition:
         owners=OWNERS,
         description="Publishes the night's pages in one step: once every page is built in the run's folder, "
         "the reports folder (a link) is switched to it with one rename; the set before is kept until the next "
-        "publish. With them, the warehouse's read copy (the file every reader opens) is replaced by a copy of "
-        "the night's warehouse, in one rename too. Grain: one published set of pages.",
+        "publish. With them, what readers open becomes the night: the warehouse's read copy (the file every "
+        "reader opens) is replaced by a copy of the night's warehouse in one rename too, or, on a DuckLake "
+        "warehouse, the night's last snapshot is marked published. Grain: one published set of pages.",
         hooks={record_failed_run},
         metadata={"url": dg.MetadataValue.url(report_url("overview.html"))},
     )
     def published(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         settings = get_settings()
         run_build(context)
-        with duckdb.get_connection() as con:  # readers open the copy, never the warehouse (dashboards/publish.py)
-            copy = publish_read_copy(con, Path(duckdb.database), settings.read_copy)
+        with duckdb.get_connection() as con:
+            if getattr(duckdb, "lake_snapshot", None) is not None:  # pages of the published night, rebuilt
+                readers = {"published_snapshot": duckdb.lake_snapshot}
+            elif getattr(duckdb, "backend", "duckdb") == "ducklake":  # readers attach the lake at this snapshot
+                snapshot = publish_snapshot(con, context.run.run_id, settings.ducklake_keep_nights)
+                readers = {"published_snapshot": snapshot}
+            else:  # readers open the copy, never the warehouse (dashboards/publish.py)
+                copy = publish_read_copy(con, Path(duckdb.database), settings.read_copy)
+                readers = {
+                    "read_copy": dg.MetadataValue.path(str(settings.read_copy)),
+                    "read_copy_mb": round(copy["bytes"] / 1e6, 1),
+                    "read_copy_seconds": round(copy["seconds"], 2),
+                }
         folder, names = publish(settings.reports_dir, context.run.run_id, run_moment(context), steps, settings.language)
         return dg.MaterializeResult(
             metadata={
@@ -255,9 +269,7 @@ def _published_asset(pages: list) -> dg.AssetsDefinition:
                 "build": dg.MetadataValue.path(str(folder)),
                 "pages": len(names),
                 "run_id": context.run.run_id,
-                "read_copy": dg.MetadataValue.path(str(settings.read_copy)),
-                "read_copy_mb": round(copy["bytes"] / 1e6, 1),
-                "read_copy_seconds": round(copy["seconds"], 2),
+                **readers,
             }
         )
 

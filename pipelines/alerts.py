@@ -27,6 +27,7 @@ import duckdb
 
 from pipelines.jobs import nightly_refresh
 from pipelines.settings import Settings, get_settings
+from pipelines.warehouse import open_reader
 
 SMTP_USER_ENV = "KINERJA_SMTP_USER"
 SMTP_PASSWORD_ENV = "KINERJA_SMTP_PASSWORD"
@@ -199,9 +200,8 @@ def notify_night(run_id: str, success: bool, failure: str = "", settings: Settin
         return Delivery()
     if not success:
         return deliver(failure_alert(run_id, failure, settings), settings)
-    # the published read copy is what readers see after a good night (and never locks the writer)
-    source = settings.read_copy if settings.read_copy.exists() else settings.warehouse_path
-    with duckdb.connect(str(source), read_only=True) as con:
+    # the published night is what readers see after a good night (and never locks the writer)
+    with open_reader(settings) as con:
         return deliver(night_digest(con, run_id, settings), settings)
 
 

@@ -157,12 +157,20 @@ def _run_connection_config(settings) -> dict:
             "threads": settings.duckdb_threads}  # fmt: skip
 
 
-def _open_for_reading(warehouse: Path):
-    """A connection for the summary: read-only, or (when this process still holds the warehouse open from the
-    run, e.g. a step that failed with its connection open) the run's exact configuration, since DuckDB allows one
-    configuration per file and process."""
+def _open_for_reading(warehouse):
+    """A connection for the summary of the run just ended (``warehouse``: a file, or the settings): read-only, or
+    (when this process still holds the warehouse open from the run, e.g. a step that failed with its connection
+    open) the run's exact configuration, since DuckDB allows one configuration per file and process. On a lake,
+    the newest snapshot, read-only."""
     import duckdb
 
+    from pipelines.settings import Settings
+    from pipelines.warehouse import Lake, is_lake
+
+    if isinstance(warehouse, Settings):
+        if is_lake(warehouse):
+            return Lake.from_settings(warehouse).connect(read_only=True)
+        warehouse = warehouse.warehouse_path
     try:
         return duckdb.connect(str(warehouse), read_only=True)
     except duckdb.ConnectionException:
@@ -173,7 +181,7 @@ def _open_for_reading(warehouse: Path):
         return duckdb.connect(str(warehouse))
 
 
-def print_load_summary(warehouse: Path, since=None) -> tuple[int, int]:
+def print_load_summary(warehouse, since=None) -> tuple[int, int]:
     """Print one line per source, then the held files (and the files retracted since ``since``); return how many
     files are failed now (not since loaded in a fixed version) and how many are held."""
     with _open_for_reading(warehouse) as con:
@@ -380,6 +388,7 @@ def print_attention(settings, run_id: str, failed_files: int, held_files: int, r
     import duckdb
 
     from pipelines.progress import STATE_FILE, RunState, log_dir
+    from pipelines.warehouse import warehouse_exists
 
     lines: list[str] = []
     state = RunState.load(log_dir(settings.warehouse_path) / STATE_FILE)
@@ -391,8 +400,8 @@ def print_attention(settings, run_id: str, failed_files: int, held_files: int, r
         except duckdb.Error as exc:  # a table a failed night left half-built: the rest of the block still shows
             return [f"(could not read the warehouse for this part: {str(exc).splitlines()[0]})"]
 
-    if settings.warehouse_path.exists():
-        with _open_for_reading(settings.warehouse_path) as con:
+    if warehouse_exists(settings):
+        with _open_for_reading(settings) as con:
             lines += guarded(lambda: _off_target_lines(con, settings))
             try:
                 found = high_findings(con)
@@ -437,11 +446,11 @@ def report_run(result, settings, elapsed: float | None = None, since=None, log: 
                persistent: bool = False) -> int:  # fmt: skip
     """Print what a nightly run loaded and published and what needs attention, and return `kinerja run`'s exit
     code for it."""
+    from pipelines.warehouse import warehouse_exists
+
     took = f" in {elapsed:.1f} s" if elapsed is not None else ""
     print(f"\nnightly_refresh {'succeeded' if result.success else 'FAILED'}{took} (run {result.run_id})")
-    failed_files, held_files = (
-        print_load_summary(settings.warehouse_path, since) if settings.warehouse_path.exists() else (0, 0)
-    )
+    failed_files, held_files = print_load_summary(settings, since) if warehouse_exists(settings) else (0, 0)
     reports = sorted(settings.reports_dir.glob("*.html"))
     reviews = [p for p in reports if p.name.startswith("review-")]
     if reports:
@@ -508,14 +517,15 @@ def report_assets() -> list:
     return keys
 
 
-def publish_pages(warehouse: Path, instance=None, defs=None, out=None, command: str | None = None):
-    """Rebuild and publish every page from ``warehouse`` without a nightly run: the ``reports/...`` assets of
-    ``nightly_refresh`` in this process, their DuckDB resource opening the warehouse read-only (no page and no
-    publish step can write to it)."""
+def publish_pages(warehouse: Path | None, instance=None, defs=None, out=None, command: str | None = None):
+    """Rebuild and publish every page from ``warehouse`` (None: the lake's last published night) without a
+    nightly run: the ``reports/...`` assets of ``nightly_refresh`` in this process, their DuckDB resource opening
+    the warehouse read-only (no page and no publish step can write to it)."""
     import dagster as dg
     from dagster_duckdb import DuckDBResource
 
     from pipelines.jobs import NIGHTLY_JOB
+    from pipelines.resources import warehouse_resource
 
     if defs is None:
         from pipelines.definitions import defs
@@ -524,7 +534,10 @@ def publish_pages(warehouse: Path, instance=None, defs=None, out=None, command: 
     settings = get_settings()
     config = {"memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads,
               "access_mode": "read_only"}  # fmt: skip
-    read_only = DuckDBResource(database=str(warehouse), connection_config=config)
+    if warehouse is None:
+        read_only = warehouse_resource(settings, lock=False, published=True)
+    else:
+        read_only = DuckDBResource(database=str(warehouse), connection_config=config)
     # the resource is bound to the assets when the job is resolved: definitions with the same assets, checks and
     # job carry this one instead
     defs = dg.Definitions(
@@ -540,16 +553,19 @@ def cmd_publish(args: argparse.Namespace) -> int:
     import duckdb
 
     from dashboards.publish import current_set, read_status, short_run
+    from pipelines.warehouse import WarehouseUnavailable, is_lake, open_reader
 
     settings = get_settings()
-    warehouse = settings.warehouse_path  # the pages' published step refreshes the read copy from it
-    if not warehouse.exists():
+    # the pages' published step refreshes the read copy from the warehouse; a lake's pages come from its last
+    # published night, which stays the published one
+    warehouse = None if is_lake(settings) else settings.warehouse_path
+    if warehouse is not None and not warehouse.exists():
         print(f"no warehouse at {warehouse}: run `kinerja run` first", file=sys.stderr)
         return 1
     try:
-        duckdb.connect(str(warehouse), read_only=True).close()
-    except duckdb.Error as exc:
-        print(f"cannot open the warehouse {warehouse} read-only (is a run writing it?): {exc}", file=sys.stderr)
+        (open_reader(settings) if warehouse is None else duckdb.connect(str(warehouse), read_only=True)).close()
+    except (duckdb.Error, WarehouseUnavailable) as exc:
+        print(f"cannot open the warehouse read-only (is a run writing it?): {exc}", file=sys.stderr)
         return 1
     started = time.perf_counter()
     print("loading the definitions (assets, checks, pages)...", flush=True)
@@ -559,7 +575,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     status = read_status(current_set(settings.reports_dir) or settings.reports_dir) or {}
     if result.success and status.get("runId") == result.run_id:
         pages = sorted(settings.reports_dir.glob("*.html"))
-        print(f"\npublished {len(pages)} pages from {warehouse} in {took:.1f} s: build {short_run(result.run_id)} "
+        source = warehouse or "the last published night"
+        print(f"\npublished {len(pages)} pages from {source} in {took:.1f} s: build {short_run(result.run_id)} "
               f"(run {result.run_id})")  # fmt: skip
         print(f"  {settings.reports_dir} -> {reports_url(settings, 'overview.html')} (make serve)")
         print(f"\nDagster's log of this publish: {log}")
@@ -681,73 +698,82 @@ def _manifest_rows(con, contract_name: str) -> dict[str, tuple]:
     return {r[0]: r[1:] for r in rows}
 
 
+def _writer(settings, stack: contextlib.ExitStack):
+    """The warehouse open for writing outside a run, holding the run lock (both released with ``stack``); None,
+    with the reason printed, when a run holds it or the warehouse cannot be opened."""
+    import duckdb
+
+    from pipelines.warehouse import RunLocked, WarehouseUnavailable, lock_path, open_writer, run_lock
+
+    try:
+        stack.enter_context(run_lock(lock_path(settings)))
+        return stack.enter_context(open_writer(settings))
+    except (duckdb.Error, RunLocked, WarehouseUnavailable) as exc:
+        print(f"cannot open the warehouse for writing (is a run in progress?): {exc}", file=sys.stderr)
+        return None
+
+
 def cmd_load(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    contract, problem = find_contract(settings.contracts_dir, args.source)
+    if contract is None:
+        print(problem, file=sys.stderr)
+        return 2
+    with contextlib.ExitStack() as stack:
+        con = _writer(settings, stack)
+        return 1 if con is None else _load_source(con, contract, settings)
+
+
+def _load_source(con, contract, settings) -> int:
     import duckdb
 
     from assets.ingest.loader import ingest_contract
     from assets.ingest.manifest import table_exists
     from assets.ingest.staging import build_staging
 
-    settings = get_settings()
-    contract, problem = find_contract(settings.contracts_dir, args.source)
-    if contract is None:
-        print(problem, file=sys.stderr)
-        return 2
-    warehouse = settings.warehouse_path
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    print(f"source {contract.name} ({contract.path}): files {contract.files} under {settings.landing_dir}")
+    outcomes = ingest_contract(con, contract, settings.landing_dir)
     try:
-        con = duckdb.connect(
-            str(warehouse), config={"memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads}
-        )
+        result = build_staging(con, contract)
     except duckdb.Error as exc:
-        print(f"cannot open the warehouse {warehouse} for writing (is a run in progress?): {exc}", file=sys.stderr)
-        return 1
-    with con:
-        print(f"source {contract.name} ({contract.path}): files {contract.files} under {settings.landing_dir}")
-        outcomes = ingest_contract(con, contract, settings.landing_dir)
-        try:
-            result = build_staging(con, contract)
-        except duckdb.Error as exc:
-            print(
-                f"staging {contract.name} failed: {exc}\n(check the row_rules, expr and filter SQL in {contract.path})",
-                file=sys.stderr,
-            )
-            return 2
-        manifest = _manifest_rows(con, contract.name)
-        failed = 0
-        if not outcomes:
-            print(f"no file under {settings.landing_dir} matches {contract.files}")
-        else:
-            print(f"{'status':12} {'read':>9} {'staged':>9} {'quarantined':>11}  file")
-        for outcome in outcomes:
-            status, read, staged, quarantined, error = manifest.get(
-                outcome.file_sha256, (outcome.status,) + (None,) * 4
-            )
-            shown = status if status in ("failed", "held") else outcome.status
-            if status in ("failed", "held") and outcome.status not in ("retracted", "ignored"):
-                failed += 1
-            print(f"{shown:12} {read or 0:>9,} {staged or 0:>9,} {quarantined or 0:>11,}  {outcome.source_path}")
-            if status == "failed":
-                print(f"{'':12} error: {error or outcome.error}")
-            elif outcome.note and outcome.status != "unchanged":
-                print(f"{'':12} {outcome.note}")
         print(
-            f"staging.{contract.staging_table}: {result.rows_staged:,} rows; "
-            f"quarantine.{contract.name}: {result.rows_quarantined:,} rows"
+            f"staging {contract.name} failed: {exc}\n(check the row_rules, expr and filter SQL in {contract.path})",
+            file=sys.stderr,
         )
-        if result.rows_quarantined and table_exists(con, f"quarantine.{contract.name}"):
-            reasons = con.execute(
-                f"""
-                select rule, coalesce(column_name, ''), count(*),
-                       min_by(_source_path || ' line ' || _line_no || ': ' || reason, (_source_path, _line_no))
-                from quarantine.{contract.name} group by all order by 3 desc, 1, 2 limit 10
-                """
-            ).fetchall()
-            print("top quarantine reasons:")
-            print(f"  {'rule':28} {'column':28} {'rows':>9}  first example")
-            for rule, column, count, example in reasons:
-                example = example if len(example) <= 110 else example[:109] + "…"
-                print(f"  {rule:28} {column:28} {count:>9,}  {example}")
+        return 2
+    manifest = _manifest_rows(con, contract.name)
+    failed = 0
+    if not outcomes:
+        print(f"no file under {settings.landing_dir} matches {contract.files}")
+    else:
+        print(f"{'status':12} {'read':>9} {'staged':>9} {'quarantined':>11}  file")
+    for outcome in outcomes:
+        status, read, staged, quarantined, error = manifest.get(outcome.file_sha256, (outcome.status,) + (None,) * 4)
+        shown = status if status in ("failed", "held") else outcome.status
+        if status in ("failed", "held") and outcome.status not in ("retracted", "ignored"):
+            failed += 1
+        print(f"{shown:12} {read or 0:>9,} {staged or 0:>9,} {quarantined or 0:>11,}  {outcome.source_path}")
+        if status == "failed":
+            print(f"{'':12} error: {error or outcome.error}")
+        elif outcome.note and outcome.status != "unchanged":
+            print(f"{'':12} {outcome.note}")
+    print(
+        f"staging.{contract.staging_table}: {result.rows_staged:,} rows; "
+        f"quarantine.{contract.name}: {result.rows_quarantined:,} rows"
+    )
+    if result.rows_quarantined and table_exists(con, f"quarantine.{contract.name}"):
+        reasons = con.execute(
+            f"""
+            select rule, coalesce(column_name, ''), count(*),
+                   min_by(_source_path || ' line ' || _line_no || ': ' || reason, (_source_path, _line_no))
+            from quarantine.{contract.name} group by all order by 3 desc, 1, 2 limit 10
+            """
+        ).fetchall()
+        print("top quarantine reasons:")
+        print(f"  {'rule':28} {'column':28} {'rows':>9}  first example")
+        for rule, column, count, example in reasons:
+            example = example if len(example) <= 110 else example[:109] + "…"
+            print(f"  {rule:28} {column:28} {count:>9,}  {example}")
     return 3 if failed else 0
 
 
@@ -801,21 +827,20 @@ def _status_sources(con) -> None:
 
 def cmd_accept(args: argparse.Namespace) -> int:
     """Let a held version through: the next run (or `kinerja load`) makes it the loaded version of its path."""
-    import duckdb
 
     from assets.ingest.loader import AcceptError, accept_version
+    from pipelines.warehouse import warehouse_exists
 
     settings = get_settings()
-    warehouse = settings.warehouse_path
-    if not warehouse.exists():
-        print(f"no warehouse at {warehouse}: nothing has been loaded, so nothing is held", file=sys.stderr)
+    if not warehouse_exists(settings):
+        print(
+            f"no warehouse at {settings.warehouse_path}: nothing has been loaded, so nothing is held", file=sys.stderr
+        )
         return 1
-    try:
-        con = duckdb.connect(str(warehouse))
-    except duckdb.Error as exc:
-        print(f"cannot open the warehouse {warehouse} for writing (is a run in progress?): {exc}", file=sys.stderr)
-        return 1
-    with con:
+    with contextlib.ExitStack() as stack:
+        con = _writer(settings, stack)
+        if con is None:
+            return 1
         try:
             accepted = accept_version(con, settings.landing_dir, args.file, dt.datetime.now().replace(microsecond=0))
         except AcceptError as exc:
@@ -869,22 +894,24 @@ def cmd_status(args: argparse.Namespace) -> int:
     import duckdb
 
     from assets.ingest.manifest import table_exists
+    from pipelines.warehouse import WarehouseUnavailable, describe_published, is_lake, open_reader, warehouse_exists
 
     settings = get_settings()
-    # the published read copy: a reader never holds the warehouse the nightly run writes (dashboards/publish.py);
-    # before the first published night (only `kinerja load` so far) the warehouse itself, read-only
-    warehouse = settings.read_copy if settings.read_copy.exists() else settings.warehouse_path
-    if not warehouse.exists():
-        print(f"no warehouse at {warehouse}: run `kinerja run` or `kinerja load --source NAME` first")
+    # the last published night (the read copy, or the lake's published snapshot): a reader never holds what the
+    # nightly run writes (pipelines/warehouse.py); before the first published night the warehouse, read-only
+    if not warehouse_exists(settings) and not settings.read_copy.exists():
+        print(f"no warehouse at {settings.warehouse_path}: run `kinerja run` or `kinerja load --source NAME` first")
         return 1
     try:
-        con = duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.Error as exc:
-        print(f"cannot open the warehouse {warehouse} read-only: {exc}")
+        con = open_reader(settings)
+        kind = describe_published(settings)
+    except (duckdb.Error, WarehouseUnavailable) as exc:
+        print(f"cannot open the warehouse read-only: {exc}")
         return 1
-    when = dt.datetime.fromtimestamp(warehouse.stat().st_mtime).replace(microsecond=0)
-    kind = "read copy of the last published night" if warehouse == settings.read_copy else "warehouse"
-    print(f"{kind} {warehouse} ({when:%Y-%m-%d %H:%M})\n")
+    if not is_lake(settings):
+        path = settings.read_copy if settings.read_copy.exists() else settings.warehouse_path
+        kind = f"{kind} ({dt.datetime.fromtimestamp(path.stat().st_mtime):%Y-%m-%d %H:%M})"
+    print(f"{kind}\n")
     kpis = partial(_status_computability, table="marts.kpi_computability", code="kpi_code", label="KPIs")
     rules = partial(_status_computability, table="marts.rule_computability", code="rule_code", label="Control rules")
     sections = [
@@ -902,6 +929,13 @@ def cmd_status(args: argparse.Namespace) -> int:
                 continue
             show(con)
     return 0
+
+
+def cmd_group(args: argparse.Namespace) -> int:
+    """`kinerja group run|consolidate|status` (pipelines/group_commands.py)."""
+    from pipelines.group_commands import main as group_main
+
+    return group_main(args)
 
 
 DESCRIPTION = (
@@ -1052,6 +1086,49 @@ def build_parser() -> argparse.ArgumentParser:
     )
     accept.add_argument("file", help="the file's path relative to the landing folder, or its SHA-256 (a prefix)")
     accept.set_defaults(func=cmd_accept)
+    from pipelines.group_commands import CONSOLIDATE_EPILOG as GROUP_CONSOLIDATE_EPILOG
+    from pipelines.group_commands import RUN_EPILOG as GROUP_RUN_EPILOG
+
+    group = add(
+        "group",
+        help="many companies: their nights side by side, the group's consolidation, where each company stands",
+        description="A group of companies, each with its own settings file and warehouse, listed in a group file "
+        "(named by KINERJA_GROUP_CONFIG or --group; config/group.example.yaml shows what it holds).",
+    )
+    group_sub = group.add_subparsers(dest="group_command", required=True, metavar="GROUP_COMMAND", parser_class=_Parser)
+    group_add = partial(group_sub.add_parser, formatter_class=_HelpFormatter)
+    group_file = "the group file (default: the file KINERJA_GROUP_CONFIG names)"
+    group_run = group_add(
+        "run",
+        help="run the companies' nights side by side, each in its own process, then consolidate the group",
+        description="Run each company's night (kinerja run --no-generate with that company's settings file) in its "
+        "own process, several at a time, then consolidate the group from the published nights. A company that "
+        "another run is refreshing is not run: the command says who holds it.",
+        epilog=GROUP_RUN_EPILOG,
+    )
+    group_run.add_argument(
+        "--parallel", type=int_at_least(1), help="nights at a time (default: one per core, at most one per company)"
+    )
+    group_run.add_argument(
+        "--company", action="append", metavar="CODE", help="only this company; repeat for more (default: every one)"
+    )
+    group_run.add_argument("--group", metavar="FILE", help=group_file)
+    group_consolidate = group_add(
+        "consolidate",
+        help="sum the companies' last published nights into the group warehouse",
+        description="Read each company's last published night (read-only) and write the group warehouse: the "
+        "company dimension, every company's KPI values, and the consolidation KPIs (headcount, payroll cost, spend "
+        "without intercompany lines). Companies without a published night are named, not summed.",
+        epilog=GROUP_CONSOLIDATE_EPILOG,
+    )
+    group_consolidate.add_argument("--group", metavar="FILE", help=group_file)
+    group_status = group_add(
+        "status",
+        help="one line per company: its currency, whether it is being refreshed, its last published night",
+        description="One line per company of the group (read-only), then when the group was last consolidated.",
+    )
+    group_status.add_argument("--group", metavar="FILE", help=group_file)
+    group.set_defaults(func=cmd_group)
     return parser
 
 

@@ -27,23 +27,27 @@ def landing_fingerprint(landing_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def build_schedule(settings: Settings) -> dg.ScheduleDefinition:
+def build_schedule(
+    settings: Settings, default_status: dg.DefaultScheduleStatus = dg.DefaultScheduleStatus.RUNNING
+) -> dg.ScheduleDefinition:
     return dg.ScheduleDefinition(
         name="nightly_refresh_schedule",
         job=nightly_refresh,
         cron_schedule=settings.nightly_cron,
         execution_timezone=settings.timezone,
-        default_status=dg.DefaultScheduleStatus.RUNNING,
+        default_status=default_status,
         description=f"Nightly refresh at {settings.nightly_cron} ({settings.timezone}).",
     )
 
 
-def build_landing_sensor(settings: Settings) -> dg.SensorDefinition:
+def build_landing_sensor(
+    settings: Settings, default_status: dg.DefaultSensorStatus = dg.DefaultSensorStatus.RUNNING
+) -> dg.SensorDefinition:
     @dg.sensor(
         name="landing_files_sensor",
         job=nightly_refresh,
         minimum_interval_seconds=300,
-        default_status=dg.DefaultSensorStatus.RUNNING,
+        default_status=default_status,
         description="Starts a refresh when files in the landing folder are added or changed.",
     )
     def _sensor(context: dg.SensorEvaluationContext):

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from assets.ingest.manifest import table_exists, transaction
+from assets.ingest.manifest import keyed, table_exists, transaction
 
 STATE_DDL = """
 create table if not exists meta.partition_state (
@@ -69,7 +69,7 @@ def run_partitioned(con: duckdb.DuckDBPyConnection, table: str, model_sql: str, 
     """Bring ``table`` up to date month by month (variables must already be set on ``con``)."""
     code = hashlib.sha256((model_sql + "\n-- fingerprint --\n" + fingerprint_sql).encode()).hexdigest()
     con.execute("create schema if not exists meta")
-    con.execute(STATE_DDL)
+    con.execute(keyed(con, STATE_DDL))
     con.execute(f"create or replace temp table _fingerprints as select period, fingerprint from ({fingerprint_sql})")
     previous = dict(con.execute(
         "select period, fingerprint from meta.partition_state where table_name = ? and code_sha256 = ?",

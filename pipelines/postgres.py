@@ -55,6 +55,15 @@ def postgres_bin(name: str) -> Path:
     raise PostgresUnavailable(f"{name} not found: install Debian's postgresql package (make deploy-check does)")
 
 
+def postgres_available() -> bool:
+    """Whether Debian's Postgres binaries are here (the tests that need a server skip without them)."""
+    try:
+        postgres_bin("initdb")
+    except PostgresUnavailable:
+        return False
+    return True
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

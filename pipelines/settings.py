@@ -10,11 +10,11 @@ import datetime as dt
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SETTINGS_FILE = PROJECT_ROOT / "config" / "kinerja.yaml"
@@ -25,12 +25,31 @@ class SettingsError(ValueError):
     """Raised when the settings file or an override is invalid; the message names the key."""
 
 
+def _known_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Asia/Jakarta)") from exc
+    return value
+
+
+def _five_field_cron(value: str) -> str:
+    if len(value.split()) != 5:
+        raise ValueError(f"{value!r} is not a five-field cron expression")
+    return value
+
+
+# Field types shared with the group file (pipelines/group.py)
+TimeZoneName = Annotated[str, AfterValidator(_known_timezone)]
+CronExpression = Annotated[str, AfterValidator(_five_field_cron)]
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     company_name: str = "PT Kinerja Contoh"
     country: str = Field("ID", min_length=2, max_length=2)
-    timezone: str = "Asia/Jakarta"
+    timezone: TimeZoneName = "Asia/Jakarta"
     currency: str = Field("IDR", min_length=3, max_length=3)
     work_week_days: int = 5
     default_region: str = "ID-JK"
@@ -44,10 +63,19 @@ class Settings(BaseModel):
     # <name>.read.duckdb); the nightly run writes only warehouse_path and replaces this in one rename.
     read_copy_path: Path | None = None
     reports_dir: Path = Path("data/reports")
+    # Where the warehouse lives (pipelines/warehouse.py): "duckdb" is the file above; "ducklake" is a DuckLake
+    # lake with its catalog in Postgres (a libpq connection string; the password from PGPASSWORD or ~/.pgpass)
+    # and its data as Parquet under ducklake_data_path. Several warehouses may share one Postgres database, each
+    # in its own ducklake_metadata_schema. Readers see the last published night on either backend.
+    warehouse_backend: Literal["duckdb", "ducklake"] = "duckdb"
+    ducklake_catalog: str | None = None
+    ducklake_data_path: Path = Path("data/lake")
+    ducklake_metadata_schema: str | None = Field(None, pattern=r"^[a-z_][a-z0-9_]*$")
+    ducklake_keep_nights: int = Field(7, ge=1, le=366)  # published nights kept readable (older snapshots expire)
     contracts_dir: Path = Path("contracts/demo")
     answer_key_dir: Path = Path("data/answer_key")
 
-    nightly_cron: str = "0 2 * * *"
+    nightly_cron: CronExpression = "0 2 * * *"
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int = Field(2, ge=1, le=256)
     # Files and folders Kinerja creates (landing, warehouse, reports, Dagster home) are readable by their owner
@@ -72,15 +100,6 @@ class Settings(BaseModel):
     smtp_starttls: bool = False
     alert_webhook_format: Literal["slack", "teams", "json"] = "json"
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Asia/Jakarta)") from exc
-        return value
-
     @field_validator("work_week_days")
     @classmethod
     def _five_or_six(cls, value: int) -> int:
@@ -95,13 +114,6 @@ class Settings(BaseModel):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("nightly_cron")
-    @classmethod
-    def _five_field_cron(cls, value: str) -> str:
-        if len(value.split()) != 5:
-            raise ValueError(f"{value!r} is not a five-field cron expression")
-        return value
-
     @property
     def read_copy(self) -> Path:
         """The published read copy readers open: ``read_copy_path``, else ``<warehouse stem>.read.duckdb``."""
@@ -112,7 +124,15 @@ class Settings(BaseModel):
     def resolved(self, root: Path) -> Settings:
         """Return a copy whose relative paths are absolute under ``root``."""
         updates = {}
-        for name in ("landing_dir", "warehouse_path", "reports_dir", "contracts_dir", "answer_key_dir"):
+        paths = (
+            "landing_dir",
+            "warehouse_path",
+            "reports_dir",
+            "contracts_dir",
+            "answer_key_dir",
+            "ducklake_data_path",
+        )
+        for name in paths:
             path = getattr(self, name)
             updates[name] = path if path.is_absolute() else (root / path).resolve()
         if self.read_copy_path is not None:
@@ -121,15 +141,22 @@ class Settings(BaseModel):
         return self.model_copy(update=updates)
 
 
-def _read_yaml(path: Path) -> dict:
-    if not path.exists():
-        raise SettingsError(f"settings file {path} does not exist (set KINERJA_CONFIG or create it)")
+def read_yaml_mapping(
+    path: Path,
+    what: str = "settings file",
+    error: type[Exception] = SettingsError,
+    missing_hint: str = "set KINERJA_CONFIG or create it",
+    hint: str = "",
+) -> dict:
+    """The YAML mapping in ``path``; ``error`` (naming ``what`` and the file) when it is missing or is not one."""
+    if not path.is_file():
+        raise error(f"{what} {path} does not exist ({missing_hint})")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise SettingsError(f"settings file {path} is not valid YAML: {exc}") from exc
+        raise error(f"{what} {path} is not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
-        raise SettingsError(f"settings file {path} must be a mapping of key: value")
+        raise error(f"{what} {path} must be a mapping of key: value{hint}")
     return data
 
 
@@ -148,7 +175,7 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     """Read the settings file, apply environment overrides and validate."""
     environ = dict(os.environ if environ is None else environ)
     path = Path(path or environ.get(ENV_PREFIX + "CONFIG") or DEFAULT_SETTINGS_FILE)
-    data = _read_yaml(path)
+    data = read_yaml_mapping(path)
     data.update(_env_overrides(environ))
     try:
         settings = Settings(**data)

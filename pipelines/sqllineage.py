@@ -82,7 +82,9 @@ class _Resolver:
     def query(self, node: dict, parent: _Scope) -> list[OutputColumn]:
         ctes = dict(parent.ctes)
         for item in (node.get("cte_map") or {}).get("map", []):
-            ctes[item["key"]] = {**item["value"]["query_node"], "_cte_aliases": item["value"].get("aliases", [])}
+            value = item["value"]  # DuckDB 1.5 nests the query as query.node (2.0: query_node)
+            body = value["query_node"] if "query_node" in value else value["query"]["node"]
+            ctes[item["key"]] = {**body, "_cte_aliases": value.get("aliases", [])}
         scope = _Scope(ctes=ctes, outer=parent.outer)
         kind = node["type"]
         if kind == "SELECT_NODE":
@@ -164,8 +166,10 @@ class _Resolver:
             inner = _Scope(ctes=scope.ctes)
             self.from_item(item["source"], inner)
             source = [c for _, relation in inner.relations for c in relation.columns]
-            folded = [e["star_expr"] for pivot in item["pivots"] for e in pivot["entries"] if e.get("star_expr")]
-            folded_names = {_last(e.get("column_names", [])) for e in folded}
+            entries = [e for pivot in item["pivots"] for e in pivot["entries"]]
+            # the unpivoted columns: DuckDB 2.0 gives column references, 1.5 their names as constants
+            folded_names = {_last(e["star_expr"].get("column_names", [])) for e in entries if e.get("star_expr")}
+            folded_names |= {v["value"] for e in entries for v in e.get("values") or [] if isinstance(v, dict)}
             deps = frozenset().union(*(c.deps for c in source if c.name in folded_names))
             kept = [c for c in source if c.name not in folded_names]
             names = [n for pivot in item["pivots"] for n in pivot["unpivot_names"]]

@@ -30,6 +30,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.metadata import table_metadata
 from pipelines.partitions import PartitionBuild, fingerprint_path, is_fingerprint_file, run_partitioned
+from pipelines.resources import step_connection
 from pipelines.settings import Settings, get_settings
 
 SCHEMAS = ("reference", "staging", "canonical", "core", "marts", "meta", "quarantine")
@@ -157,7 +158,7 @@ def model_asset(model: SqlModel, group_name: str, owners: list[str], extra_deps:
         metadata={"sql_file": str(model.path.name), "grain": model.grain},
     )
     def _model(duckdb: DuckDBResource) -> dg.MaterializeResult:
-        with duckdb.get_connection() as con:
+        with step_connection(duckdb) as con:
             build = run_model(con, model, get_settings())
             partitions = build.metadata() if build else {}
             return dg.MaterializeResult(metadata={**table_metadata(con, model.table), **partitions})

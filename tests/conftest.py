@@ -13,6 +13,23 @@ REALDATA = PROJECT_ROOT.parent / "shared" / "realdata"
 sys.path.insert(0, str(PROJECT_ROOT / "tests"))  # tests import fixtures.* helpers
 
 
+# The files whose nights take longest run first: on two workers (make test: pytest-xdist, one file per worker at a
+# time, in collection order) they then overlap the many short files instead of ending the run alone.
+LONGEST_FIRST = (
+    "tests/integration/test_ducklake.py",
+    "tests/faults/test_kill_anywhere.py",
+    "tests/faults/test_read_copy.py",
+    "tests/integration/test_cli_run.py",
+    "tests/integration/test_group.py",
+    "tests/integration/test_nightly.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: index for index, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable: the rest keep their order
+
+
 @pytest.fixture
 def con():
     connection = duckdb.connect()

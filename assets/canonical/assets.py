@@ -18,6 +18,7 @@ from assets.ingest.assets import contract_paths, staging_key, usable_contract
 from assets.ingest.contracts import Contract
 from pipelines.catalog import catalogued
 from pipelines.metadata import table_metadata
+from pipelines.resources import step_connection
 from pipelines.settings import get_settings
 
 RATES_KEY = dg.AssetKey(["reference", "exchange_rates"])
@@ -75,7 +76,7 @@ def canonical_asset(entity: CanonicalEntity, sources: list[tuple[Path, Contract]
     def _canonical(duckdb: DuckDBResource) -> dg.MaterializeResult:
         settings = get_settings()
         contracts = [contract for _, contract in sources]
-        with duckdb.get_connection() as con:
+        with step_connection(duckdb) as con:
             counts = build_canonical(con, entity, contracts, settings.currency)
             personal = {name for name, column in entity.columns.items() if column.personal}
             metadata = table_metadata(con, entity.table, mask=personal)
@@ -94,7 +95,7 @@ def canonical_asset(entity: CanonicalEntity, sources: list[tuple[Path, Contract]
     "the KPIs and rules that need it not computable. Grain: one row per canonical entity and column.",
 )
 def canonical_coverage(duckdb: DuckDBResource) -> dg.MaterializeResult:
-    with duckdb.get_connection() as con:
+    with step_connection(duckdb) as con:
         build_coverage(con, load_catalog())
         return dg.MaterializeResult(metadata=table_metadata(con, "marts.canonical_coverage"))
 

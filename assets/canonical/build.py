@@ -22,7 +22,7 @@ import duckdb
 
 from assets.canonical.catalog import LINEAGE_COLUMNS, CanonicalEntity
 from assets.ingest.contracts import Contract
-from assets.ingest.manifest import table_exists, transaction
+from assets.ingest.manifest import insert_rows, table_exists, transaction
 from assets.ingest.staging import lit, q
 
 REJECTS_DDL = """
@@ -320,7 +320,8 @@ def build_coverage(con: duckdb.DuckDBPyConnection, catalog: dict[str, CanonicalE
             f"filter (where _source_contract is not null), {counts} from {entity.table}"
         ).fetchone()
         n_rows, sources, filled = row[0], row[1] or [], row[2:]
-        con.executemany(
+        insert_rows(
+            con,
             "insert into marts.canonical_coverage values (?, ?, ?, ?, ?)",
             [[name, column, n_rows, n, sources] for column, n in zip(entity.columns, filled, strict=True)],
         )

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from assets.ingest.manifest import table_exists
+from assets.ingest.manifest import insert_rows, keyed, table_exists
 from pipelines.sqlmodels import SqlModel, load_models
 
 ASSETS_DIR = Path(__file__).resolve().parents[1]
@@ -90,11 +90,11 @@ def write_computability(
     """``marts.<name>``: one row per code with what it misses; returns the codes that are computable."""
     available = available_columns(con)
     con.execute("create schema if not exists marts")
-    con.execute(COMPUTABILITY_DDL.format(name=name, key=key))
+    con.execute(keyed(con, COMPUTABILITY_DDL.format(name=name, key=key)))
     rows = []
     for code, code_needs in sorted(needs.items()):
         gaps = missing(code_needs, available)
         rows.append([code, not gaps, gaps, sentence(gaps)])
     if rows:
-        con.executemany(f"insert into marts.{name} values (?, ?, ?, ?)", rows)
+        insert_rows(con, f"insert into marts.{name} values (?, ?, ?, ?)", rows)
     return [r[0] for r in rows if r[1]]

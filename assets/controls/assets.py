@@ -29,6 +29,7 @@ from assets.controls.runner import (
 from assets.ingest.manifest import table_exists
 from pipelines.catalog import catalogued
 from pipelines.metadata import table_metadata
+from pipelines.resources import step_connection
 from pipelines.settings import get_settings
 from pipelines.sqlmodels import SqlModel
 
@@ -62,7 +63,7 @@ CONFIG_DESCRIPTIONS = {
 )
 def control_config(duckdb: DuckDBResource):
     """Load the registry of controls, its thresholds and the Benford bands."""
-    with duckdb.get_connection() as con:
+    with step_connection(duckdb) as con:
         tables = write_control_config(con)
         results = [dg.MaterializeResult(asset_key=key_of(t), metadata=table_metadata(con, t)) for t in tables]
     yield from results
@@ -78,7 +79,7 @@ def control_config(duckdb: DuckDBResource):
     "empty input becomes an input_missing finding). Grain: one row per rule and input table.",
 )
 def control_input_status(duckdb: DuckDBResource) -> dg.MaterializeResult:
-    with duckdb.get_connection() as con:
+    with step_connection(duckdb) as con:
         write_input_status(con)
         problems = con.execute(
             f"select control_code || ': ' || input_table from {INPUT_STATUS_TABLE} "
@@ -99,7 +100,7 @@ def control_input_status(duckdb: DuckDBResource) -> dg.MaterializeResult:
     "Grain: one row per rule.",
 )
 def rule_computability(duckdb: DuckDBResource) -> dg.MaterializeResult:
-    with duckdb.get_connection() as con:
+    with step_connection(duckdb) as con:
         write_rule_computability(con)
         not_computable = con.execute(
             "select rule_code || ': ' || reason from marts.rule_computability where not is_computable order by 1"
@@ -122,7 +123,7 @@ def control_model_asset(model: SqlModel) -> dg.AssetsDefinition:
         metadata={"sql_file": model.path.name, "grain": model.grain},
     )
     def _model(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
-        with duckdb.get_connection() as con:
+        with step_connection(duckdb) as con:
             missing = run_control_model(con, model, get_settings())
             if missing:
                 context.log.warning(f"{model.table}: inputs missing {missing}; stood in with an empty table")

@@ -18,6 +18,7 @@ import duckdb
 import yaml
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
+from assets.ingest.manifest import insert_rows, keyed
 from pipelines.sqlmodels import TABLE_REF
 
 HERE = Path(__file__).parent
@@ -116,11 +117,14 @@ def write_parameters(con: duckdb.DuckDBPyConnection, rules: tuple[ControlRule, .
 def write_registry(con: duckdb.DuckDBPyConnection, rules: tuple[ControlRule, ...]) -> None:
     con.execute("create schema if not exists marts")
     con.execute(
-        f"create or replace table {REGISTRY_TABLE} (code varchar primary key, kind varchar, model varchar, "
-        "name varchar, entity varchar, severity varchar, inputs varchar[], reference varchar[], "
-        "description varchar, source varchar, parameters varchar, is_optional boolean, name_id varchar)"
+        keyed(
+            con,
+            f"create or replace table {REGISTRY_TABLE} (code varchar primary key, kind varchar, model varchar, "
+            "name varchar, entity varchar, severity varchar, inputs varchar[], reference varchar[], "
+            "description varchar, source varchar, parameters varchar, is_optional boolean, name_id varchar)",
+        )
     )
-    con.executemany(
+    insert_rows(con, 
         f"insert into {REGISTRY_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [[r.code, r.kind, r.model, r.name, r.entity, r.severity, list(r.inputs), list(r.reference),
           r.description, r.source, json.dumps(r.parameters), r.optional, r.name_id] for r in rules],
@@ -137,10 +141,14 @@ def write_benford_bands(con: duckdb.DuckDBPyConnection, path: Path = BENFORD_BAN
             raise RegistryError(f"{path} line {line_no}: the bands of {row['test']} must increase: {values}")
     con.execute("create schema if not exists core")
     con.execute(
-        f"create or replace table {BENFORD_BANDS_TABLE} (test varchar primary key, close_conformity_max double, "
-        "acceptable_max double, marginal_max double, source varchar)"
+        keyed(
+            con,
+            f"create or replace table {BENFORD_BANDS_TABLE} (test varchar primary key, close_conformity_max double, "
+            "acceptable_max double, marginal_max double, source varchar)",
+        )
     )
-    con.executemany(
+    insert_rows(
+        con,
         f"insert into {BENFORD_BANDS_TABLE} values (?, ?, ?, ?, ?)",
         [[r["test"], *(float(r[b]) for b in bounds), r["source"]] for r in rows],
     )
@@ -162,10 +170,14 @@ def write_review_statuses(con: duckdb.DuckDBPyConnection, path: Path = REVIEW_ST
         raise RegistryError(f"{path}: the status 'open' (a finding nobody reviewed yet) must be listed and open")
     con.execute("create schema if not exists core")
     con.execute(
-        f"create or replace table {REVIEW_STATUSES_TABLE} (status varchar primary key, is_open boolean not null, "
-        "is_dispositioned boolean not null, is_false_positive boolean not null, sort_order integer not null)"
+        keyed(
+            con,
+            f"create or replace table {REVIEW_STATUSES_TABLE} (status varchar primary key, is_open boolean not null, "
+            "is_dispositioned boolean not null, is_false_positive boolean not null, sort_order integer not null)",
+        )
     )
-    con.executemany(
+    insert_rows(
+        con,
         f"insert into {REVIEW_STATUSES_TABLE} values (?, ?, ?, ?, ?)",
         [[r["status"].strip(), *(r[f].strip().lower() == "true" for f in flags), int(r["sort_order"])] for r in rows],
     )

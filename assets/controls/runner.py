@@ -13,7 +13,7 @@ import duckdb
 
 from assets.canonical.needs import needs_of, write_computability
 from assets.controls.registry import SQL_DIR, load_registry, write_control_config
-from assets.ingest.manifest import scalar, table_exists
+from assets.ingest.manifest import insert_rows, scalar, table_exists
 from pipelines.settings import Settings
 from pipelines.sqlmodels import SqlModel, load_models, run_model
 
@@ -70,7 +70,7 @@ def write_input_status(con: duckdb.DuckDBPyConnection) -> None:
         f"create or replace table {INPUT_STATUS_TABLE} (control_code varchar, kind varchar, input_table varchar, "
         "is_present boolean, n_rows bigint, is_optional boolean)"
     )
-    con.executemany(f"insert into {INPUT_STATUS_TABLE} values (?, ?, ?, ?, ?, ?)", rows)
+    insert_rows(con, f"insert into {INPUT_STATUS_TABLE} values (?, ?, ?, ?, ?, ?)", rows)
 
 
 def ordered(models: list[SqlModel]) -> list[SqlModel]:

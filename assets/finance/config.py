@@ -11,6 +11,8 @@ import duckdb
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from assets.ingest.manifest import insert_rows
+
 CONFIG_DIR = Path(__file__).parent / "config"
 PARAMETERS_TABLE = "core.finance_parameters"
 
@@ -136,7 +138,8 @@ def write_mapping(con: duckdb.DuckDBPyConnection, mapping: Mapping) -> None:
     con.execute(f"create or replace table {mapping.table} ({columns})")
     if rows:
         names = list(mapping.columns)
-        con.executemany(
+        insert_rows(
+            con,
             f"insert into {mapping.table} values ({', '.join('?' * len(names))})",
             [[r[c] for c in names] for r in rows],
         )

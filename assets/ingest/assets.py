@@ -84,7 +84,8 @@ def build_staging_asset(contract_path: Path) -> dg.AssetsDefinition:
         with duckdb.get_connection() as con:
             outcomes = ingest_contract(con, contract, settings.landing_dir)
         # the contract's SQL runs with DuckDB's file, extension and network access off (staging.ISOLATION)
-        with isolated_connection(duckdb.database, duckdb.connection_config) as con:
+        isolated = getattr(duckdb, "isolated_connection", None)  # the run's WarehouseResource (also on a lake)
+        with isolated() if isolated else isolated_connection(duckdb.database, duckdb.connection_config) as con:
             result = build_staging(con, contract)
             flagged = flagged_values(con, contract)
             metadata = table_metadata(con, f"staging.{contract.staging_table}", mask=contract_personal(contract))

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from assets.ingest.contracts import CAPTURE, DUCKDB_TYPES, ColumnSpec, Contract, has_two_digit_year
-from assets.ingest.manifest import scalar, table_exists, transaction
+from assets.ingest.manifest import keyed, scalar, table_exists, transaction, upsert
 
 # Control characters a text cell must not hold: C0 codes (NUL included) and DEL; tab, line feed and carriage
 # return are kept (a quoted CSV field may span lines). A NUL or an escape code in an export means a corrupt file or
@@ -666,7 +666,7 @@ def build_staging(con: duckdb.DuckDBPyConnection, contract: Contract, incrementa
     (a new month's file is typed alone, its keys checked against what is staged); otherwise, or with
     ``incremental=False``, both tables are rebuilt from every active file.
     """
-    con.execute(STATE_DDL)
+    con.execute(keyed(con, STATE_DDL))
     active = _active_files(con, contract)
     previous = _previous_state(con, contract)
     exists = table_exists(con, f"staging.{contract.staging_table}")
@@ -677,9 +677,8 @@ def build_staging(con: duckdb.DuckDBPyConnection, contract: Contract, incrementa
             _apply_changes(con, contract, removed, added)
     else:
         _rebuild(con, contract)
-    con.execute(
-        "insert or replace into meta.staging_state values (?, ?, ?, now()::timestamp)",
-        [contract.name, contract.sha256, active],
+    upsert(
+        con, "meta.staging_state", "contract", "(?, ?, ?, now()::timestamp)", [contract.name, contract.sha256, active]
     )
     staged = scalar(con, f"select count(*) from staging.{contract.staging_table}")
     quarantined = scalar(con, f"select count(*) from quarantine.{contract.name}")

@@ -8,6 +8,7 @@ from assets.canonical.needs import needs_of, write_computability
 from assets.kpi.registry import SQL_DIR, load_registry, registry_models, write_registry_table
 from pipelines.catalog import catalogued
 from pipelines.metadata import table_metadata
+from pipelines.resources import step_connection
 from pipelines.settings import Settings, get_settings
 from pipelines.sqlmodels import model_assets, set_variables
 
@@ -81,7 +82,7 @@ def build_kpi_values(con: duckdb.DuckDBPyConnection, settings: Settings, models:
     "Grain: one row per month, department (or ALL) and KPI code.",
 )
 def kpi_values(duckdb: DuckDBResource) -> dg.MaterializeResult:
-    with duckdb.get_connection() as con:
+    with step_connection(duckdb) as con:
         build_kpi_values(con, get_settings())
         metadata = table_metadata(con, "marts.kpi_values")
         codes = [r[0] for r in con.execute("select distinct kpi_code from marts.kpi_values order by 1").fetchall()]

@@ -15,6 +15,8 @@ import duckdb
 import yaml
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
+from assets.ingest.manifest import insert_rows, keyed
+
 REGISTRY_DIR = Path(__file__).parent / "registry"
 SQL_DIR = Path(__file__).parent / "sql"
 UNITS_FILE = REGISTRY_DIR / "units.csv"
@@ -113,9 +115,9 @@ def write_registry_table(con: duckdb.DuckDBPyConnection) -> None:
     """``marts.kpi_registry``: one row per KPI, in file order (domain files sorted, entries as written)."""
     con.execute("create schema if not exists marts")
     columns = ", ".join(f"{name} {kind}" for name, kind in REGISTRY_COLUMNS.items())
-    con.execute(f"create or replace table marts.kpi_registry ({columns})")
-    con.executemany(
-        f"insert into marts.kpi_registry values ({', '.join('?' * len(REGISTRY_COLUMNS))})", registry_rows()
+    con.execute(keyed(con, f"create or replace table marts.kpi_registry ({columns})"))
+    insert_rows(
+        con, f"insert into marts.kpi_registry values ({', '.join('?' * len(REGISTRY_COLUMNS))})", registry_rows()
     )
 
 

@@ -9,20 +9,12 @@ import pytest
 import yaml
 
 from pipelines import deploy_check
-from pipelines.postgres import PostgresUnavailable, postgres_bin
+from pipelines.postgres import postgres_available
 
 pytestmark = pytest.mark.integration
 
 
-def _have_postgres() -> bool:
-    try:
-        postgres_bin("initdb")
-        return True
-    except PostgresUnavailable:
-        return False
-
-
-@pytest.mark.skipif(not _have_postgres(), reason="Debian's postgresql is not installed: run `make postgres-deps`")
+@pytest.mark.skipif(not postgres_available(), reason="Debian's postgresql is not installed: run `make postgres-deps`")
 def test_every_deploy_check_passes_on_the_shipped_files(capsys):
     assert deploy_check.main([]) == 0
     out = capsys.readouterr().out
