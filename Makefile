@@ -25,9 +25,10 @@ run: setup $(DAGSTER_HOME)/dagster.yaml  ## generate the demo if landing is empt
 	$(BIN)/kinerja run
 
 # Two workers (pytest-xdist): a small company's night is mostly single-threaded Python (Dagster's steps), so two
-# run side by side on two cores; each test file stays in one worker, so its module-scoped nights run once.
+# run side by side on two cores; each test file stays in one worker, so its module-scoped nights run once. Files
+# go out in collection order (tests/conftest.py puts the longest first), not xdist's most-tests-first order.
 test: setup browser-deps postgres-deps lint  ## lint, then the whole test suite (what CI runs)
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 # The browser tests drive Debian's chromium through Playwright's Python package (a dev dependency);
 # Playwright never downloads a browser here (no `playwright install`). The accessibility test injects axe-core

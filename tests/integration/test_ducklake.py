@@ -62,7 +62,7 @@ while not os.path.exists(stop):
         errors.append(repr(exc))
     with open(out + ".count", "w") as handle:
         handle.write(str(len(reads) + len(errors)))
-    time.sleep(1)
+    time.sleep(2)  # a fresh read attaches the lake anew: about a second of a core
 with open(out, "w") as handle:
     json.dump({"reads": reads, "errors": errors}, handle)
 """
