@@ -6,7 +6,7 @@ engines count the same unexpected rows. Prints a table; not a test (figures, not
     python -m benchmarks.check_cost --workdir /tmp/kinerja-checks           # generate 400 x 36, run, measure
 
 The warehouse is opened read-only; the suites are those the nightly job runs (contracts_dir of the settings
-and checks/suites), each on its nightly scope (newest load for the monthly staging sources).
+and the suites beside the models), each on its nightly scope (newest load for the monthly staging sources).
 """
 
 from __future__ import annotations

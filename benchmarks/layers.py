@@ -14,13 +14,13 @@ _RULES = (
         "ingest",
         r"^(ingest_|staging__|canonical__|raw__|reference|quarantine__|meta__|support_reference|"
         r"finance_config|control_config)",
-    ),  # fmt: skip
+    ),
     ("payroll", r"^core__(int_payroll__|fct_payslip|fct_pay_summary|dim_payroll_component)|^marts__payroll_"),
     (
         "findings",
         r"int_findings__|int_controls__|^marts__(control_|compliance_|\w*_findings|\w*_reconcil|"
         r"finance_bank_unmatched)",
-    ),  # fmt: skip
+    ),
     ("kpis", r"^marts__(kpi|scorecard)"),
     ("core", r"^(core|marts)__"),
 )

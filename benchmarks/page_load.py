@@ -27,8 +27,10 @@ from dashboards.serve import serve_in_thread  # noqa: E402
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
-MARKS = "(() => { const p = performance.getEntriesByName('first-contentful-paint')[0];" \
-        " return [p ? p.startTime : null, (window.Kinerja && Kinerja.contentMs) || null]; })()"  # fmt: skip
+MARKS = (
+    "(() => { const p = performance.getEntriesByName('first-contentful-paint')[0];"
+    " return [p ? p.startTime : null, (window.Kinerja && Kinerja.contentMs) || null]; })()"
+)
 
 
 def measure(reports: Path, runs: int) -> list[dict]:
@@ -61,11 +63,17 @@ def measure(reports: Path, runs: int) -> list[dict]:
                     page.wait_for_selector("body[data-charts='1']", state="attached", timeout=30_000)
                     warm.append((time.perf_counter() - started) * 1000)
                     context.close()
-                results.append({
-                    "page": page_path.name, "bytes": page_path.stat().st_size, "outside": sorted(outside),
-                    "ready_ms": statistics.median(ready), "warm_ms": statistics.median(warm),
-                    "fcp_ms": statistics.median(fcp), "content_ms": statistics.median(content),
-                })  # fmt: skip
+                results.append(
+                    {
+                        "page": page_path.name,
+                        "bytes": page_path.stat().st_size,
+                        "outside": sorted(outside),
+                        "ready_ms": statistics.median(ready),
+                        "warm_ms": statistics.median(warm),
+                        "fcp_ms": statistics.median(fcp),
+                        "content_ms": statistics.median(content),
+                    }
+                )
             browser.close()
     finally:
         server.shutdown()
@@ -89,16 +97,22 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"reports: {args.reports}  (shared plotly.min.js {plotly.stat().st_size / 1e6:.2f} MB, median of {args.runs})"
     )
-    print(f"{'page':24} {'size KB':>8} {'cold: all drawn ms':>19} {'first paint':>12} {'cards+tables':>13}"
-          f" {'warm: all drawn ms':>19}  outside requests")  # fmt: skip
+    print(
+        f"{'page':24} {'size KB':>8} {'cold: all drawn ms':>19} {'first paint':>12} {'cards+tables':>13}"
+        f" {'warm: all drawn ms':>19}  outside requests"
+    )
     for r in results:
-        print(f"{r['page']:24} {r['bytes'] / 1024:>8.1f} {r['ready_ms']:>19.0f} {r['fcp_ms']:>12.0f}"
-              f" {r['content_ms']:>13.0f} {r['warm_ms']:>19.0f}  {len(r['outside'])}")  # fmt: skip
+        print(
+            f"{r['page']:24} {r['bytes'] / 1024:>8.1f} {r['ready_ms']:>19.0f} {r['fcp_ms']:>12.0f}"
+            f" {r['content_ms']:>13.0f} {r['warm_ms']:>19.0f}  {len(r['outside'])}"
+        )
     largest = max(results, key=lambda r: r["bytes"])
     slowest = max(results, key=lambda r: r["ready_ms"])
-    print(f"largest page {largest['page']} {largest['bytes'] / 1024:.1f} KB; "
-          f"slowest page {slowest['page']} {slowest['ready_ms']:.0f} ms cold, {slowest['warm_ms']:.0f} ms warm; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")  # fmt: skip
+    print(
+        f"largest page {largest['page']} {largest['bytes'] / 1024:.1f} KB; "
+        f"slowest page {slowest['page']} {slowest['ready_ms']:.0f} ms cold, {slowest['warm_ms']:.0f} ms warm; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
     return 0
 
 

@@ -37,8 +37,11 @@ def employment_versions(landing: Path) -> pd.DataFrame:
     after_termination = (spell.cumsum() - events["is_termination"]) > 0
     ends = (
         events[events["is_termination"]]
-        .groupby(["employee_id", "spell_no"])["event_date"].min().rename("termination_date").reset_index()
-    )  # fmt: skip
+        .groupby(["employee_id", "spell_no"])["event_date"]
+        .min()
+        .rename("termination_date")
+        .reset_index()
+    )
     versions = events[~events["is_termination"] & ~after_termination & (events["valid_to"] >= events["valid_from"])]
     return versions.merge(ends, on=["employee_id", "spell_no"], how="left")
 
@@ -52,9 +55,10 @@ def workforce_kpis(versions: pd.DataFrame, periods: pd.DatetimeIndex) -> pd.Data
         overlap = (versions["valid_to"].clip(upper=end) - versions["valid_from"].clip(lower=start)).dt.days + 1
         employee_days = overlap.clip(lower=0).groupby(versions["department_id"]).sum()
         at_end = (
-            (versions["valid_from"] <= end) & (versions["valid_to"] >= end)
+            (versions["valid_from"] <= end)
+            & (versions["valid_to"] >= end)
             & (versions["termination_date"].isna() | (versions["termination_date"] > end))
-        )  # fmt: skip
+        )
         period_end = at_end.groupby(versions["department_id"]).sum()
         leaving = (
             versions["termination_date"].between(start, end)
@@ -149,8 +153,9 @@ def absenteeism(landing: Path, versions: pd.DataFrame, periods: pd.DatetimeIndex
 
 def payroll_cost(landing: Path, versions: pd.DataFrame, periods: pd.DatetimeIndex) -> pd.DataFrame:
     components = pd.read_csv(landing / "payroll" / "components.csv", dtype=str)
-    costed = set(components.loc[components["component_type"].isin(["earning", "employer_contribution"]),
-                                "component_code"])  # fmt: skip
+    costed = set(
+        components.loc[components["component_type"].isin(["earning", "employer_contribution"]), "component_code"]
+    )
     parts = []
     for path in monthly_files(landing / "payroll" / "payslips"):
         lines = read_monthly(path, ["period", "pay_date", "employee_id", "component_code", "amount_idr"])

@@ -4,8 +4,6 @@ and subject, ERROR checks blocking and WARN checks recorded, every outcome writt
 One step per table: the rows are pulled (or queried) once for all of the table's checks.
 """
 
-import importlib
-import pkgutil
 from dataclasses import replace
 from functools import cache
 
@@ -15,6 +13,7 @@ from dagster_duckdb import DuckDBResource
 from checks.results import record_outcomes, to_check_result
 from checks.runner import run_suite
 from checks.spec import QualityCheck, Suite
+from pipelines.discovery import asset_graph
 
 
 def table_key(table: str) -> dg.AssetKey:
@@ -24,17 +23,7 @@ def table_key(table: str) -> dg.AssetKey:
 @cache
 def defined_assets() -> dict[dg.AssetKey, frozenset[dg.AssetKey]]:
     """Every asset the ``assets`` package defines, with the assets it reads."""
-    package = importlib.import_module("assets")
-    graph: dict[dg.AssetKey, frozenset[dg.AssetKey]] = {}
-    for info in pkgutil.walk_packages(package.__path__, "assets."):
-        defs = getattr(importlib.import_module(info.name), "defs", None)
-        if isinstance(defs, dg.Definitions):
-            for item in defs.assets or []:
-                if isinstance(item, dg.AssetsDefinition):
-                    graph.update({k: frozenset(d) for k, d in item.asset_deps.items()})
-                else:
-                    graph[item.key] = frozenset(d.asset_key for d in item.deps)
-    return graph
+    return asset_graph()
 
 
 def defined_asset_keys() -> frozenset[dg.AssetKey]:
@@ -82,10 +71,14 @@ def _step(suite: Suite, checks: list[QualityCheck], graph, name: str, blocking: 
         deps = [parent] if parent is not None and parent != key and parent in graph else []
         specs.append(
             dg.AssetCheckSpec(
-                check.name, asset=key, description=check.description, blocking=blocking and check.blocking,
-                additional_deps=deps, metadata={"severity": check.severity, "dimension": check.dimension},
+                check.name,
+                asset=key,
+                description=check.description,
+                blocking=blocking and check.blocking,
+                additional_deps=deps,
+                metadata={"severity": check.severity, "dimension": check.dimension},
             )
-        )  # fmt: skip
+        )
 
     @dg.multi_asset_check(
         specs=specs,
@@ -98,8 +91,10 @@ def _step(suite: Suite, checks: list[QualityCheck], graph, name: str, blocking: 
             run = run_suite(con, part)
             outcomes = [o if blocking else replace(o, is_blocking=False) for o in run.outcomes]
             record_outcomes(con, context.run.run_id, outcomes)
-        context.log.info(f"{suite.table}: {len(outcomes)} checks by {run.engine} on {run.rows} rows "
-                         f"({run.scope}) in {run.seconds:.2f} s")  # fmt: skip
+        context.log.info(
+            f"{suite.table}: {len(outcomes)} checks by {run.engine} on {run.rows} rows "
+            f"({run.scope}) in {run.seconds:.2f} s"
+        )
         for outcome in outcomes:
             yield to_check_result(outcome, key)
 

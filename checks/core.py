@@ -1,6 +1,6 @@
-"""Quality suites of the core tables, one YAML file per table in ``suites/core/``. A file whose table is not (yet)
-an asset is skipped, so a suite can land before its model; tests/unit/test_checks_spec.py lists the core
-tables that have no suite."""
+"""Quality suites of the core tables, one YAML file per table beside its model (``assets/<domain>/sql/<table>.yaml``).
+A file whose table is not (yet) an asset is skipped, so a suite can land before its model;
+tests/unit/test_checks_spec.py lists the core tables that have no suite."""
 
 import dagster as dg
 

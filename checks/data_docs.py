@@ -32,8 +32,8 @@ from pathlib import Path
 
 import duckdb
 
-from checks.spec import SUITES_DIR, TABLE_KINDS, Suite, SuiteError, staging_suite, yaml_suite
-from dashboards.formatting import redact
+from assets.metadata import redact
+from checks.spec import SUITES_DIR, TABLE_KINDS, Suite, SuiteError, staging_suite, suite_files, yaml_suite
 
 DOCS_DIR = "data-docs"  # inside the reports folder
 SITE_NAME = "kinerja"
@@ -116,13 +116,12 @@ def all_suites(contracts_dir: Path | None = None, suites_dir: Path = SUITES_DIR,
         except (ContractError, SuiteError):
             if strict:
                 raise
-    for layer in sorted(p for p in suites_dir.iterdir() if p.is_dir() and p.name != "staging"):
-        for path in sorted(layer.glob("*.yaml")):
-            try:
-                suites.append(yaml_suite(path))
-            except SuiteError:
-                if strict:
-                    raise
+    for path in suite_files():
+        try:
+            suites.append(yaml_suite(path))
+        except SuiteError:
+            if strict:
+                raise
     return suites
 
 
@@ -212,9 +211,11 @@ def _configuration(record: dict, suite: Suite | None):
         exp = documented_expectation(check)
     else:
         exp = ExpectKinerjaCheckToPass(
-            check=record["check_name"], passed=bool(record["passed"]), observed_value=_shown(record["observed_value"]),
+            check=record["check_name"],
+            passed=bool(record["passed"]),
+            observed_value=_shown(record["observed_value"]),
             description=(error_text if could_not_run(record) else redact)(record["description"]),
-        )  # fmt: skip
+        )
         exp.notes = redact(record["threshold"]) if record["threshold"] else None
     # what the run recorded wins over the suite as it is now (a check on a column no source fills is a warning)
     recorded = {k: record[k] for k in ("dimension", "severity", "engine")}
@@ -256,11 +257,13 @@ def validation_result(table: str, records: list[dict], suite: Suite | None):
         result, exception = _result(record, kind)
         results.append(
             ExpectationValidationResult(
-                success=bool(record["passed"]), expectation_config=configuration, result=result,
-                exception_info=exception or {"raised_exception": False, "exception_message": None,
-                                             "exception_traceback": None},
+                success=bool(record["passed"]),
+                expectation_config=configuration,
+                result=result,
+                exception_info=exception
+                or {"raised_exception": False, "exception_message": None, "exception_traceback": None},
             )
-        )  # fmt: skip
+        )
     run_time = _utc(max(r["checked_at"] for r in records))
     run_id = RunIdentifier(run_name=records[0]["run_id"] or NO_RUN, run_time=run_time)
     passed = sum(1 for r in records if r["passed"])
@@ -288,7 +291,7 @@ def validation_result(table: str, records: list[dict], suite: Suite | None):
                 "datasource_name": "warehouse",
                 "data_asset_name": table,
                 "batch_definition_name": "checked rows",
-            },  # fmt: skip
+            },
         },
     )
     key = ValidationResultIdentifier(
@@ -370,10 +373,19 @@ def _render(folder: Path, recorded: dict[str, list[dict]], suites: dict[str, Sui
         validations.append((key, result))
     for key, result in sorted(validations, key=lambda v: (v[0].run_id.run_time, v[1].suite_name), reverse=True):
         add_link(
-            None, links, result.suite_name, "validations", batch_identifier=key.batch_identifier, run_id=key.run_id,
-            validation_success=result.success, run_time=key.run_id.run_time, run_name=key.run_id.run_name,
-            asset_name=result.suite_name, batch_kwargs={}, batch_spec=result.meta["batch_spec"],
-        )  # fmt: skip
+            None,
+            links,
+            result.suite_name,
+            "validations",
+            batch_identifier=key.batch_identifier,
+            run_id=key.run_id,
+            validation_success=result.success,
+            run_time=key.run_id.run_time,
+            run_name=key.run_id.run_name,
+            asset_name=result.suite_name,
+            batch_kwargs={},
+            batch_spec=result.meta["batch_spec"],
+        )
         write(
             links["validations_links"][-1]["filepath"],
             view.render(ValidationResultsPageRenderer().render(result), **options),

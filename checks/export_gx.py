@@ -7,7 +7,7 @@ expectations the checks run as (checks/gx_suite.py), each with the check's name,
 ``meta`` and its sentence in ``notes``. A rule or a relationship reads a column the pull adds (``_rule__<check>``,
 ``_ref__<check>``): its ``meta.derived_column`` gives the SQL that computes it. The checks GX cannot express
 (constant columns, query rules) are listed in the suite's ``meta.kinerja.checks_outside_gx``; the suites are read
-from the contracts folder of the settings and ``checks/suites/``.
+from the contracts folder of the settings, ``checks/suites/staging`` and the suites beside the models.
 """
 
 from __future__ import annotations

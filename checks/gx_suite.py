@@ -84,9 +84,13 @@ def expectation(check: QualityCheck):
     if check.kind == "order":
         later, earlier = check.columns
         return e.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A=later, column_B=earlier, or_equal=not check.strict, ignore_row_if="either_value_is_missing",
-            meta=meta, **mostly,
-        )  # fmt: skip
+            column_A=later,
+            column_B=earlier,
+            or_equal=not check.strict,
+            ignore_row_if="either_value_is_missing",
+            meta=meta,
+            **mostly,
+        )
     if check.kind == "rule":  # the condition is evaluated in SQL when the rows are pulled (checks/runner.py)
         return e.ExpectColumnValuesToBeInSet(column=check.rule_column, value_set=[True], meta=meta, **mostly)
     if check.kind == "row_count":

@@ -1,7 +1,7 @@
-"""Quality suites of the marts, one YAML file per table in ``suites/marts/``: keys at the grain of each mart, and
-the rules that need more than one row (the departments of an additive KPI add up to the company, the scorecard
-holds every KPI value once) as query rules. A file whose table is not (yet) an asset is skipped, as for core;
-tests/unit/test_mart_checks.py fails while a mart has no suite."""
+"""Quality suites of the marts, one YAML file per table beside its model (``assets/<domain>/sql/<table>.yaml``): keys at
+the grain of each mart, and the rules that need more than one row (the departments of an additive KPI add up to the
+company, the scorecard holds every KPI value once) as query rules. A file whose table is not (yet) an asset is
+skipped, as for core; tests/unit/test_mart_checks.py fails while a mart has no suite."""
 
 import dagster as dg
 

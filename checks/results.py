@@ -15,31 +15,9 @@ from dataclasses import dataclass, field, replace
 import dagster as dg
 import duckdb
 
-from assets.ingest.manifest import insert_rows
+from assets.quality.history import ensure_check_results
 from checks.spec import ERROR
-
-CHECK_RESULTS_DDL = """
-create table if not exists meta.check_results (
-    run_id varchar,                     -- Dagster run (null outside a run)
-    checked_at timestamp not null,
-    table_name varchar not null,        -- schema.table the check is on
-    check_name varchar not null,        -- <dimension>_<subject>
-    dimension varchar not null,         -- completeness, uniqueness, validity, consistency, integrity, ...
-    severity varchar not null,          -- ERROR blocks what is downstream in the run; WARN is recorded
-    is_blocking boolean not null,
-    passed boolean not null,
-    engine varchar,                     -- gx | sql | manifest
-    scope varchar,                      -- which rows were checked
-    rows_checked bigint,                -- rows the check considered
-    unexpected_count bigint,
-    unexpected_pct double,              -- of rows_checked, 0-100
-    observed_value varchar,
-    threshold varchar,                  -- what passing means (every row, at least 95% of rows, 31 + 5 days, ...)
-    sample_keys varchar,                -- JSON list of at most 10 failing keys
-    description varchar,                -- what happened and what to do
-    duration_ms bigint                  -- the check's share of its suite's run time
-)
-"""
+from pipelines.db import insert_rows
 
 
 @dataclass(frozen=True)
@@ -71,9 +49,9 @@ class CheckOutcome:
 
 def masked(outcome: CheckOutcome) -> CheckOutcome:
     """The outcome as it may leave the warehouse's data tables (meta.check_results, which the quality page reads,
-    and Dagster): a check on a personal column (pipelines/metadata.py) shows its failing values and keys as
+    and Dagster): a check on a personal column (assets/metadata.py) shows its failing values and keys as
     masked; every other check's texts have their long digit runs and e-mail addresses masked."""
-    from pipelines.metadata import MASK, mask_text, personal_columns
+    from assets.metadata import MASK, mask_text, personal_columns
 
     name = f"_{outcome.name}_"
     if any(f"_{column}_" in name for column in personal_columns()):
@@ -85,11 +63,6 @@ def masked(outcome: CheckOutcome) -> CheckOutcome:
     return replace(outcome, sample_keys=keys, observed_value=observed, description=mask_text(outcome.description))
 
 
-def ensure_check_results(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("create schema if not exists meta")
-    con.execute(CHECK_RESULTS_DDL)
-
-
 def record_outcomes(
     con: duckdb.DuckDBPyConnection, run_id: str | None, outcomes: Sequence[CheckOutcome], at: dt.datetime | None = None
 ) -> None:
@@ -97,17 +70,33 @@ def record_outcomes(
     ensure_check_results(con)
     at = at or dt.datetime.now().replace(microsecond=0)
     outcomes = [masked(o) for o in outcomes]
-    insert_rows(con, 
+    insert_rows(
+        con,
         "insert into meta.check_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             [
-                run_id, at, o.table, o.name, o.dimension, o.severity, o.blocking, o.passed, o.engine, o.scope,
-                o.rows_checked, o.unexpected_count, o.unexpected_pct, o.observed_value, o.threshold,
-                json.dumps(list(o.sample_keys), ensure_ascii=False), o.description, o.duration_ms,
+                run_id,
+                at,
+                o.table,
+                o.name,
+                o.dimension,
+                o.severity,
+                o.blocking,
+                o.passed,
+                o.engine,
+                o.scope,
+                o.rows_checked,
+                o.unexpected_count,
+                o.unexpected_pct,
+                o.observed_value,
+                o.threshold,
+                json.dumps(list(o.sample_keys), ensure_ascii=False),
+                o.description,
+                o.duration_ms,
             ]
             for o in outcomes
         ],
-    )  # fmt: skip
+    )
 
 
 def to_check_result(outcome: CheckOutcome, asset_key: dg.AssetKey) -> dg.AssetCheckResult:

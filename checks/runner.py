@@ -18,11 +18,11 @@ from dataclasses import dataclass, replace
 
 import duckdb
 
-from assets.ingest.manifest import scalar
 from checks.gx_suite import RawResult, run_gx
 from checks.results import CheckOutcome
 from checks.spec import NEWEST_LOAD, REBUILT_PERIODS, TABLE_KINDS, WARN, QualityCheck, Suite
 from checks.sql_suite import constant_check, lit, q, query_check, reference_flag, run_sql, source_select
+from pipelines.db import scalar
 
 GX_MAX_ROWS = 1_000_000
 
@@ -48,11 +48,15 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str] | Non
 
 def _rebuilt_periods_filter(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, str]:
     """The months the table's last partitioned build rewrote (all rows when it has no partition state)."""
-    built = con.execute(
-        "select count(*), min(period), max(period) from meta.partition_state "
-        "where table_name = ? and built_at = (select max(built_at) from meta.partition_state where table_name = ?)",
-        [table, table],
-    ).fetchall()[0] if table_columns(con, "meta.partition_state") else (0, None, None)  # fmt: skip
+    built = (
+        con.execute(
+            "select count(*), min(period), max(period) from meta.partition_state "
+            "where table_name = ? and built_at = (select max(built_at) from meta.partition_state where table_name = ?)",
+            [table, table],
+        ).fetchall()[0]
+        if table_columns(con, "meta.partition_state")
+        else (0, None, None)
+    )
     if not built[0]:
         return "true", "all rows"
     condition = f"""period in (

@@ -35,12 +35,20 @@ create table if not exists meta.column_schemas (
 """
 
 
-def _outcome(contract_name: str, name: str, dimension: str, severity: str, passed: bool, description: str,
-             **fields) -> CheckOutcome:  # fmt: skip
+def _outcome(
+    contract_name: str, name: str, dimension: str, severity: str, passed: bool, description: str, **fields
+) -> CheckOutcome:
     return CheckOutcome(
-        table=f"staging.stg_{contract_name}", name=name, dimension=dimension, severity=severity, passed=passed,
-        description=description, engine="manifest", scope="active files", **fields,
-    )  # fmt: skip
+        table=f"staging.stg_{contract_name}",
+        name=name,
+        dimension=dimension,
+        severity=severity,
+        passed=passed,
+        description=description,
+        engine="manifest",
+        scope="active files",
+        **fields,
+    )
 
 
 def row_accounting(con: duckdb.DuckDBPyConnection, contract_name: str) -> CheckOutcome:
@@ -53,17 +61,22 @@ def row_accounting(con: duckdb.DuckDBPyConnection, contract_name: str) -> CheckO
     ).fetchall()
     unbalanced = [r for r in rows if r[1] != (r[2] or 0) + (r[3] or 0)]
     return _outcome(
-        contract_name, ROW_ACCOUNTING, "completeness", ERROR, not unbalanced,
+        contract_name,
+        ROW_ACCOUNTING,
+        "completeness",
+        ERROR,
+        not unbalanced,
         f"{len(unbalanced)} file(s) whose rows read differ from rows staged + quarantined: reload them and report "
         "the ingestion defect."
         if unbalanced
         else f"All {len(rows)} file(s) balance: rows read = staged + quarantined.",
-        rows_checked=len(rows), unexpected_count=len(unbalanced),
+        rows_checked=len(rows),
+        unexpected_count=len(unbalanced),
         observed_value=f"read {sum(r[1] or 0 for r in rows)}, staged {sum(r[2] or 0 for r in rows)}, "
         f"quarantined {sum(r[3] or 0 for r in rows)}",
         threshold="every file",
         sample_keys=tuple(f"{p}: read {r}, staged {s}, quarantined {x}" for p, r, s, x in unbalanced[:SAMPLE_SIZE]),
-    )  # fmt: skip
+    )
 
 
 def failed_files(con: duckdb.DuckDBPyConnection, contract_name: str) -> CheckOutcome:
@@ -72,12 +85,19 @@ def failed_files(con: duckdb.DuckDBPyConnection, contract_name: str) -> CheckOut
         [contract_name],
     ).fetchall()
     return _outcome(
-        contract_name, NO_FAILED_FILES, "validity", WARN, not failed,
+        contract_name,
+        NO_FAILED_FILES,
+        "validity",
+        WARN,
+        not failed,
         f"{len(failed)} file(s) could not be loaded; fix the file or the contract and rerun: "
-        + " | ".join(e for _, e in failed[:3]) if failed else "Every landed file was readable.",
-        unexpected_count=len(failed), threshold="no failed file",
+        + " | ".join(e for _, e in failed[:3])
+        if failed
+        else "Every landed file was readable.",
+        unexpected_count=len(failed),
+        threshold="no failed file",
         sample_keys=tuple(f"{p}: {e}" for p, e in failed[:SAMPLE_SIZE]),
-    )  # fmt: skip
+    )
 
 
 def freshness(con: duckdb.DuckDBPyConnection, contract: Contract, now: dt.datetime | None = None) -> CheckOutcome:
@@ -93,22 +113,32 @@ def freshness(con: duckdb.DuckDBPyConnection, contract: Contract, now: dt.dateti
     threshold = f"a new file every {cadence} days + {FRESHNESS_GRACE_DAYS} days' grace"
     if last is None:
         return _outcome(
-            contract.name, FRESHNESS, "timeliness", WARN, False,
+            contract.name,
+            FRESHNESS,
+            "timeliness",
+            WARN,
+            False,
             f"No file of {contract.name} has ever loaded (expected one every {cadence} days): put the export in "
             f"the landing folder under {', '.join(contract.files)} or fix the contract's file patterns.",
-            threshold=threshold, observed_value="never loaded",
-        )  # fmt: skip
+            threshold=threshold,
+            observed_value="never loaded",
+        )
     age = (now - last).total_seconds() / 86400
     ok = age <= limit
     return _outcome(
-        contract.name, FRESHNESS, "timeliness", WARN, ok,
+        contract.name,
+        FRESHNESS,
+        "timeliness",
+        WARN,
+        ok,
         f"The last new file of {contract.name} ({newest}) loaded {age:.1f} days ago, within {threshold}."
         if ok
         else f"No new file of {contract.name} for {age:.1f} days (expected {threshold}; last {newest}): ask "
         f"{contract.owner} for the missing export and put it under {', '.join(contract.files)}.",
-        observed_value=f"{age:.1f} days since {last:%Y-%m-%d %H:%M}", threshold=threshold,
+        observed_value=f"{age:.1f} days since {last:%Y-%m-%d %H:%M}",
+        threshold=threshold,
         metadata={"last_loaded_at": str(last), "newest_file": newest, "age_days": round(age, 2)},
-    )  # fmt: skip
+    )
 
 
 def _mapping_change(before: str | None, after: str | None) -> str:
@@ -151,16 +181,22 @@ def source_drift(con: duckdb.DuckDBPyConnection, contract: Contract) -> CheckOut
             events.append(f"{path} (after {before_path}): {change}")
     ignored = contract.schema_drift == "ignore"
     return _outcome(
-        contract.name, SOURCE_DRIFT, "schema", WARN, not events or ignored,
+        contract.name,
+        SOURCE_DRIFT,
+        "schema",
+        WARN,
+        not events or ignored,
         f"The columns of {len(events)} newly loaded file(s) of {contract.name} changed: {events[0]}. Add the new "
         "names as aliases in the contract, or ask the source owner why the export changed."
         + (" (schema_drift: ignore)" if ignored else "")
         if events
         else f"The newest load of {contract.name} has the same columns as the file before it"
         + (" (the first file: as the contract)." if files and files[0][4] else "."),
-        rows_checked=len(files), unexpected_count=len(events), threshold=f"policy {contract.schema_drift}",
+        rows_checked=len(files),
+        unexpected_count=len(events),
+        threshold=f"policy {contract.schema_drift}",
         sample_keys=tuple(events[:SAMPLE_SIZE]),
-    )  # fmt: skip
+    )
 
 
 def staging_drift(con: duckdb.DuckDBPyConnection, contract: Contract, now: dt.datetime | None = None) -> CheckOutcome:
@@ -175,20 +211,28 @@ def staging_drift(con: duckdb.DuckDBPyConnection, contract: Contract, now: dt.da
     ).fetchall()
     if rows and json.loads(rows[0][0]) == current:
         return _outcome(
-            contract.name, STAGING_DRIFT, "schema", WARN, True,
+            contract.name,
+            STAGING_DRIFT,
+            "schema",
+            WARN,
+            True,
             f"{table} has the same {len(current)} columns and types as recorded on {rows[0][1]:%Y-%m-%d}.",
             observed_value=f"{len(current)} columns",
-        )  # fmt: skip
+        )
     con.execute(
         "insert into meta.column_schemas values (?, ?, ?)",
         [table, json.dumps(current), now or dt.datetime.now().replace(microsecond=0)],
     )
     if not rows:
         return _outcome(
-            contract.name, STAGING_DRIFT, "schema", WARN, True,
+            contract.name,
+            STAGING_DRIFT,
+            "schema",
+            WARN,
+            True,
             f"First schema of {table} recorded ({len(current)} columns); later changes will be reported.",
             observed_value=f"{len(current)} columns",
-        )  # fmt: skip
+        )
     before = dict(map(tuple, json.loads(rows[0][0])))
     after = dict(map(tuple, current))
     changes = [f"added {c} {t}" for c, t in after.items() if c not in before]
@@ -196,12 +240,17 @@ def staging_drift(con: duckdb.DuckDBPyConnection, contract: Contract, now: dt.da
     changes += [f"{c}: {before[c]} -> {after[c]}" for c in after if c in before and before[c] != after[c]]
     changes = changes or ["the column order changed"]
     return _outcome(
-        contract.name, STAGING_DRIFT, "schema", WARN, False,
+        contract.name,
+        STAGING_DRIFT,
+        "schema",
+        WARN,
+        False,
         f"{table} changed since {rows[0][1]:%Y-%m-%d}: {'; '.join(changes[:5])}. Check the contract change "
         "behind it and the models and dashboards that read these columns.",
-        unexpected_count=len(changes), observed_value=f"{len(current)} columns",
+        unexpected_count=len(changes),
+        observed_value=f"{len(current)} columns",
         sample_keys=tuple(changes[:SAMPLE_SIZE]),
-    )  # fmt: skip
+    )
 
 
 DATE_ORDER = "date_order_unambiguous"
@@ -217,26 +266,40 @@ def date_order(con: duckdb.DuckDBPyConnection, contract: Contract) -> CheckOutco
     found = ambiguous_date_orders(con, contract)
     columns = ", ".join(swappable_date_columns(contract))
     return _outcome(
-        contract.name, DATE_ORDER, "validity", WARN, not found,
+        contract.name,
+        DATE_ORDER,
+        "validity",
+        WARN,
+        not found,
         f"In {len(found)} file(s) of {contract.name} every date reads both day-first and month-first: "
         f"{found[0].sentence()}. If the export is in the other order, swap %d and %m in the column's formats."
         if found
         else f"In every active file of {contract.name}, {columns}: a value that reads only one way (a day above 12), "
         "or no value.",
-        unexpected_count=len(found), threshold="a value that reads only one way in every file",
+        unexpected_count=len(found),
+        threshold="a value that reads only one way in every file",
         observed_value=f"{len(found)} file/column(s) ambiguous",
         sample_keys=tuple(f.sentence() for f in found[:SAMPLE_SIZE]),
-        metadata={"ambiguous": [
-            {"file": f.source_path, "column": f.column, "format": f.format, "swapped": f.swapped,
-             "values": f.n_values, "changed": f.n_changed, "examples": list(f.examples)}
-            for f in found[:SAMPLE_SIZE]
-        ]},
-    )  # fmt: skip
+        metadata={
+            "ambiguous": [
+                {
+                    "file": f.source_path,
+                    "column": f.column,
+                    "format": f.format,
+                    "swapped": f.swapped,
+                    "values": f.n_values,
+                    "changed": f.n_changed,
+                    "examples": list(f.examples),
+                }
+                for f in found[:SAMPLE_SIZE]
+            ]
+        },
+    )
 
 
 def flagged_values(con: duckdb.DuckDBPyConnection, contract: Contract) -> CheckOutcome:
     """Values that ``on_error: null_and_flag`` columns set to null in staged rows (meta.staging_flags)."""
-    from assets.ingest.manifest import table_exists
+    from pipelines.db import table_exists
 
     rows = []
     if table_exists(con, "meta.staging_flags"):
@@ -252,12 +315,18 @@ def flagged_values(con: duckdb.DuckDBPyConnection, contract: Contract) -> CheckO
         ).fetchall()
     total = sum(r[3] for r in rows)
     return _outcome(
-        contract.name, FLAGGED_VALUES, "validity", WARN, not rows,
+        contract.name,
+        FLAGGED_VALUES,
+        "validity",
+        WARN,
+        not rows,
         f"{total:,} value(s) of staged rows of {contract.name} broke their column's checks and were set to null "
         f"(on_error: null_and_flag), e.g. {rows[0][0]}: {rows[0][4]}; every one is in meta.staging_flags: "
         "correct them in the source export."
         if rows
         else f"No value of {contract.name} was set to null by on_error: null_and_flag.",
-        unexpected_count=total, threshold="no flagged value", observed_value=f"{total} value(s) flagged",
+        unexpected_count=total,
+        threshold="no flagged value",
+        observed_value=f"{total} value(s) flagged",
         sample_keys=tuple(f"{p}: {c} ({r}): {n} value(s), e.g. {m}" for p, c, r, n, m in rows[:SAMPLE_SIZE]),
-    )  # fmt: skip
+    )

@@ -1,7 +1,9 @@
 """What a table's quality suite checks, as data: derived from the source contract for staging tables and read from
-``checks/suites/<layer>/<name>.yaml`` for the rest, so editing a contract or a YAML file changes the suite.
+``assets/<domain>/sql/<table>.yaml`` for the rest (beside the table's model), so editing a contract or a YAML file
+changes the suite.
 
-A suite file (``checks/suites/core/dim_employee.yaml``; staging extras use the contract name as the file name):
+A suite file (``assets/hr/sql/dim_employee.yaml``; staging extras, ``checks/suites/staging/<contract>.yaml``, use
+the contract name as the file name):
 
     table: core.dim_employee           # core files only; the file stem must be the table name
     key: [employee_version_id]         # completeness of each column + uniqueness of the combination
@@ -44,7 +46,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from assets.ingest.contracts import Contract
 
-SUITES_DIR = Path(__file__).parent / "suites"
+SUITES_DIR = Path(__file__).parent / "suites"  # staging extras
+# core and mart suites: beside the model that builds the table, in its domain's table folder
+TABLES_DIR = Path(__file__).resolve().parents[1] / "assets"
 ERROR, WARN = "ERROR", "WARN"
 # Columns every staging table carries besides the contract's: the file version and line each row came from.
 STAGING_META_COLUMNS = ("_file_sha256", "_source_path", "_line_no")
@@ -256,10 +260,13 @@ def _sentence_values(values) -> str:
 def not_null_check(table: str, column: str, severity: str = ERROR, mostly: float = 1.0) -> QualityCheck:
     share = "Every row" if mostly >= 1 else f"At least {mostly:.0%} of the rows"
     return QualityCheck(
-        f"completeness_{column}", "not_null", (column,),
+        f"completeness_{column}",
+        "not_null",
+        (column,),
         f"{share} of {table} must have {column}: fill it in the source export for the rows listed.",
-        severity, mostly,
-    )  # fmt: skip
+        severity,
+        mostly,
+    )
 
 
 def unique_check(table: str, columns: list[str], severity: str = ERROR, mostly: float = 1.0) -> QualityCheck:
@@ -270,19 +277,26 @@ def unique_check(table: str, columns: list[str], severity: str = ERROR, mostly: 
         else f"At most {1 - mostly:.0%} of the rows of {table} may share their {label} with another row"
     )
     return QualityCheck(
-        f"uniqueness_{'_'.join(columns)}", "unique", tuple(columns),
+        f"uniqueness_{'_'.join(columns)}",
+        "unique",
+        tuple(columns),
         f"{rule}: remove the duplicates listed from the source, or fix the join that multiplies them.",
-        severity, mostly,
-    )  # fmt: skip
+        severity,
+        mostly,
+    )
 
 
 def in_set_check(table: str, column: str, values, severity: str = ERROR, mostly: float = 1.0) -> QualityCheck:
     return QualityCheck(
-        f"validity_{column}", "in_set", (column,),
+        f"validity_{column}",
+        "in_set",
+        (column,),
         f"{column} of {table} must be one of {_sentence_values(values)}: correct the rows listed in the source, "
         "or add the value to the contract if it is legitimate.",
-        severity, mostly, values=tuple(values),
-    )  # fmt: skip
+        severity,
+        mostly,
+        values=tuple(values),
+    )
 
 
 def range_check(table: str, column: str, spec: RangeSpec, severity: str = ERROR) -> QualityCheck:
@@ -295,63 +309,91 @@ def range_check(table: str, column: str, spec: RangeSpec, severity: str = ERROR)
         if part
     )
     return QualityCheck(
-        f"validity_{column}_range", "between", (column,),
+        f"validity_{column}_range",
+        "between",
+        (column,),
         f"{column} of {table} must be {bounds}: correct the rows listed in the source.",
-        severity, spec.mostly, min_value=spec.min, max_value=spec.max,
-    )  # fmt: skip
+        severity,
+        spec.mostly,
+        min_value=spec.min,
+        max_value=spec.max,
+    )
 
 
 def pattern_check(table: str, column: str, pattern: str, severity: str = ERROR) -> QualityCheck:
     return QualityCheck(
-        f"validity_{column}_pattern", "pattern", (column,),
+        f"validity_{column}_pattern",
+        "pattern",
+        (column,),
         f"{column} of {table} must match {pattern}: correct the rows listed in the source.",
-        severity, pattern=pattern,
-    )  # fmt: skip
+        severity,
+        pattern=pattern,
+    )
 
 
 def order_check(table: str, spec: OrderSpec, severity: str = ERROR) -> QualityCheck:
     relation = "after" if spec.strict else "on or after"
     return QualityCheck(
-        f"consistency_{spec.later}_after_{spec.earlier}", "order", (spec.later, spec.earlier),
+        f"consistency_{spec.later}_after_{spec.earlier}",
+        "order",
+        (spec.later, spec.earlier),
         f"{spec.later} must be {relation} {spec.earlier} in {table} when both are known: correct the dates of "
         "the rows listed in the source.",
-        severity, spec.mostly, strict=spec.strict,
-    )  # fmt: skip
+        severity,
+        spec.mostly,
+        strict=spec.strict,
+    )
 
 
 def relationship_check(table: str, column: str, spec: RelationshipSpec, severity: str = ERROR) -> QualityCheck:
     parent_table, parent_column = spec.to.rsplit(".", 1)
     extra = f" (or {', '.join(spec.also)})" if spec.also else ""
     return QualityCheck(
-        f"integrity_{column}", "relationship", (column,),
+        f"integrity_{column}",
+        "relationship",
+        (column,),
         f"Every {column} of {table} must exist as {parent_column} in {parent_table}{extra}: add the missing "
         f"{parent_column} to its master or correct the rows listed.",
-        severity, spec.mostly, parent=spec.to, also=tuple(spec.also),
-    )  # fmt: skip
+        severity,
+        spec.mostly,
+        parent=spec.to,
+        also=tuple(spec.also),
+    )
 
 
 def rule_check(table: str, spec: RuleSpec, severity: str = ERROR) -> QualityCheck:
     if spec.query is not None:
         return QualityCheck(
-            f"consistency_{spec.name}", "query", (),
+            f"consistency_{spec.name}",
+            "query",
+            (),
             f"{spec.reason[0].upper()}{spec.reason[1:]} ({table}, rule {spec.name}): the rows listed are what the "
             "rule's query returns; correct the model or its inputs.",
-            severity, sql=spec.query,
-        )  # fmt: skip
+            severity,
+            sql=spec.query,
+        )
     return QualityCheck(
-        f"consistency_{spec.name}", "rule", (),
+        f"consistency_{spec.name}",
+        "rule",
+        (),
         f"{spec.reason[0].upper()}{spec.reason[1:]} ({table}, rule {spec.name}): correct the rows listed.",
-        severity, spec.mostly, sql=spec.sql,
-    )  # fmt: skip
+        severity,
+        spec.mostly,
+        sql=spec.sql,
+    )
 
 
 def row_count_check(table: str, spec: RangeSpec, severity: str = ERROR) -> QualityCheck:
     bounds = f"between {spec.min:g} and {spec.max:g}" if spec.max is not None else f"at least {spec.min or 0:g}"
     return QualityCheck(
-        "volume_row_count", "row_count", (),
+        "volume_row_count",
+        "row_count",
+        (),
         f"{table} must have {bounds} rows: rerun the model and look at its inputs if it has not.",
-        severity, min_value=spec.min, max_value=spec.max,
-    )  # fmt: skip
+        severity,
+        min_value=spec.min,
+        max_value=spec.max,
+    )
 
 
 def duplicate_rows_check(table: str, columns: list[str], severity: str = WARN) -> QualityCheck:
@@ -359,24 +401,28 @@ def duplicate_rows_check(table: str, columns: list[str], severity: str = WARN) -
     within = " within one file" if "_file_sha256" in columns else ""
     shown = [c for c in columns if c not in STAGING_META_COLUMNS]
     return QualityCheck(
-        "uniqueness_exact_duplicate_rows", "unique", tuple(columns),
+        "uniqueness_exact_duplicate_rows",
+        "unique",
+        tuple(columns),
         f"No two rows of {table} may be identical in every column ({', '.join(shown)}){within}: an export that "
         "repeats rows counts them twice; remove the repeats from the source, or declare a primary_key if identical "
         "rows are legitimate and tell them apart.",
         severity,
-    )  # fmt: skip
+    )
 
 
 def constant_columns_check(table: str, columns: list[str], severity: str = WARN) -> QualityCheck:
     """Columns holding one and the same value in every row that has one (on all rows of the table, whatever the
     suite's scope: a month's file may well hold one period)."""
     return QualityCheck(
-        "validity_no_constant_columns", "constant", tuple(columns),
+        "validity_no_constant_columns",
+        "constant",
+        tuple(columns),
         f"No column of {table} may hold one and the same value in every row ({CONSTANT_MIN_VALUES} or more values): "
         "an export whose amounts or codes are all alike is usually broken; check the export, or set the column "
         "with value: in the contract (or constant_columns: ignore) if it is constant by design.",
         severity,
-    )  # fmt: skip
+    )
 
 
 CONSTANT_MIN_VALUES = 10  # a column needs this many values before one value in all of them is suspicious
@@ -452,12 +498,14 @@ def contract_checks(contract: Contract) -> list[QualityCheck]:
     checks += _delivery_checks(contract, table)
     checks.append(
         QualityCheck(
-            "schema_columns_match_contract", "columns", (),
+            "schema_columns_match_contract",
+            "columns",
+            (),
             f"{table} must have exactly the contract's columns ({contract.path.name if contract.path else ''}) "
             "plus the row's file and line: rebuild staging after a contract change.",
             values=tuple(contract.columns) + STAGING_META_COLUMNS,
         )
-    )  # fmt: skip
+    )
     return checks
 
 
@@ -522,5 +570,12 @@ def yaml_suite(path: Path) -> Suite:
     )
 
 
-def yaml_suites(layer: str, suites_dir: Path = SUITES_DIR) -> list[Suite]:
-    return [yaml_suite(p) for p in sorted((suites_dir / layer).glob("*.yaml"))]
+def suite_files(tables_dir: Path = TABLES_DIR) -> list[Path]:
+    """Every core and mart suite file: ``<domain>/sql/<table>.yaml``."""
+    return sorted(tables_dir.glob("*/sql/*.yaml"))
+
+
+def yaml_suites(layer: str, tables_dir: Path = TABLES_DIR) -> list[Suite]:
+    """The suites of the tables of ``layer`` (core, marts, ...)."""
+    suites = [yaml_suite(p) for p in suite_files(tables_dir)]
+    return [s for s in suites if s.table.split(".")[0] == layer]

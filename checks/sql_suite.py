@@ -157,9 +157,12 @@ def constant_check(con, source: str, check: QualityCheck) -> RawResult:
             constant.append(f"{column} = {value!r} in all {n:,} rows with a value")
     observed = "; ".join(constant) if constant else f"no constant column among {len(check.columns)}"
     return RawResult(
-        not constant, rows_considered=int(row[0]), unexpected_count=len(constant), observed=observed,
+        not constant,
+        rows_considered=int(row[0]),
+        unexpected_count=len(constant),
+        observed=observed,
         sample=tuple(constant[:SAMPLE_SIZE]),
-    )  # fmt: skip
+    )
 
 
 def _row_text(names: Sequence[str], row: Sequence) -> str:

@@ -14,8 +14,6 @@ A run that materializes pages without ``reports/published`` (one page from the U
 with those pages rebuilt, in the same way."""
 
 import datetime as dt
-import importlib
-import pkgutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,6 +21,7 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
+from assets.catalog import catalogued, report_url
 from assets.ingest.assets import contract_paths, staging_key
 from assets.kpi.assets import KPI_VALUES
 from assets.kpi.registry import load_registry
@@ -44,7 +43,7 @@ from dashboards.publish import (
 from dashboards.quality import render_quality
 from dashboards.render import RESERVED, Site, domain_file, load_site, page_domains
 from dashboards.review import render_reviews
-from pipelines.catalog import catalogued, report_url
+from pipelines.discovery import asset_graph
 from pipelines.resources import step_connection
 from pipelines.settings import get_settings
 from pipelines.warehouse import publish_snapshot
@@ -112,14 +111,7 @@ def run_started(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 
 def defined_asset_keys() -> set[dg.AssetKey]:
     """Asset keys that the ``assets`` package defines (so a page can wait for tables later issues add)."""
-    keys: set[dg.AssetKey] = set()
-    package = importlib.import_module("assets")
-    for info in pkgutil.walk_packages(package.__path__, "assets."):
-        defs = getattr(importlib.import_module(info.name), "defs", None)
-        if isinstance(defs, dg.Definitions):
-            for item in defs.assets or []:
-                keys |= set(getattr(item, "keys", None) or {item.key})
-    return keys
+    return set(asset_graph())
 
 
 def defined(*keys: dg.AssetKey) -> list[dg.AssetKey]:
@@ -355,7 +347,7 @@ def dashboard_assets() -> list:
             "change and trend, filterable by month and department. Grain: one HTML page.",
             kpi_deps,
             lambda con, site: [render_overview(con, site)],
-        ),  # fmt: skip
+        ),
     ]
     for domain in page_domains([e.domain for e in load_registry()]):
         pages.append(
@@ -365,7 +357,7 @@ def dashboard_assets() -> list:
                 "the domain, filterable by month and department. Grain: one HTML page.",
                 kpi_deps,
                 _domain_renderer(domain),
-            )  # fmt: skip
+            )
         )
     pages += [
         _page_asset(
@@ -375,14 +367,14 @@ def dashboard_assets() -> list:
             "rate per rule, and findings counted per rule, severity, month and department. Grain: one HTML page.",
             [SCORECARD, *rule_deps, *findings_keys(), *staged_keys()],
             lambda con, site: [render_controls(con, site)],
-        ),  # fmt: skip
+        ),
         _page_asset(
             "quality",
             "Data quality: loads per source, quarantined rows per source and rule, latest "
             "check results. Grain: one HTML page.",
             [SCORECARD, *defined(DEPARTMENTS), *quality],
             lambda con, site: [render_quality(con, site)],
-        ),  # fmt: skip
+        ),
         _page_asset(
             "definitions",
             "Definitions: every KPI (formula, unit, needs, owner, target source, latest checks) and every control "
@@ -390,7 +382,7 @@ def dashboard_assets() -> list:
             "Grain: one HTML page.",
             [*kpi_deps, *rule_deps],
             lambda con, site: [render_definitions(con, site)],
-        ),  # fmt: skip
+        ),
         _page_asset(
             "review",
             "Monthly performance review: one printable page per month (scorecard, what moved, "
@@ -398,7 +390,7 @@ def dashboard_assets() -> list:
             kpi_deps + findings_keys(),
             render_reviews,
             print_reviews,
-        ),  # fmt: skip
+        ),
     ]
     pages.append(_data_docs_asset([SCORECARD, *defined(DEPARTMENTS), *quality]))  # what the quality page reads
     return [run_started, *pages, _published_asset(pages)]

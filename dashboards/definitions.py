@@ -19,7 +19,7 @@ from assets.controls.registry import load_registry as control_rules
 from assets.kpi.assets import OWNERS as KPI_OWNERS
 from assets.kpi.assets import kpi_needs
 from assets.kpi.registry import load_registry as kpi_registry
-from dashboards.formatting import redact
+from assets.metadata import redact
 from dashboards.i18n import domain_name, severity_name, timestamp_label
 from dashboards.render import Site, header_context, write_page
 from dashboards.warehouse import TARGET_TABLES, columns_of, first_table, kpi_computability, latest_check_results
@@ -68,9 +68,15 @@ def kpi_checks(checks: list[dict] | None, tables: list[str]) -> list[dict]:
         mine = [c for c in checks if str(c["table"] or "").replace("/", ".").endswith(table)]
         if mine:
             moments = [c["checked_at"] for c in mine if c["checked_at"] is not None]
-            out.append({"table": table, "passed": sum(1 for c in mine if c["passed"]), "total": len(mine),
-                        "failed": [c["check"] for c in mine if not c["passed"]],
-                        "checked_at": max(moments) if moments else None})  # fmt: skip
+            out.append(
+                {
+                    "table": table,
+                    "passed": sum(1 for c in mine if c["passed"]),
+                    "total": len(mine),
+                    "failed": [c["check"] for c in mine if not c["passed"]],
+                    "checked_at": max(moments) if moments else None,
+                }
+            )
     return out
 
 
@@ -83,33 +89,41 @@ def kpi_items(con: duckdb.DuckDBPyConnection, site: Site) -> list[dict]:
     for entry in kpi_registry():
         target = targets.get(entry.code)
         if target:
-            source = site.text("target_source_file", n=target["n"], table=targets["table"],
-                               sources=", ".join(target["sources"]) or "–")  # fmt: skip
+            source = site.text(
+                "target_source_file", n=target["n"], table=targets["table"], sources=", ".join(target["sources"]) or "–"
+            )
         else:
             source = site.text("target_source_none")
         found = kpi_checks(checks, [f"marts.{entry.model}", "marts.kpi_values", "marts.scorecard"])
-        items.append({
-            "code": entry.code,
-            "anchor": kpi_anchor(entry.code),
-            "name": entry.name_id if site.language == "id" and entry.name_id else entry.name,
-            "domain": domain_name(entry.domain, site.language),
-            "definition": entry.definition,
-            "formula": entry.formula,
-            "unit": entry.unit,
-            "direction": site.text(f"direction_{entry.direction}"),
-            "needs": site.columns_text(tuple(needs.get(entry.code, ()))) or "–",
-            "owner": ", ".join(KPI_OWNERS),
-            "target": source,
-            "target_notes": [f"{department}: {note}" for department, note in (target or {}).get("notes", [])],
-            "computable": site.needs(missing[entry.code]) if entry.code in missing else site.text("computable"),
-            "source": entry.source,
-            "checks": [
-                site.text("checks_summary", passed=c["passed"], total=c["total"], table=c["table"],
-                          checked_at=timestamp_label(c["checked_at"], site.language) if c["checked_at"] else "–")
-                + (f" ({', '.join(c['failed'])})" if c["failed"] else "")
-                for c in found
-            ],  # fmt: skip
-        })  # fmt: skip
+        items.append(
+            {
+                "code": entry.code,
+                "anchor": kpi_anchor(entry.code),
+                "name": entry.name_id if site.language == "id" and entry.name_id else entry.name,
+                "domain": domain_name(entry.domain, site.language),
+                "definition": entry.definition,
+                "formula": entry.formula,
+                "unit": entry.unit,
+                "direction": site.text(f"direction_{entry.direction}"),
+                "needs": site.columns_text(tuple(needs.get(entry.code, ()))) or "–",
+                "owner": ", ".join(KPI_OWNERS),
+                "target": source,
+                "target_notes": [f"{department}: {note}" for department, note in (target or {}).get("notes", [])],
+                "computable": site.needs(missing[entry.code]) if entry.code in missing else site.text("computable"),
+                "source": entry.source,
+                "checks": [
+                    site.text(
+                        "checks_summary",
+                        passed=c["passed"],
+                        total=c["total"],
+                        table=c["table"],
+                        checked_at=timestamp_label(c["checked_at"], site.language) if c["checked_at"] else "–",
+                    )
+                    + (f" ({', '.join(c['failed'])})" if c["failed"] else "")
+                    for c in found
+                ],
+            }
+        )
     return items
 
 
@@ -117,20 +131,22 @@ def rule_items(site: Site) -> list[dict]:
     items = []
     for rule in control_rules():
         parameters = [f"{name} = {json.dumps(value, ensure_ascii=False)}" for name, value in rule.parameters.items()]
-        items.append({
-            "code": rule.code,
-            "anchor": f"rule-{rule.code}",
-            "name": rule.name_id if site.language == "id" and rule.name_id else rule.name,
-            "kind": site.text(f"kind_{rule.kind}"),
-            "severity": rule.severity,
-            "severity_text": severity_name(rule.severity, site.language),
-            "entity": rule.entity,
-            "description": rule.description,
-            "inputs": ", ".join(rule.inputs),
-            "parameters": parameters,
-            "reference": ", ".join(rule.reference),
-            "source": rule.source,
-        })  # fmt: skip
+        items.append(
+            {
+                "code": rule.code,
+                "anchor": f"rule-{rule.code}",
+                "name": rule.name_id if site.language == "id" and rule.name_id else rule.name,
+                "kind": site.text(f"kind_{rule.kind}"),
+                "severity": rule.severity,
+                "severity_text": severity_name(rule.severity, site.language),
+                "entity": rule.entity,
+                "description": rule.description,
+                "inputs": ", ".join(rule.inputs),
+                "parameters": parameters,
+                "reference": ", ".join(rule.reference),
+                "source": rule.source,
+            }
+        )
     return items
 
 

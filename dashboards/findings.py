@@ -25,8 +25,8 @@ import duckdb
 import yaml
 
 from assets.canonical.catalog import load_catalog
+from assets.metadata import MASK, redact
 from dashboards.disclosure import WITHHELD_DEPARTMENT
-from dashboards.formatting import MASK, redact
 from dashboards.i18n import severity_name
 from dashboards.render import Site, common_payload, embed_json, header_context, write_page
 from dashboards.warehouse import columns_of, pick, rule_computability, table_exists
@@ -257,14 +257,24 @@ def open_list(rows: list[dict], site: Site, masker: Masker) -> list[list]:
             shown_key = masker.text(key)
         i = index.get(row["period"]) if isinstance(row["period"], dt.date) else -1
         amount = row["amount_at_risk_idr"]
-        out.append([
-            sources[row["kind"]], redact(row["control_code"]), row["severity"] or "",
-            department_shown(site, row["department_id"], i), shown_key,
-            masker.text(row["description"], personal), None if amount is None else round(float(amount)),
-            age_days(row["period"], today), row["review_status"], masker.text(row["owner"]),
-            masker.text(row["note"], personal), evidence, -1 if i is None else i,
-            masker.text(str(row["finding_id"]).replace(str(key), shown_key), personal),
-        ])  # fmt: skip
+        out.append(
+            [
+                sources[row["kind"]],
+                redact(row["control_code"]),
+                row["severity"] or "",
+                department_shown(site, row["department_id"], i),
+                shown_key,
+                masker.text(row["description"], personal),
+                None if amount is None else round(float(amount)),
+                age_days(row["period"], today),
+                row["review_status"],
+                masker.text(row["owner"]),
+                masker.text(row["note"], personal),
+                evidence,
+                -1 if i is None else i,
+                masker.text(str(row["finding_id"]).replace(str(key), shown_key), personal),
+            ]
+        )
     out.sort(key=lambda r: (severity_rank(r[2]), -(r[6] if r[6] is not None else -1), r[1], r[13]))
     return out
 
@@ -295,9 +305,17 @@ def count_rows(rows: list[dict], site: Site) -> list[list]:
         if i is None:
             continue  # outside the reporting window
         amount = row["amount_at_risk_idr"]
-        out.append([sources[row["kind"]], redact(row["control_code"]), row["severity"] or "", i,
-                    department_shown(site, row["department_id"], i), 1,
-                    None if amount is None else round(float(amount))])  # fmt: skip
+        out.append(
+            [
+                sources[row["kind"]],
+                redact(row["control_code"]),
+                row["severity"] or "",
+                i,
+                department_shown(site, row["department_id"], i),
+                1,
+                None if amount is None else round(float(amount)),
+            ]
+        )
     return merge_rows(out, 5)
 
 
@@ -309,10 +327,16 @@ def findings_payload(con: duckdb.DuckDBPyConnection, site: Site) -> tuple[dict, 
     names = rule_names(con, site.language)
     readable = {t for _, t in tables}
     sources = [
-        {"label": site.text(f"source_{kind}"), "table": table, "available": table in readable,
-         "hasDepartment": True, "hasPeriod": True, "hasAmount": True}
+        {
+            "label": site.text(f"source_{kind}"),
+            "table": table,
+            "available": table in readable,
+            "hasDepartment": True,
+            "hasPeriod": True,
+            "hasAmount": True,
+        }
         for kind, table in FINDINGS_TABLES
-    ]  # fmt: skip
+    ]
     open_rows = open_list(rows, site, masker)
     unmatched = unmatched_reviews(con)
     if unmatched:
@@ -328,7 +352,7 @@ def findings_payload(con: duckdb.DuckDBPyConnection, site: Site) -> tuple[dict, 
         "open": open_rows,
         "falsePositive": [
             [redact(r[0]), r[1], *r[2:6], None if r[6] is None else round(r[6], 1)] for r in false_positive_rates(con)
-        ],  # fmt: skip
+        ],
         "ruleNames": {code: redact(names.get(code) or code) for code in codes},
         "highSeverities": list(HIGH_SEVERITIES),
         "severityOrder": list(SEVERITY_ORDER),
@@ -410,8 +434,17 @@ def findings_rows(
             i = index.get(period) if isinstance(period, dt.date) else -1
             if i is None:
                 continue  # outside the reporting window
-            rows.append([len(sources) - 1, redact(rule), severity, i, department_shown(site, department, i), int(n),
-                         None if amount is None else round(amount)])  # fmt: skip
+            rows.append(
+                [
+                    len(sources) - 1,
+                    redact(rule),
+                    severity,
+                    i,
+                    department_shown(site, department, i),
+                    int(n),
+                    None if amount is None else round(amount),
+                ]
+            )
     return sources, merge_rows(rows, 5), {}, notes
 
 
@@ -438,8 +471,9 @@ def findings_for_month(
         if row["amount_at_risk_idr"] is not None:
             entry[1] = (entry[1] or 0) + float(row["amount_at_risk_idr"])
     for (kind, code, severity), (n, amount) in totals.items():
-        found[kind].append((redact(names.get(code) or code), severity_name(severity, language), n, amount,
-                            severity_rank(severity)))  # fmt: skip
+        found[kind].append(
+            (redact(names.get(code) or code), severity_name(severity, language), n, amount, severity_rank(severity))
+        )
     return {
         kind: [item[:4] for item in sorted(items, key=lambda x: (x[4], -x[2], x[0]))] for kind, items in found.items()
     }

@@ -17,7 +17,6 @@ way, ``kpi_pages._round``).
 from __future__ import annotations
 
 import math
-import re
 
 from dashboards.i18n import SCALE_SUFFIXES, SEPARATORS, UNIT_SUFFIXES
 
@@ -121,13 +120,3 @@ def compact_money(value: float | None, language: str, currency: str | None = Non
     text = number(size, decimals, language) + suffixes[scale]
     prefix = currency_prefix(currency)
     return ("-" if value < 0 else "") + prefix + text
-
-
-# Long digit runs (national id 16 digits, tax id 15-16, bank accounts) in free text taken from the warehouse
-# (load errors, check messages) are masked before a page shows them; ISO dates are kept.
-_LONG_NUMBER = re.compile(r"(?<![\d])(?!\d{4}-\d{2}-\d{2}(?!\d))\d(?:[.\- ]?\d){7,}(?![\d])")
-MASK = "•••"
-
-
-def redact(text: str | None) -> str:
-    return "" if text is None else _LONG_NUMBER.sub(MASK, str(text))

@@ -231,9 +231,14 @@ def render_overview(con: duckdb.DuckDBPyConnection, site: Site) -> Path:
     if unknown:
         notes.append(site.text("targets_unknown", codes=", ".join(unknown)))
     return dashboard_page(
-        site, "overview", site.text("title_overview"), "overview.html", payload, notes,
+        site,
+        "overview",
+        site.text("title_overview"),
+        "overview.html",
+        payload,
+        notes,
         unavailable_section(site, missing),
-    )  # fmt: skip
+    )
 
 
 def render_domain(con: duckdb.DuckDBPyConnection, site: Site, domain: str) -> Path:

@@ -45,6 +45,20 @@ class PublishError(RuntimeError):
     pass
 
 
+def sync(path: Path, folder: bool = False) -> None:
+    """Flush ``path`` to disk: a file's bytes, or a folder's entries (a rename in it); a file system that cannot
+    sync a folder is left as it is."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        if not folder:
+            raise
+
+
 def builds_root(reports_dir: Path) -> Path:
     return reports_dir.with_name(f".{reports_dir.name}-builds")
 
@@ -189,14 +203,7 @@ def _swap(reports_dir: Path, target: Path) -> Path | None:
     link.unlink(missing_ok=True)
     os.symlink(os.path.relpath(target, reports_dir.parent), link)
     os.replace(link, reports_dir)
-    try:  # make the rename durable
-        fd = os.open(reports_dir.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError:
-        pass
+    sync(reports_dir.parent, folder=True)  # make the rename durable
     return previous
 
 
@@ -265,22 +272,11 @@ def publish_read_copy(con, warehouse: Path, read_copy: Path) -> dict:
     temporary = read_copy.with_name(f".{read_copy.name}.{os.getpid()}.tmp")
     try:
         shutil.copyfile(warehouse, temporary)
-        fd = os.open(temporary, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        sync(temporary)
         with duckdb.connect(str(temporary), read_only=True) as check:  # the copy opens and holds the tables
             tables = check.execute("select count(*) from duckdb_tables()").fetchall()[0][0]
         os.replace(temporary, read_copy)
     finally:
         temporary.unlink(missing_ok=True)
-    try:
-        fd = os.open(read_copy.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError:
-        pass
+    sync(read_copy.parent, folder=True)
     return {"bytes": read_copy.stat().st_size, "seconds": time.perf_counter() - started, "tables": tables}

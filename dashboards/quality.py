@@ -13,12 +13,12 @@ import duckdb
 from markupsafe import Markup
 
 from assets.ingest.contracts import ContractError, load_contract
+from assets.metadata import redact
 from checks.data_docs import DOCS_DIR
 from dashboards.findings import data_findings_tables, department_shown, findings_rows, merge_rows
-from dashboards.formatting import redact
 from dashboards.i18n import domain_name, timestamp_label
 from dashboards.render import Site, dashboard_page
-from dashboards.warehouse import columns_of, latest_check_results, pick, table_exists
+from dashboards.warehouse import columns_of, latest_check_results, table_exists
 
 NOTE_CHARS = 240
 
@@ -98,10 +98,18 @@ def sources(con: duckdb.DuckDBPyConnection, site: Site) -> list[list]:
         """
     ).fetchall()
     return [
-        [c, int(f), int(x), int(r), int(s), int(q), timestamp_label(at, site.language) if at else "",
-         redact(note)[:NOTE_CHARS]]
+        [
+            c,
+            int(f),
+            int(x),
+            int(r),
+            int(s),
+            int(q),
+            timestamp_label(at, site.language) if at else "",
+            redact(note)[:NOTE_CHARS],
+        ]
         for c, f, x, r, s, q, at, note in rows
-    ]  # fmt: skip
+    ]
 
 
 def _record_month(contract_name: str, settings) -> tuple[str, str]:
@@ -167,20 +175,11 @@ def check_matrix(con: duckdb.DuckDBPyConnection) -> dict | None:
     ``p`` when every check run passed, ``-`` when none ran."""
     if not table_exists(con, "meta.check_results"):
         return None
-    cols = columns_of(con, "meta.check_results")
-    table = pick(cols, "table_name", "asset_key", "asset", "table")
-    passed = pick(cols, "passed", "success")
-    moment = pick(cols, "checked_at", "evaluated_at", "run_at", "created_at", "recorded_at", "timestamp")
-    severity = pick(cols, "severity", "level")
-    if not table or not passed or not moment:
-        return None
-    error = f"upper({severity}::varchar) = 'ERROR'" if severity else "true"
     rows = con.execute(
         f"""
         with results as (
-            select {table}::varchar as table_name, {moment}::date as day, {passed}::boolean as passed,
-                   {error} as is_error
-            from meta.check_results where {moment} is not null
+            select table_name, checked_at::date as day, passed, severity = 'ERROR' as is_error
+            from meta.check_results
         ),
         last_day as (select max(day) as day from results),
         window_days as (
@@ -202,8 +201,8 @@ def check_matrix(con: duckdb.DuckDBPyConnection) -> dict | None:
         """
     ).fetchall()
     days = con.execute(
-        f"select unnest(generate_series(max({moment})::date - {MATRIX_DAYS - 1}, max({moment})::date, interval 1 day))"
-        f"::date from meta.check_results"
+        f"select unnest(generate_series(max(checked_at)::date - {MATRIX_DAYS - 1}, max(checked_at)::date, "
+        "interval 1 day))::date from meta.check_results"
     ).fetchall()
     if not rows:
         return {"days": [], "rows": []}

@@ -24,6 +24,7 @@ import duckdb
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from assets.metadata import redact
 from dashboards import formatting
 from dashboards.disclosure import BANDED_UNITS, SMALL, WITHHELD_DEPARTMENT, Disclosure, load_disclosure
 from dashboards.i18n import (
@@ -172,7 +173,7 @@ class Site:
     def not_computable_items(self, items: list[tuple[str, NotComputable]]) -> list[dict]:
         """(name, what is missing) as the "not computable" section of a page lists them."""
         return [
-            {"code": item.code, "name": name, "needs": self.needs(item), "reason": formatting.redact(item.reason)}
+            {"code": item.code, "name": name, "needs": self.needs(item), "reason": redact(item.reason)}
             for name, item in items
         ]
 

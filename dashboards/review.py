@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 from markupsafe import Markup
 
+from assets.metadata import redact
 from dashboards import formatting
 from dashboards.disclosure import SHOWN, published_rows
 from dashboards.findings import FINDINGS_TABLES, findings_for_month
@@ -109,49 +110,68 @@ def review_context(con: duckdb.DuckDBPyConnection, site: Site, period: dt.date, 
     scorecard = []
     for code in codes:
         if code in missing:
-            scorecard.append({"name": kpi_name(code), "not_computable": site.needs(missing[code]),
-                              "reason": formatting.redact(missing[code].reason),
-                              "status": {"code": "nc", "text": ""}})  # fmt: skip
+            scorecard.append(
+                {
+                    "name": kpi_name(code),
+                    "not_computable": site.needs(missing[code]),
+                    "reason": redact(missing[code].reason),
+                    "status": {"code": "nc", "text": ""},
+                }
+            )
             continue
         row = company.get(code)
         if row is None:
             continue
-        scorecard.append({
-            "name": kpi_name(code),
-            "actual": site.value(row["actual"], row["unit"]) if row["mark"] == SHOWN
-            else site.hidden_text(row["mark"], row["unit"]),
-            "hidden": None if row["mark"] == SHOWN else site.hidden_title(row["mark"]),
-            "target": _target_text(row, site),
-            "target_note": _target_note(row, site),
-            "status": _status(site, row["status"]),
-            "previous": site.value(row["previous"], row["unit"]),
-            "change": _change(row, site),
-            "spark": spark_svg(list(row["trend"] or []), row["target"]),
-        })  # fmt: skip
+        scorecard.append(
+            {
+                "name": kpi_name(code),
+                "actual": site.value(row["actual"], row["unit"])
+                if row["mark"] == SHOWN
+                else site.hidden_text(row["mark"], row["unit"]),
+                "hidden": None if row["mark"] == SHOWN else site.hidden_title(row["mark"]),
+                "target": _target_text(row, site),
+                "target_note": _target_note(row, site),
+                "status": _status(site, row["status"]),
+                "previous": site.value(row["previous"], row["unit"]),
+                "change": _change(row, site),
+                "spark": spark_svg(list(row["trend"] or []), row["target"]),
+            }
+        )
     status_changes = [
-        {"name": kpi_name(r["kpi_code"]), "before": _status(site, r["status_previous"]),
-         "after": _status(site, r["status"]), "actual": site.value(r["actual"], r["unit"])}
+        {
+            "name": kpi_name(r["kpi_code"]),
+            "before": _status(site, r["status_previous"]),
+            "after": _status(site, r["status"]),
+            "actual": site.value(r["actual"], r["unit"]),
+        }
         for r in sorted(company.values(), key=lambda r: (kpi_name(r["kpi_code"]), r["kpi_code"]))
         if r["status"] and r["status_previous"] and r["status"] != r["status_previous"]
-    ]  # fmt: skip
+    ]
     moved = sorted(
         (r for r in company.values() if r["change_pct"] is not None and r["change"]),
         key=lambda r: (-abs(r["change_pct"]), r["kpi_code"]),
     )[:BIGGEST_MOVES]
     biggest = [
-        {"name": kpi_name(r["kpi_code"]), "change": _change(r, site),
-         "from": site.value(r["previous"], r["unit"]),
-         "to": site.value(r["actual"], r["unit"]),
-         "pct": formatting.number(r["change_pct"], 1, site.language) + "%"}
+        {
+            "name": kpi_name(r["kpi_code"]),
+            "change": _change(r, site),
+            "from": site.value(r["previous"], r["unit"]),
+            "to": site.value(r["actual"], r["unit"]),
+            "pct": formatting.number(r["change_pct"], 1, site.language) + "%",
+        }
         for r in moved
-    ]  # fmt: skip
+    ]
     # department-KPI pairs off target, worst first: the same count as the other pages' "needs attention" strip
     red = off_target(rows)["pairs"]
     red_departments = [
-        {"name": kpi_name(r["kpi_code"]), "department": departments.get(r["department_id"], r["department_id"]),
-         "actual": site.value(r["actual"], r["unit"]), "target": _target_text(r, site)}
+        {
+            "name": kpi_name(r["kpi_code"]),
+            "department": departments.get(r["department_id"], r["department_id"]),
+            "actual": site.value(r["actual"], r["unit"]),
+            "target": _target_text(r, site),
+        }
         for r in red[:MAX_RED_DEPARTMENTS]
-    ]  # fmt: skip
+    ]
     i = site.periods.index(period)
     # a company under the minimum group size: its findings are a small group's too
     company_shown = site.disclosure.department_shown(ALL, i)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from assets.ingest.manifest import scalar, table_exists
+from pipelines.db import scalar, table_exists
 
 STALE_AFTER_DAYS = 2  # the refresh is nightly: older than two nights means at least one missed load
 ALL = "ALL"
@@ -172,29 +172,15 @@ def latest_check_results(con: duckdb.DuckDBPyConnection) -> list[dict] | None:
     """Latest result per check from ``meta.check_results`` (issue 5), or None while it does not exist."""
     if not table_exists(con, "meta.check_results"):
         return None
-    cols = columns_of(con, "meta.check_results")
-    name = pick(cols, "check_name", "name")
-    passed = pick(cols, "passed", "success")
-    if not name or not passed:
-        return None
-    table = pick(cols, "asset_key", "table_name", "asset", "table")
-    severity = pick(cols, "severity", "level")
-    moment = pick(cols, "checked_at", "evaluated_at", "run_at", "created_at", "recorded_at", "timestamp")
-    unexpected = pick(cols, "unexpected_count", "n_failing", "failing_rows")
-    key = f"{table}, {name}" if table else name
     # ties broken on every column, so the same results always give the same page
-    order = (
-        f"order by {moment + ' desc nulls last, ' if moment else ''}{passed}::boolean, "
-        + (f"{severity}::varchar, " if severity else "")
-        + (f"{unexpected}::bigint" if unexpected else "1")
-    )
     rows = con.execute(
-        f"""
-        select {table or "null"} as table_name, {name} as check_name, {passed}::boolean as passed,
-               {severity or "null"} as severity, {moment or "null"} as checked_at,
-               {f"{unexpected}::bigint" if unexpected else "null::bigint"} as unexpected_count
+        """
+        select table_name, check_name, passed, severity, checked_at, unexpected_count
         from meta.check_results
-        qualify row_number() over (partition by {key} {order}) = 1
+        qualify row_number() over (
+            partition by table_name, check_name
+            order by checked_at desc nulls last, passed, severity, unexpected_count
+        ) = 1
         order by 3, 1, 2, 4, 5, 6
         """
     ).fetchall()

@@ -90,8 +90,11 @@ def webhook_payload(alert: Alert, kind: str) -> dict:
             "title": alert.subject,
             "text": alert.text().replace("\n", "<br>"),
         }
-    return {"subject": alert.subject, "sections": [{"title": t, "lines": list(lines)} for t, lines in alert.sections],
-            "link": alert.link}  # fmt: skip
+    return {
+        "subject": alert.subject,
+        "sections": [{"title": t, "lines": list(lines)} for t, lines in alert.sections],
+        "link": alert.link,
+    }
 
 
 def send_webhook(alert: Alert, url: str, kind: str) -> None:

@@ -51,9 +51,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     config = GeneratorConfig(
-        employees=args.employees, months=args.months, seed=args.seed, end_period=args.end_period,
-        landing_dir=settings.landing_dir, answer_key_dir=settings.answer_key_dir,
-    )  # fmt: skip
+        employees=args.employees,
+        months=args.months,
+        seed=args.seed,
+        end_period=args.end_period,
+        landing_dir=settings.landing_dir,
+        answer_key_dir=settings.answer_key_dir,
+    )
     generate_company(config)
     print(f"demo company written to {settings.landing_dir} (answer key in {settings.answer_key_dir})")
     return 0
@@ -108,14 +112,19 @@ def execute_job(job, instance, *, kind: str, title: str, tags: dict[str, str], o
     try:
         with following(progress):
             result = job.with_logger_defs({"file": file_logger}).execute_in_process(
-                instance=instance, raise_on_error=False, run_config=run_config, tags=tags, run_id=run_id,
+                instance=instance,
+                raise_on_error=False,
+                run_config=run_config,
+                tags=tags,
+                run_id=run_id,
                 asset_selection=list(asset_selection) if asset_selection else None,
-            )  # fmt: skip
+            )
     finally:
         close_log(path)
     known = {s.key for s in steps}
-    state.set_durations(kind, {**{k: v for k, v in state.durations(kind).items() if k in known}, **progress.durations},
-                        run_id)  # fmt: skip
+    state.set_durations(
+        kind, {**{k: v for k, v in state.durations(kind).items() if k in known}, **progress.durations}, run_id
+    )
     try:
         state.save()
         prune_logs(path.parent, kind)
@@ -153,8 +162,11 @@ def run_log(settings, run_id: str, kind: str = "run") -> Path:
 def _run_connection_config(settings) -> dict:
     """The configuration the run's DuckDB resource opens the warehouse with (pipelines/resources.py and
     dagster_duckdb's user agent)."""
-    return {"custom_user_agent": "dagster", "memory_limit": settings.duckdb_memory_limit,
-            "threads": settings.duckdb_threads}  # fmt: skip
+    return {
+        "custom_user_agent": "dagster",
+        "memory_limit": settings.duckdb_memory_limit,
+        "threads": settings.duckdb_threads,
+    }
 
 
 def _open_for_reading(warehouse):
@@ -416,8 +428,10 @@ def print_attention(settings, run_id: str, failed_files: int, held_files: int, r
         for line in lines:
             print(f"  {line}")
     else:
-        print("  nothing: every KPI on target, no new high-severity finding, nothing quarantined or held, every "
-              "check passed")  # fmt: skip
+        print(
+            "  nothing: every KPI on target, no new high-severity finding, nothing quarantined or held, every "
+            "check passed"
+        )
     if record and found is not None:
         state = RunState.load(state.path)  # re-read: the run saved its step durations in the meantime
         state.set_findings(found.keys(), run_id)
@@ -442,8 +456,9 @@ def print_next(settings, log: Path | None, run_id: str | None = None, persistent
         print(f"\nDagster's log of this run: {log}")
 
 
-def report_run(result, settings, elapsed: float | None = None, since=None, log: Path | None = None,
-               persistent: bool = False) -> int:  # fmt: skip
+def report_run(
+    result, settings, elapsed: float | None = None, since=None, log: Path | None = None, persistent: bool = False
+) -> int:
     """Print what a nightly run loaded and published and what needs attention, and return `kinerja run`'s exit
     code for it."""
     from pipelines.warehouse import warehouse_exists
@@ -532,8 +547,11 @@ def publish_pages(warehouse: Path | None, instance=None, defs=None, out=None, co
     if instance is None:
         instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     settings = get_settings()
-    config = {"memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads,
-              "access_mode": "read_only"}  # fmt: skip
+    config = {
+        "memory_limit": settings.duckdb_memory_limit,
+        "threads": settings.duckdb_threads,
+        "access_mode": "read_only",
+    }
     if warehouse is None:
         read_only = warehouse_resource(settings, lock=False, published=True)
     else:
@@ -541,12 +559,22 @@ def publish_pages(warehouse: Path | None, instance=None, defs=None, out=None, co
     # the resource is bound to the assets when the job is resolved: definitions with the same assets, checks and
     # job carry this one instead
     defs = dg.Definitions(
-        assets=defs.assets, asset_checks=defs.asset_checks, jobs=defs.jobs, executor=defs.executor,
+        assets=defs.assets,
+        asset_checks=defs.asset_checks,
+        jobs=defs.jobs,
+        executor=defs.executor,
         resources={**(defs.resources or {}), "duckdb": read_only},
-    )  # fmt: skip
+    )
     job = defs.resolve_job_def(NIGHTLY_JOB)
-    return execute_job(job, instance, kind="publish", title="publish", tags=launch_tags(command), out=out,
-                       asset_selection=report_assets())  # fmt: skip
+    return execute_job(
+        job,
+        instance,
+        kind="publish",
+        title="publish",
+        tags=launch_tags(command),
+        out=out,
+        asset_selection=report_assets(),
+    )
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
@@ -576,14 +604,19 @@ def cmd_publish(args: argparse.Namespace) -> int:
     if result.success and status.get("runId") == result.run_id:
         pages = sorted(settings.reports_dir.glob("*.html"))
         source = warehouse or "the last published night"
-        print(f"\npublished {len(pages)} pages from {source} in {took:.1f} s: build {short_run(result.run_id)} "
-              f"(run {result.run_id})")  # fmt: skip
+        print(
+            f"\npublished {len(pages)} pages from {source} in {took:.1f} s: build {short_run(result.run_id)} "
+            f"(run {result.run_id})"
+        )
         print(f"  {settings.reports_dir} -> {reports_url(settings, 'overview.html')} (make serve)")
         print(f"\nDagster's log of this publish: {log}")
         return 0
     failed = sorted({e.step_key for e in result.all_events if e.is_step_failure})
-    print(f"\npublish FAILED in {took:.1f} s (run {result.run_id}): {', '.join(failed) or 'nothing published'}; the "
-          f"pages published before stay. Dagster's log: {log}", file=sys.stderr)  # fmt: skip
+    print(
+        f"\npublish FAILED in {took:.1f} s (run {result.run_id}): {', '.join(failed) or 'nothing published'}; the "
+        f"pages published before stay. Dagster's log: {log}",
+        file=sys.stderr,
+    )
     return EXIT_RUN_FAILED
 
 
@@ -728,8 +761,8 @@ def _load_source(con, contract, settings) -> int:
     import duckdb
 
     from assets.ingest.loader import ingest_contract
-    from assets.ingest.manifest import table_exists
     from assets.ingest.staging import build_staging
+    from pipelines.db import table_exists
 
     print(f"source {contract.name} ({contract.path}): files {contract.files} under {settings.landing_dir}")
     outcomes = ingest_contract(con, contract, settings.landing_dir)
@@ -893,7 +926,7 @@ def _status_computability(con, table: str, code: str, label: str) -> None:
 def cmd_status(args: argparse.Namespace) -> int:
     import duckdb
 
-    from assets.ingest.manifest import table_exists
+    from pipelines.db import table_exists
     from pipelines.warehouse import WarehouseUnavailable, describe_published, is_lake, open_reader, warehouse_exists
 
     settings = get_settings()

@@ -83,8 +83,10 @@ def group_kpis(path: Path = KPIS_FILE) -> list[tuple[str, str]]:
     for number, entry in enumerate(entries):
         rule = entry.get("intercompany", "none")
         if rule not in INTERCOMPANY_RULES:
-            raise ValueError(f"{path} entry {number} ({entry.get('kpi_code')}): intercompany {rule!r} is not one of "
-                             f"{', '.join(INTERCOMPANY_RULES)}")  # fmt: skip
+            raise ValueError(
+                f"{path} entry {number} ({entry.get('kpi_code')}): intercompany {rule!r} is not one of "
+                f"{', '.join(INTERCOMPANY_RULES)}"
+            )
         kpis.append((str(entry["kpi_code"]), rule))
     return kpis
 
@@ -94,7 +96,7 @@ def _model_sql(name: str) -> str:
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    from assets.ingest.manifest import table_exists
+    from pipelines.db import table_exists
 
     return table_exists(con, table)
 
@@ -104,8 +106,13 @@ def _read_company(company: Company, group: Group) -> tuple[dict, object | None, 
     and the reason it is not consolidated)."""
     from pipelines.warehouse import open_reader
 
-    row = {"company_code": company.code, "company_name": company.name, "currency": None,
-           "settings_path": str(company.settings), "published_night": None}  # fmt: skip
+    row = {
+        "company_code": company.code,
+        "company_name": company.name,
+        "currency": None,
+        "settings_path": str(company.settings),
+        "published_night": None,
+    }
     try:
         settings = company_settings(company)
     except SettingsError as exc:
@@ -238,8 +245,15 @@ def _build(group: Group, group_path: Path | None, path: Path) -> Consolidation:
             raise ConsolidationError(
                 f"no company of the group could be consolidated ({reasons}); the group warehouse is left as it was"
             )
-        columns = ("company_code", "company_name", "currency", "settings_path", "published_night",
-                   "is_consolidated", "not_consolidated_reason")  # fmt: skip
+        columns = (
+            "company_code",
+            "company_name",
+            "currency",
+            "settings_path",
+            "published_night",
+            "is_consolidated",
+            "not_consolidated_reason",
+        )
         con.executemany(
             "insert into marts.dim_company values (?, ?, ?, ?, ?, ?, ?)", [[c[k] for k in columns] for c in companies]
         )
@@ -274,8 +288,10 @@ def consolidation_lines(result: Consolidation, group: Group) -> list[str]:
     if result.periods:
         first, last = result.periods[0], result.periods[-1]
         months = f": {len(result.periods)} month(s), {first:%Y-%m} .. {last:%Y-%m}"
-    lines = [f"consolidated {len(result.consolidated)} of {total} companies ({', '.join(result.consolidated)}) into "
-             f"{result.path} in {result.seconds:.1f} s{months}"]  # fmt: skip
+    lines = [
+        f"consolidated {len(result.consolidated)} of {total} companies ({', '.join(result.consolidated)}) into "
+        f"{result.path} in {result.seconds:.1f} s{months}"
+    ]
     for code, reason in result.missing.items():
         lines.append(f"  not consolidated: {code} ({group.company(code).name}): {reason}")
     if result.newest:

@@ -2,12 +2,10 @@
 defines a module-level ``defs`` (a ``dg.Definitions``) is picked up, so a domain adds assets, checks or
 schedules without touching this file. Resources, the job, schedule, sensor and executor are set here, once."""
 
-import importlib
-import pkgutil
-
 import dagster as dg
 
 from pipelines.alerts import nightly_digest, nightly_failure_alert
+from pipelines.discovery import package_definitions
 from pipelines.group_jobs import group_definitions
 from pipelines.jobs import build_landing_sensor, build_schedule, nightly_refresh
 from pipelines.orphans import orphaned_runs_sensor
@@ -24,15 +22,7 @@ def domain_definitions() -> list[dg.Definitions]:
     built, e.g. another contracts folder in the same process."""
     settings = get_settings().model_dump()
     stale = bool(_built_with) and _built_with != settings
-    found = []
-    for package_name in DOMAIN_PACKAGES:
-        package = importlib.import_module(package_name)
-        for module_info in sorted(pkgutil.walk_packages(package.__path__, f"{package_name}."), key=lambda m: m.name):
-            module = importlib.import_module(module_info.name)
-            if stale and isinstance(getattr(module, "defs", None), dg.Definitions):
-                module = importlib.reload(module)
-            if isinstance(getattr(module, "defs", None), dg.Definitions):
-                found.append(module.defs)
+    found = [defs for name in DOMAIN_PACKAGES for defs in package_definitions(name, reload=stale)]
     _built_with.clear()
     _built_with.update(settings)
     return found

@@ -61,12 +61,16 @@ def check_instance() -> str:
         text = info.stdout + info.stderr
         missing = [s for s in STORAGES if s not in text]
         if info.returncode != 0 or missing:
-            raise DeployProblem(f"dagster instance info on {INSTANCE_FILE.name} (exit {info.returncode}) lacks "
-                                f"{', '.join(missing) or 'nothing'}: {text.strip()[-400:]}")  # fmt: skip
+            raise DeployProblem(
+                f"dagster instance info on {INSTANCE_FILE.name} (exit {info.returncode}) lacks "
+                f"{', '.join(missing) or 'nothing'}: {text.strip()[-400:]}"
+            )
         loaded = _dagster("definitions", "validate", "-w", str(WORKSPACE_FILE), env=env)
         if loaded.returncode != 0:
-            raise DeployProblem(f"the code location in {WORKSPACE_FILE.name} does not load: "
-                                f"{(loaded.stderr or loaded.stdout).strip()[-400:]}")  # fmt: skip
+            raise DeployProblem(
+                f"the code location in {WORKSPACE_FILE.name} does not load: "
+                f"{(loaded.stderr or loaded.stdout).strip()[-400:]}"
+            )
     return f"instance on Postgres {pg.port}: {', '.join(STORAGES)}; code location loads from {WORKSPACE_FILE.name}"
 
 
@@ -79,8 +83,9 @@ def check_compose() -> str:
     build = services["webserver"].get("build", {})
     context = (COMPOSE_FILE.parent / build.get("context", ".")).resolve()
     if (context / build.get("dockerfile", "")).resolve() != (COMPOSE_FILE.parent / DOCKERFILE.name).resolve():
-        raise DeployProblem(f"{COMPOSE_FILE.name}: the webserver's build must use the project root and "
-                            f"{DOCKERFILE.relative_to(ROOT)}")  # fmt: skip
+        raise DeployProblem(
+            f"{COMPOSE_FILE.name}: the webserver's build must use the project root and {DOCKERFILE.relative_to(ROOT)}"
+        )
     for line in DOCKERFILE.read_text(encoding="utf-8").splitlines():
         if line.startswith("COPY "):
             for source in line.split()[1:-1]:
@@ -97,8 +102,10 @@ def check_compose() -> str:
     for name, service in services.items():
         for key, value in (service.get("environment") or {}).items():
             if re.search(r"PASSWORD|SECRET|TOKEN|WEBHOOK", key) and not str(value).startswith("${"):
-                raise DeployProblem(f"{COMPOSE_FILE.name}: {name}.{key} is written in the file; take it from the "
-                                    "environment (${VARIABLE})")  # fmt: skip
+                raise DeployProblem(
+                    f"{COMPOSE_FILE.name}: {name}.{key} is written in the file; take it from the "
+                    "environment (${VARIABLE})"
+                )
     return f"{COMPOSE_FILE.name}: services {', '.join(sorted(services))}; no secret in the file"
 
 
@@ -131,8 +138,9 @@ def check_helm() -> str:
     schema = json.loads(HELM_SCHEMA.read_text(encoding="utf-8"))
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(values), key=lambda e: list(e.path))
     if errors:
-        raise DeployProblem("; ".join(f"{HELM_VALUES.name} {'.'.join(map(str, e.path)) or '(top)'}: {e.message}"
-                                      for e in errors[:5]))  # fmt: skip
+        raise DeployProblem(
+            "; ".join(f"{HELM_VALUES.name} {'.'.join(map(str, e.path)) or '(top)'}: {e.message}" for e in errors[:5])
+        )
     deployment = values["dagster-user-deployments"]["deployments"][0]
     return f"helm values: user deployment {deployment['name']}, {values['runLauncher']['type']}, schema valid"
 

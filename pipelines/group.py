@@ -381,8 +381,12 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def run_night(company: Company, on_start: Callable[[Night], None] | None = None, command: list[str] | None = None,
-              environ: dict[str, str] | None = None) -> Night:  # fmt: skip
+def run_night(
+    company: Company,
+    on_start: Callable[[Night], None] | None = None,
+    command: list[str] | None = None,
+    environ: dict[str, str] | None = None,
+) -> Night:
     """Run the company's night in a child process and wait for it, holding the company (``company_lock``) the
     whole time. The night's output goes to ``<warehouse folder>/logs/group-run-<time>.log``."""
     from pipelines.progress import log_dir, prune_logs
@@ -401,9 +405,13 @@ def run_night(company: Company, on_start: Callable[[Night], None] | None = None,
             night.log = folder / f"{RUN_KIND}-{night.started:%Y%m%dT%H%M%S%f}.log"
             with open(night.log, "w", encoding="utf-8") as out:
                 process = subprocess.Popen(
-                    command or NIGHT_COMMAND, cwd=PROJECT_ROOT, env=child_environment(company, environ),
-                    stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                )  # fmt: skip
+                    command or NIGHT_COMMAND,
+                    cwd=PROJECT_ROOT,
+                    env=child_environment(company, environ),
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
                 night.pid = process.pid
                 if on_start is not None:
                     on_start(night)
@@ -431,8 +439,9 @@ def run_night(company: Company, on_start: Callable[[Night], None] | None = None,
     return night
 
 
-def run_nights(group: Group, codes: list[str], parallel: int, out=None,
-               command: list[str] | None = None) -> list[Night]:  # fmt: skip
+def run_nights(
+    group: Group, codes: list[str], parallel: int, out=None, command: list[str] | None = None
+) -> list[Night]:
     """Run the nights of ``codes`` side by side, ``parallel`` at a time, printing a line as each starts and ends;
     return them in the order of ``codes``."""
     printing = threading.Lock()
@@ -502,8 +511,10 @@ def status_lines(group: Group) -> list[str]:
             settings = company_settings(company)
         except SettingsError as exc:
             first = str(exc).splitlines()
-            lines.append(f"{company.code:{width}}  {company.name}: invalid settings {company.settings}: "
-                         f"{' '.join(s.strip() for s in first)}")  # fmt: skip
+            lines.append(
+                f"{company.code:{width}}  {company.name}: invalid settings {company.settings}: "
+                f"{' '.join(s.strip() for s in first)}"
+            )
             continue
         parts = [f"{company.code:{width}}  {company.name} ({settings.currency})"]
         busy = company_busy(settings)

@@ -44,13 +44,18 @@ def run(group: Group, path: Path, args: argparse.Namespace) -> int:
     codes = list(dict.fromkeys(args.company or group.codes))
     unknown = [code for code in codes if code not in group.codes]
     if unknown:
-        print(f"unknown company {', '.join(unknown)}: the companies of {path} are {', '.join(group.codes)}",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"unknown company {', '.join(unknown)}: the companies of {path} are {', '.join(group.codes)}",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     parallel = args.parallel or default_parallel(len(codes))
     started = time.perf_counter()
-    print(f"group {group.name} ({path}): the nights of {len(codes)} of {len(group.companies)} companies, "
-          f"{min(parallel, len(codes))} at a time", flush=True)  # fmt: skip
+    print(
+        f"group {group.name} ({path}): the nights of {len(codes)} of {len(group.companies)} companies, "
+        f"{min(parallel, len(codes))} at a time",
+        flush=True,
+    )
     nights = run_nights(group, codes, parallel, out=sys.stdout)
     failed = [n for n in nights if not n.ran]
     ran = [n for n in nights if n.ran]

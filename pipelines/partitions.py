@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from assets.ingest.manifest import keyed, table_exists, transaction
+from pipelines.db import keyed, table_exists, transaction
 
 STATE_DDL = """
 create table if not exists meta.partition_state (
@@ -71,10 +71,12 @@ def run_partitioned(con: duckdb.DuckDBPyConnection, table: str, model_sql: str, 
     con.execute("create schema if not exists meta")
     con.execute(keyed(con, STATE_DDL))
     con.execute(f"create or replace temp table _fingerprints as select period, fingerprint from ({fingerprint_sql})")
-    previous = dict(con.execute(
-        "select period, fingerprint from meta.partition_state where table_name = ? and code_sha256 = ?",
-        [table, code],
-    ).fetchall())  # fmt: skip
+    previous = dict(
+        con.execute(
+            "select period, fingerprint from meta.partition_state where table_name = ? and code_sha256 = ?",
+            [table, code],
+        ).fetchall()
+    )
     current = dict(con.execute("select period, fingerprint from _fingerprints").fetchall())
     full = not previous or not table_exists(con, table)
     changed = sorted(current) if full else sorted(p for p, f in current.items() if previous.get(p) != f)

@@ -40,8 +40,13 @@ class PostgresServer:
 
     def environ(self) -> dict[str, str]:
         """The variables the server profile's dagster.yaml reads."""
-        return {"DAGSTER_PG_HOST": self.host, "DAGSTER_PG_PORT": str(self.port), "DAGSTER_PG_USER": self.user,
-                "DAGSTER_PG_PASSWORD": "", "DAGSTER_PG_DB": self.database}  # fmt: skip
+        return {
+            "DAGSTER_PG_HOST": self.host,
+            "DAGSTER_PG_PORT": str(self.port),
+            "DAGSTER_PG_USER": self.user,
+            "DAGSTER_PG_PASSWORD": "",
+            "DAGSTER_PG_DB": self.database,
+        }
 
 
 def postgres_bin(name: str) -> Path:
@@ -89,20 +94,24 @@ def temporary_postgres() -> Iterator[PostgresServer]:
     try:
         if as_postgres:
             shutil.chown(folder, "postgres", "postgres")
-        _run([str(postgres_bin("initdb")), "-D", str(data), "-U", USER, "-A", "trust", "-E", "UTF8",
-              "--no-sync"], as_postgres)  # fmt: skip
+        _run(
+            [str(postgres_bin("initdb")), "-D", str(data), "-U", USER, "-A", "trust", "-E", "UTF8", "--no-sync"],
+            as_postgres,
+        )
         options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        _run([str(postgres_bin("pg_ctl")), "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w",
-              "start"], as_postgres)  # fmt: skip
+        _run(
+            [str(postgres_bin("pg_ctl")), "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"],
+            as_postgres,
+        )
         try:
-            _run([str(postgres_bin("createdb")), "-h", "127.0.0.1", "-p", str(port), "-U", USER, DATABASE],
-                 as_postgres)  # fmt: skip
+            _run([str(postgres_bin("createdb")), "-h", "127.0.0.1", "-p", str(port), "-U", USER, DATABASE], as_postgres)
             yield PostgresServer("127.0.0.1", port, USER, DATABASE)
         finally:
             subprocess.run(
                 (["runuser", "-u", "postgres", "--"] if as_postgres else [])
                 + [str(postgres_bin("pg_ctl")), "-D", str(data), "-m", "fast", "-w", "stop"],
-                capture_output=True, timeout=120,
-            )  # fmt: skip
+                capture_output=True,
+                timeout=120,
+            )
     finally:
         shutil.rmtree(folder, ignore_errors=True)

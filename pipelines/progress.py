@@ -381,8 +381,10 @@ class Progress:
             not_run = len(self.steps) - len(self.outcome) + sum(1 for v in self.outcome.values() if v == "not run")
             notes = [f"{n} {what}" for n, what in ((failed, "failed"), (not_run, "not run")) if n]
             detail = f" ({', '.join(notes)})" if notes else ""
-            self._write(f"{self.title}: {len(self.steps) - not_run} of {len(self.steps)} steps ran in "
-                        f"{self._elapsed(now)}{detail}\n")  # fmt: skip
+            self._write(
+                f"{self.title}: {len(self.steps) - not_run} of {len(self.steps)} steps ran in "
+                f"{self._elapsed(now)}{detail}\n"
+            )
             self.out.flush()
 
 

@@ -5,13 +5,14 @@ and, when the last connection closes, its write-ahead log is checkpointed): abou
 paid by each of the night's ~280 steps. So the resource holds one anchor connection for the run; a step's
 connection then comes from DuckDB's per-process database cache in well under a millisecond, and the file is
 checkpointed when the run ends. A step that needs the file with another configuration (staging runs the
-contracts' SQL with external access off, ``assets/ingest/staging.isolated_connection``) releases the anchor
+contracts' SQL with external access off, ``isolated_connection``) releases the anchor
 first; the next step takes it again.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from threading import Lock
@@ -21,7 +22,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr
 
-from assets.ingest.manifest import held_transaction
+from pipelines.db import held_transaction
 from pipelines.settings import Settings
 from pipelines.warehouse import (
     LAKE,
@@ -47,6 +48,23 @@ def release_anchor(database: str) -> None:
         anchor = _anchors.pop(str(database), None)
     if anchor is not None:
         anchor.close()
+
+
+ISOLATION = {"enable_external_access": False, "lock_configuration": True}
+
+
+@contextmanager
+def isolated_connection(database: str | Path, config: dict | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to ``database`` with external access disabled (``ISOLATION``). DuckDB holds one
+    configuration per database file and process, so no other connection of this process may have the file open:
+    the run's anchor connection is released first, and a Dagster step's own connection is
+    closed when its ``with`` block ends."""
+    release_anchor(str(database))  # the run's anchor connection has the file open with the run's configuration
+    con = duckdb.connect(str(database), config={**(config or {}), **ISOLATION})
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 class WarehouseResource(DuckDBResource):
@@ -108,9 +126,7 @@ class WarehouseResource(DuckDBResource):
     @contextmanager
     def isolated_connection(self):
         """A connection with file, extension and network access off (staging runs contract SQL in it;
-        ``assets/ingest/staging.ISOLATION``). On a lake, DuckLake still writes its own data folder."""
-        from assets.ingest.staging import ISOLATION, isolated_connection
-
+        ``ISOLATION``). On a lake, DuckLake still writes its own data folder."""
         lake = self.lake
         if lake is None:
             with isolated_connection(self.database, self.connection_config) as con:
@@ -173,9 +189,14 @@ def warehouse_resource(settings: Settings, lock: bool = True, published: bool = 
                 raise WarehouseUnavailable("the lake has no published night yet: run `kinerja run` first")
             snapshot = found[0]
         return WarehouseResource(
-            database=f"{lake.key}@{snapshot}" if snapshot is not None else lake.key, connection_config=config,
-            backend="ducklake", lake_catalog=lake.catalog, lake_data_path=str(lake.data_path),
-            lake_metadata_schema=lake.metadata_schema, run_lock_path=lock_file, lake_snapshot=snapshot,
-        )  # fmt: skip
+            database=f"{lake.key}@{snapshot}" if snapshot is not None else lake.key,
+            connection_config=config,
+            backend="ducklake",
+            lake_catalog=lake.catalog,
+            lake_data_path=str(lake.data_path),
+            lake_metadata_schema=lake.metadata_schema,
+            run_lock_path=lock_file,
+            lake_snapshot=snapshot,
+        )
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     return WarehouseResource(database=str(settings.warehouse_path), connection_config=config, run_lock_path=lock_file)

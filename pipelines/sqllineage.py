@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -63,6 +63,23 @@ def parse_tree(sql: str) -> dict:
     if tree.get("error"):
         raise LineageError(tree.get("error_message", "the SQL does not parse"))
     return tree["statements"][0]["node"]
+
+
+def tables_read(sql: str, schemas: Iterable[str]) -> set[tuple[str, str]]:
+    """The (schema, table) names of ``schemas`` that the statement reads: its FROM items, joins and subqueries at
+    any depth. A CTE is not a table, and a name in a comment or a string is not read."""
+    wanted = set(schemas)
+    found: set[tuple[str, str]] = set()
+    todo: list[object] = [parse_tree(sql)]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            if node.get("type") == "BASE_TABLE" and node.get("schema_name") in wanted:
+                found.add((node["schema_name"], node["table_name"]))
+            todo.extend(node.values())
+        elif isinstance(node, list):
+            todo.extend(node)
+    return found
 
 
 def output_columns(sql: str, columns_of: ColumnsOf) -> list[OutputColumn]:

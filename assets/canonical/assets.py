@@ -14,10 +14,10 @@ from dagster_duckdb import DuckDBResource
 
 from assets.canonical.build import build_canonical, build_coverage
 from assets.canonical.catalog import CanonicalEntity, load_catalog, rates_files
+from assets.catalog import catalogued
 from assets.ingest.assets import contract_paths, staging_key, usable_contract
 from assets.ingest.contracts import Contract
-from pipelines.catalog import catalogued
-from pipelines.metadata import table_metadata
+from assets.metadata import table_metadata
 from pipelines.resources import step_connection
 from pipelines.settings import get_settings
 

@@ -22,8 +22,8 @@ import duckdb
 
 from assets.canonical.catalog import LINEAGE_COLUMNS, CanonicalEntity
 from assets.ingest.contracts import Contract
-from assets.ingest.manifest import insert_rows, table_exists, transaction
 from assets.ingest.staging import lit, q
+from pipelines.db import insert_rows, table_exists, transaction
 
 REJECTS_DDL = """
 create table if not exists meta.canonical_rejects (
@@ -282,10 +282,13 @@ def build_canonical(
                     from _canonical where _source_contract = ?
                     """,
                     [
-                        entity.name, contract.name, contract.load_mode,
-                        contract.currency or reporting_currency, contract.name,
+                        entity.name,
+                        contract.name,
+                        contract.load_mode,
+                        contract.currency or reporting_currency,
+                        contract.name,
                     ],
-                )  # fmt: skip
+                )
     finally:
         con.execute("drop table if exists _canonical")
     rows = con.execute(

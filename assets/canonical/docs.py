@@ -27,7 +27,7 @@ Every canonical table also carries `source_system`, `_source_contract`, `_file_s
 `_line_no`: where each row came from. *Personal* columns (national id, tax id, bank account, e-mail) are masked
 in previews and never reach a page; *personal data* columns (a person's name, birth date, pay) reach pages only
 as aggregates. Both are tagged `personal` in the Dagster UI's column schemas, and the descriptions below are the
-ones the UI shows (`pipelines/catalog.py`).
+ones the UI shows (`assets/catalog.py`).
 
 **Needs.** What a model, KPI or rule cannot do without is declared as `entity.column` (`a.x | b.y`: either
 will do). A column counts as present when some row fills it (`marts.canonical_coverage`). What misses a column

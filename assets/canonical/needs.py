@@ -17,8 +17,8 @@ from pathlib import Path
 
 import duckdb
 
-from assets.ingest.manifest import insert_rows, keyed, table_exists
-from pipelines.sqlmodels import SqlModel, load_models
+from assets.sqlmodels import SqlModel, load_models
+from pipelines.db import insert_rows, keyed, table_exists
 
 ASSETS_DIR = Path(__file__).resolve().parents[1]
 # the schema of a model without a ``-- schema:`` header, by the folder its SQL lives in

@@ -6,11 +6,11 @@ them with one ``input_missing`` finding per rule whose input is missing or empty
 findings table instead of failing the run (see ``runner.py``).
 """
 
-import hashlib
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from assets.catalog import catalogued
+from assets.controls.macros import code_version
 from assets.controls.registry import (
     BENFORD_BANDS_TABLE,
     PARAMETERS_TABLE,
@@ -26,12 +26,11 @@ from assets.controls.runner import (
     write_input_status,
     write_rule_computability,
 )
-from assets.ingest.manifest import table_exists
-from pipelines.catalog import catalogued
-from pipelines.metadata import table_metadata
+from assets.metadata import table_metadata
+from assets.sqlmodels import SqlModel
+from pipelines.db import table_exists
 from pipelines.resources import step_connection
 from pipelines.settings import get_settings
-from pipelines.sqlmodels import SqlModel
 
 GROUP = "controls"
 OWNERS = ["team:internal-audit"]
@@ -119,7 +118,7 @@ def control_model_asset(model: SqlModel) -> dg.AssetsDefinition:
         kinds=KINDS,
         owners=OWNERS,
         description=description,
-        code_version=hashlib.sha256(model.sql.encode()).hexdigest()[:16],
+        code_version=code_version(model.sql),
         metadata={"sql_file": model.path.name, "grain": model.grain},
     )
     def _model(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:

@@ -18,8 +18,8 @@ import duckdb
 import yaml
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
-from assets.ingest.manifest import insert_rows, keyed
-from pipelines.sqlmodels import TABLE_REF
+from assets.sqlmodels import TABLE_REF
+from pipelines.db import insert_rows, keyed
 
 HERE = Path(__file__).parent
 REGISTRY_FILE = HERE / "registry.yaml"

@@ -1,10 +1,11 @@
 """Running the control models so that a missing input is reported, not fatal.
 
-Each SQL model of ``sql/`` is run by ``pipelines.sqlmodels.run_model`` once every table it reads exists. When one
-is missing, a findings family (``int_findings__*``) is replaced by an empty findings table (so the union still
-builds) and any other model is dropped (so what reads it sees it missing too). ``core.control_input_status``
-records, per rule of the registry, whether each input table exists and how many rows it has; the findings union
-turns a missing or empty input into an ``input_missing`` finding instead of silently reporting no exceptions.
+Each SQL model of ``sql/`` is run by ``assets.sqlmodels.run_model`` once every table it reads exists, with the
+macros the control SQL shares (``macros.py``) defined on the connection. When one is missing, a findings family
+(``int_findings__*``) is replaced by an empty findings table (so the union still builds) and any other model is
+dropped (so what reads it sees it missing too). ``core.control_input_status`` records, per rule of the registry,
+whether each input table exists and how many rows it has; the findings union turns a missing or empty input into an
+``input_missing`` finding instead of silently reporting no exceptions.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from __future__ import annotations
 import duckdb
 
 from assets.canonical.needs import needs_of, write_computability
+from assets.controls.macros import create_macros
 from assets.controls.registry import SQL_DIR, load_registry, write_control_config
-from assets.ingest.manifest import insert_rows, scalar, table_exists
+from assets.sqlmodels import SqlModel, load_models, run_model
+from pipelines.db import insert_rows, scalar, table_exists
 from pipelines.settings import Settings
-from pipelines.sqlmodels import SqlModel, load_models, run_model
 
 FAMILY_PREFIX = "int_findings__"
 INPUT_STATUS_TABLE = "core.control_input_status"
@@ -45,6 +47,7 @@ def run_control_model(con: duckdb.DuckDBPyConnection, model: SqlModel, settings:
     """Build the model, or stand in for it when an input is missing; returns the missing inputs."""
     missing = missing_inputs(con, model)
     if not missing:
+        create_macros(con)
         run_model(con, model, settings)
         return []
     con.execute(f"create schema if not exists {model.schema}")

@@ -6,10 +6,10 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from assets.catalog import catalogued
 from assets.finance.config import MAPPINGS, PARAMETERS_TABLE, write_finance_config
-from pipelines.catalog import catalogued
-from pipelines.metadata import table_metadata
-from pipelines.sqlmodels import model_assets
+from assets.metadata import table_metadata
+from assets.sqlmodels import model_assets
 
 GROUP = "finance"
 OWNERS = ["team:finance-data"]

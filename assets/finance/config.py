@@ -11,7 +11,7 @@ import duckdb
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from assets.ingest.manifest import insert_rows
+from pipelines.db import insert_rows
 
 CONFIG_DIR = Path(__file__).parent / "config"
 PARAMETERS_TABLE = "core.finance_parameters"
@@ -98,8 +98,9 @@ def read_mapping(mapping: Mapping) -> list[dict[str, str | None]]:
         missing = [c for c in mapping.columns if c not in header]
         unknown = [c for c in header if c not in mapping.columns]
         if missing or unknown:
-            raise FinanceConfigError(f"{mapping.path}: columns must be {list(mapping.columns)} "
-                                     f"(missing {missing}, unknown {unknown})")  # fmt: skip
+            raise FinanceConfigError(
+                f"{mapping.path}: columns must be {list(mapping.columns)} (missing {missing}, unknown {unknown})"
+            )
         rows = []
         for line_no, raw in enumerate(reader, start=2):
             row = {c: (raw.get(c) or "").strip() or None for c in mapping.columns}
@@ -108,16 +109,19 @@ def read_mapping(mapping: Mapping) -> list[dict[str, str | None]]:
                     raise FinanceConfigError(f"{mapping.path} line {line_no}: column {column} needs a value")
             for column, allowed in mapping.allowed.items():
                 if row[column] is not None and row[column] not in allowed:
-                    raise FinanceConfigError(f"{mapping.path} line {line_no}: {column} {row[column]!r} is not one "
-                                             f"of {', '.join(allowed)}")  # fmt: skip
+                    raise FinanceConfigError(
+                        f"{mapping.path} line {line_no}: {column} {row[column]!r} is not one of {', '.join(allowed)}"
+                    )
             rows.append(row)
     for columns in mapping.unique:
         seen: dict[tuple, int] = {}
         for line_no, row in enumerate(rows, start=2):
             key = tuple(row[c] for c in columns)
             if key in seen:
-                raise FinanceConfigError(f"{mapping.path} line {line_no}: {', '.join(columns)} {key} repeats line "
-                                         f"{seen[key]}; each may appear once")  # fmt: skip
+                raise FinanceConfigError(
+                    f"{mapping.path} line {line_no}: {', '.join(columns)} {key} repeats line "
+                    f"{seen[key]}; each may appear once"
+                )
             seen[key] = line_no
     return rows
 

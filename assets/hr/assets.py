@@ -6,8 +6,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.catalog import catalogued
-from pipelines.sqlmodels import model_assets
+from assets.catalog import catalogued
+from assets.sqlmodels import model_assets
 
 
 def hr_assets() -> list:

@@ -6,12 +6,13 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from assets.catalog import catalogued
 from assets.ingest.contracts import Contract, ContractError, contract_conflicts, discover_contracts, load_contract
 from assets.ingest.loader import ingest_contract
-from assets.ingest.staging import build_staging, flagged_values, isolated_connection
+from assets.ingest.staging import build_staging, flagged_values
 from assets.ingest.validate import contract_problems
-from pipelines.catalog import catalogued
-from pipelines.metadata import contract_personal, mask_text, table_metadata
+from assets.metadata import contract_personal, mask_text, table_metadata
+from pipelines.resources import isolated_connection
 from pipelines.settings import get_settings
 
 
@@ -83,7 +84,7 @@ def build_staging_asset(contract_path: Path) -> dg.AssetsDefinition:
         settings = get_settings()
         with duckdb.get_connection() as con:
             outcomes = ingest_contract(con, contract, settings.landing_dir)
-        # the contract's SQL runs with DuckDB's file, extension and network access off (staging.ISOLATION)
+        # the contract's SQL runs with DuckDB's file, extension and network access off (pipelines/resources.ISOLATION)
         isolated = getattr(duckdb, "isolated_connection", None)  # the run's WarehouseResource (also on a lake)
         with isolated() if isolated else isolated_connection(duckdb.database, duckdb.connection_config) as con:
             result = build_staging(con, contract)

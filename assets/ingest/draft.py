@@ -345,11 +345,18 @@ def _sample_text(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path, sample_r
     preamble = next((line.strip() for line in lines[: header_line - 1] if line.strip(" ,;\t|")), None)
     blank_after = sum(1 for n in scan.blank_lines if n > header_line)
     return Layout(
-        format="csv", header=header, header_line=header_line, encoding=scan.encoding,
-        newline={"\n": "LF", "\r\n": "CRLF", "\r": "CR"}[scan.newline], delimiter=delimiter,
-        total_rows=max(scan.n_lines - header_line - blank_after, 0), cp1252_lines=len(scan.cp1252_lines),
-        rejected=rejected or 0, reject_example=example, preamble=preamble,
-    )  # fmt: skip
+        format="csv",
+        header=header,
+        header_line=header_line,
+        encoding=scan.encoding,
+        newline={"\n": "LF", "\r\n": "CRLF", "\r": "CR"}[scan.newline],
+        delimiter=delimiter,
+        total_rows=max(scan.n_lines - header_line - blank_after, 0),
+        cp1252_lines=len(scan.cp1252_lines),
+        rejected=rejected or 0,
+        reject_example=example,
+        preamble=preamble,
+    )
 
 
 def _sample_xlsx(con: duckdb.DuckDBPyConnection, path: Path, sample_rows: int) -> Layout:
@@ -392,10 +399,16 @@ def _sample_xlsx(con: duckdb.DuckDBPyConnection, path: Path, sample_rows: int) -
     con.execute("create table _sample as select row_number() over () as _row, * from _xlsx")
     con.unregister("_xlsx")
     return Layout(
-        format="xlsx", header=header, header_line=index + 1, sheet=sheet.name, sheets=list(workbook.sheet_names),
-        total_rows=total, rejected=rejected, reject_example=example,
+        format="xlsx",
+        header=header,
+        header_line=index + 1,
+        sheet=sheet.name,
+        sheets=list(workbook.sheet_names),
+        total_rows=total,
+        rejected=rejected,
+        reject_example=example,
         preamble=next((" ".join(c for c in row if c.strip()) for row in head[:index] if "".join(row).strip()), None),
-    )  # fmt: skip
+    )
 
 
 def _native_type(duckdb_type: str) -> str | None:
@@ -482,10 +495,16 @@ def _profile_sample(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout, 
     if not keys and not duplicates and n_rows > 1:
         keys = _pair_keys(con, columns, n_rows)
     return FileProfile(
-        path=path, layout=layout, n_rows=n_rows, truncated=(layout.total_rows or 0) > sample_rows,
-        blank_rows=blank_rows, duplicate_rows=int(duplicates), columns=columns,
-        null_markers=Counter({m: n for m, n in markers.items()}), candidate_keys=keys,
-    )  # fmt: skip
+        path=path,
+        layout=layout,
+        n_rows=n_rows,
+        truncated=(layout.total_rows or 0) > sample_rows,
+        blank_rows=blank_rows,
+        duplicate_rows=int(duplicates),
+        columns=columns,
+        null_markers=Counter({m: n for m, n in markers.items()}),
+        candidate_keys=keys,
+    )
 
 
 def _pair_keys(con: duckdb.DuckDBPyConnection, columns: list[ColumnProfile], n_rows: int) -> list[list[str]]:
@@ -496,9 +515,10 @@ def _pair_keys(con: duckdb.DuckDBPyConnection, columns: list[ColumnProfile], n_r
     if not pairs:
         return []
     counts = con.execute(
-        "select " + ", ".join(f"count(distinct (trim(c{a.position}), trim(c{b.position})))" for a, b in pairs)
+        "select "
+        + ", ".join(f"count(distinct (trim(c{a.position}), trim(c{b.position})))" for a, b in pairs)
         + " from _sample"
-    ).fetchone()  # fmt: skip
+    ).fetchone()
     found = [[a.header, b.header] for (a, b), n in zip(pairs, counts, strict=True) if n == n_rows]
     return sorted(found, key=lambda k: (k[0] != full[0].header, k))[:3]
 
@@ -660,9 +680,10 @@ def _dates(con: duckdb.DuckDBPyConnection, col: ColumnProfile, base: str, n: int
         if not rest:
             break
         more = con.execute(
-            f"{base} select " + ", ".join(f"count(*) filter (where not {taken} and {_date_fits(f)})" for f in rest)
+            f"{base} select "
+            + ", ".join(f"count(*) filter (where not {taken} and {_date_fits(f)})" for f in rest)
             + " from n"
-        ).fetchone()  # fmt: skip
+        ).fetchone()
         gain, fmt = max(zip(more, rest, strict=True), key=lambda pair: pair[0])
         if not gain:
             break

@@ -21,9 +21,10 @@ from pathlib import Path
 import duckdb
 
 from assets.ingest.contracts import Contract
-from assets.ingest.manifest import ensure_schemas, table_exists, transaction
+from assets.ingest.manifest import ensure_schemas
 from assets.ingest.readers import FileReadError, LandedFile, land_file
 from assets.ingest.sniff import LineTooLong
+from pipelines.db import table_exists, transaction
 
 
 @dataclass(frozen=True)
@@ -231,11 +232,13 @@ def _is_old(con, contract: Contract, entry: dict, rel: str) -> bool:
         return True
     if entry["status"] != "retracted":
         return False
-    return bool(con.execute(
-        "select count(*) from meta.load_manifest where contract = ? and source_path in (?, ?) and loaded_at > ? "
-        "and status in ('loaded', 'superseded', 'held', 'accepted')",
-        [contract.name, entry["source_path"], rel, entry["loaded_at"]],
-    ).fetchall()[0][0])  # fmt: skip
+    return bool(
+        con.execute(
+            "select count(*) from meta.load_manifest where contract = ? and source_path in (?, ?) and loaded_at > ? "
+            "and status in ('loaded', 'superseded', 'held', 'accepted')",
+            [contract.name, entry["source_path"], rel, entry["loaded_at"]],
+        ).fetchall()[0][0]
+    )
 
 
 def _ignored(sha: str, rel: str, entry: dict) -> FileOutcome:
@@ -365,13 +368,28 @@ def _write_manifest(
         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
-            sha, contract.name, rel, path.stat().st_size, landed.format, landed.encoding, landed.delimiter,
-            landed.newline, landed.header_line, json.dumps(landed.columns, ensure_ascii=False),
-            _drift_sentence(landed, contract), landed.rows + landed.rejects,
-            0 if held else None, 0 if held else None, "held" if held else "loaded",
-            "; ".join(landed.notes) or None, contract.sha256, loaded_at, held, loaded_at,
+            sha,
+            contract.name,
+            rel,
+            path.stat().st_size,
+            landed.format,
+            landed.encoding,
+            landed.delimiter,
+            landed.newline,
+            landed.header_line,
+            json.dumps(landed.columns, ensure_ascii=False),
+            _drift_sentence(landed, contract),
+            landed.rows + landed.rejects,
+            0 if held else None,
+            0 if held else None,
+            "held" if held else "loaded",
+            "; ".join(landed.notes) or None,
+            contract.sha256,
+            loaded_at,
+            held,
+            loaded_at,
         ],
-    )  # fmt: skip
+    )
 
 
 def _activate(con: duckdb.DuckDBPyConnection, contract: Contract, sha: str, rel: str, at: dt.datetime) -> None:
@@ -444,9 +462,13 @@ def accept_version(con: duckdb.DuckDBPyConnection, landing_dir: Path, target: st
         con.execute(
             "update meta.load_manifest set status = 'accepted', status_reason = ?, status_changed_at = ? "
             "where contract = ? and file_sha256 = ?",
-            [f"accepted on {at:%Y-%m-%d %H:%M} (it was {row['status']}: {was})", at, row["contract"],
-             row["file_sha256"]],
-        )  # fmt: skip
+            [
+                f"accepted on {at:%Y-%m-%d %H:%M} (it was {row['status']}: {was})",
+                at,
+                row["contract"],
+                row["file_sha256"],
+            ],
+        )
     return chosen
 
 

@@ -17,13 +17,9 @@ A file version is its SHA-256; the same bytes may feed several contracts, so a r
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import duckdb
 
-SCHEMAS = ("raw", "meta", "reference", "staging", "quarantine", "canonical", "core", "marts")
+from pipelines.db import ensure_warehouse_schemas, keyed, table_exists, transaction
 
 MANIFEST_DDL = """
 create table if not exists meta.load_manifest (
@@ -68,8 +64,7 @@ ADDED_COLUMNS = (("status_reason", "varchar"), ("status_changed_at", "timestamp"
 
 
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
-    for schema in SCHEMAS:
-        con.execute(f"create schema if not exists {schema}")
+    ensure_warehouse_schemas(con)
     if table_exists(con, "meta.load_manifest") and manifest_key(con) == ["file_sha256"]:
         migrate_manifest_key(con)
     con.execute(keyed(con, MANIFEST_DDL))
@@ -101,93 +96,3 @@ def known_status(con: duckdb.DuckDBPyConnection, contract: str, sha256: str) -> 
         [contract, sha256],
     ).fetchall()
     return (rows[0][0], rows[0][1]) if rows else None
-
-
-# connections (by id) that ``held_transaction`` keeps in one transaction
-_HELD: set[int] = set()
-
-
-@contextmanager
-def held_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Everything done on ``con`` in the block in one transaction (``transaction`` blocks inside join it).
-    For code that lets no database error pass silently: after an error DuckDB refuses the transaction's next
-    statement."""
-    con.execute("begin transaction")
-    _HELD.add(id(con))
-    try:
-        yield con
-    except BaseException:
-        _HELD.discard(id(con))
-        con.execute("rollback")
-        raise
-    _HELD.discard(id(con))
-    con.execute("commit")
-
-
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """All the statements of the block, or none of them: commit at the end, roll back on any error. On a
-    connection that ``held_transaction`` holds in one already, the block is part of that one."""
-    if id(con) in _HELD:
-        yield
-        return
-    con.execute("begin transaction")
-    try:
-        yield
-    except BaseException:
-        con.execute("rollback")
-        raise
-    con.execute("commit")
-
-
-def insert_rows(con: duckdb.DuckDBPyConnection, sql: str, rows: list) -> None:
-    """``executemany`` in one transaction: DuckDB commits each row of an ``executemany`` on its own, and on a
-    DuckLake warehouse each commit is a snapshot and a Postgres round trip."""
-    if rows:
-        with transaction(con):
-            con.executemany(sql, rows)
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    """Whether ``schema.name`` is a table or a view of the connection's own database."""
-    schema, name = table.split(".")
-    return bool(scalar(
-        con,
-        "select (select count(*) from duckdb_tables() where schema_name = $1 and table_name = $2 "
-        "and database_name = current_database()) + (select count(*) from duckdb_views() where schema_name = $1 "
-        "and view_name = $2 and database_name = current_database())",
-        [schema, name],
-    ))  # fmt: skip
-
-
-def supports_keys(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the connection's database enforces PRIMARY KEY constraints (a DuckDB file does, a DuckLake lake
-    does not: pipelines/warehouse.py)."""
-    return scalar(con, "select type from duckdb_databases() where database_name = current_database()") != "ducklake"
-
-
-_KEY = re.compile(r",\s*primary key\s*\([^)]*\)|\s+primary key\b", re.IGNORECASE)
-
-
-def keyed(con: duckdb.DuckDBPyConnection, ddl: str) -> str:
-    """``ddl`` as it is where keys are enforced; without its PRIMARY KEY clauses on a lake (the writers keep
-    the keys unique: ``upsert``)."""
-    return ddl if supports_keys(con) else _KEY.sub("", ddl)
-
-
-def upsert(con: duckdb.DuckDBPyConnection, table: str, key: str, row: str, params: list) -> None:
-    """Insert ``row`` (``values`` text such as ``(?, ?, now()::timestamp)``, its first value the key column
-    ``key``) into ``table``, replacing the row with the same key: ``insert or replace`` where keys are enforced,
-    delete then insert on a lake."""
-    if supports_keys(con):
-        con.execute(f"insert or replace into {table} values {row}", params)
-        return
-    with transaction(con):
-        con.execute(f"delete from {table} where {key} = ?", [params[0]])
-        con.execute(f"insert into {table} values {row}", params)
-
-
-def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
-    """First value of the first row (the result is fully fetched before the next statement)."""
-    rows = con.execute(sql, params or []).fetchall()
-    return rows[0][0] if rows else None

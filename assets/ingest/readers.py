@@ -20,7 +20,6 @@ import duckdb
 import pyarrow as pa
 
 from assets.ingest.contracts import Contract, normalise_header
-from assets.ingest.manifest import scalar
 from assets.ingest.sniff import (
     EncodingError,
     find_header,
@@ -31,6 +30,7 @@ from assets.ingest.sniff import (
     sniff_csv,
     sniff_headerless,
 )
+from pipelines.db import scalar
 
 HEADER_NAME_CHARS = 60  # a header name longer than this is shortened in messages (every name is listed)
 FORMATS_BY_SUFFIX = {
@@ -255,10 +255,18 @@ def _land_csv(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path) ->
     if rows + rejects == 0:
         notes.append("header only: the file has no data rows" if contract.csv.header else "the file has no data rows")
     return LandedFile(
-        format="csv", rows=rows, rejects=rejects, encoding=scan.encoding, delimiter=sniffed.delimiter,
-        newline={"\n": "LF", "\r\n": "CRLF", "\r": "CR"}[scan.newline], header_line=sniffed.header_line or None,
-        columns=sources, extra_columns=extra, missing_columns=missing, notes=notes,
-    )  # fmt: skip
+        format="csv",
+        rows=rows,
+        rejects=rejects,
+        encoding=scan.encoding,
+        delimiter=sniffed.delimiter,
+        newline={"\n": "LF", "\r\n": "CRLF", "\r": "CR"}[scan.newline],
+        header_line=sniffed.header_line or None,
+        columns=sources,
+        extra_columns=extra,
+        missing_columns=missing,
+        notes=notes,
+    )
 
 
 def cell_text(value: object) -> str | None:

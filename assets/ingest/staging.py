@@ -10,15 +10,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from assets.ingest.contracts import CAPTURE, DUCKDB_TYPES, ColumnSpec, Contract, has_two_digit_year
-from assets.ingest.manifest import keyed, scalar, table_exists, transaction, upsert
+from pipelines.db import keyed, scalar, table_exists, transaction, upsert
+from pipelines.resources import isolated_connection
 
 # Control characters a text cell must not hold: C0 codes (NUL included) and DEL; tab, line feed and carriage
 # return are kept (a quoted CSV field may span lines). A NUL or an escape code in an export means a corrupt file or
@@ -259,7 +258,7 @@ def column_violations(
                 f"{t} > {spec.max}",
             )
         )
-    return checks  # fmt: skip
+    return checks
 
 
 def glob_regex(pattern: str) -> str:
@@ -435,7 +434,7 @@ def staging_sql(
         + ", ".join(
             f"case when coalesce(({s.negate_when}), false) then -{q(c)} else {q(c)} end as {q(c)}"
             for c, s in negated.items()
-        )  # fmt: skip
+        )
         + ") from with_derived"
         if negated
         else "select * from with_derived"
@@ -457,19 +456,22 @@ def staging_sql(
     dup_message = f"'duplicate primary key (' || {pk_text} || '): first staged from ' || {first_seen}" if pk else "null"
     rank = (
         f"row_number() over (partition by {pk_cols}, len(_errors) = 0 order by _file_order, _source_path, _line_no)"
-        if pk else "1"
-    )  # fmt: skip
+        if pk
+        else "1"
+    )
     first_in_load = (
         f"first_value(struct_pack(p := _source_path, l := _line_no)) over (partition by {pk_cols}, "
         "len(_errors) = 0 order by _file_order, _source_path, _line_no)"
-        if pk else "null"
-    )  # fmt: skip
+        if pk
+        else "null"
+    )
     only = f"where a.file_sha256 in ({', '.join(lit(f) for f in files)})" if files is not None else ""
     taken = (
         f"left join (select {pk_cols}, min(_source_path || ' line ' || _line_no) as _seen "
         f"from {existing} group by all) e using ({pk_cols})"
-        if pk and existing else ""
-    )  # fmt: skip
+        if pk and existing
+        else ""
+    )
     seen = "e._seen" if taken else "null::varchar"
     rule_list = (
         f"list_concat(_type_errors, _derived_errors, list_filter([{', '.join(rules)}], lambda x: x is not null))"
@@ -547,7 +549,7 @@ def staging_sql(
             from judged
         )
         select * from final
-    """  # fmt: skip
+    """
 
 
 STATE_DDL = """
@@ -753,25 +755,6 @@ def _apply_changes(con: duckdb.DuckDBPyConnection, contract: Contract, removed: 
 # (``lock_configuration``). Contract SQL (row rules, expr, negate_when, map conditions) is checked by the parser
 # allow-list when a contract is loaded (assets/ingest/validate.py); this is the second wall: should a function
 # that reads files ever pass the allow-list, the query fails with a permission error instead of reading it.
-ISOLATION = {"enable_external_access": False, "lock_configuration": True}
-
-
-@contextmanager
-def isolated_connection(database: str | Path, config: dict | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to ``database`` with external access disabled (``ISOLATION``). DuckDB holds one
-    configuration per database file and process, so no other connection of this process may have the file open:
-    the run's anchor connection (pipelines/resources.py) is released first, and a Dagster step's own connection is
-    closed when its ``with`` block ends."""
-    from pipelines.resources import release_anchor
-
-    release_anchor(str(database))  # the run's anchor connection has the file open with the run's configuration
-    con = duckdb.connect(str(database), config={**(config or {}), **ISOLATION})
-    try:
-        yield con
-    finally:
-        con.close()
-
-
 def stage_contract(database: str | Path, contract: Contract, config: dict | None = None) -> StagingResult:
     """``build_staging`` in an isolated connection (``isolated_connection``): how the nightly run stages."""
     with isolated_connection(database, config) as con:

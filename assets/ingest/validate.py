@@ -286,9 +286,11 @@ def swappable_date_columns(contract: Contract) -> dict[str, list[str]]:
     return {
         name: spec.formats
         for name, spec in contract.read_columns.items()
-        if spec.type in ("date", "timestamp") and spec.map is None and spec.lookup is None
+        if spec.type in ("date", "timestamp")
+        and spec.map is None
+        and spec.lookup is None
         and any(swapped_format(f) for f in spec.formats)
-    }  # fmt: skip
+    }
 
 
 def _cleaned_text(contract: Contract, column: str) -> str:
@@ -307,12 +309,14 @@ def ambiguous_date_orders(con: duckdb.DuckDBPyConnection, contract: Contract) ->
         first = " ".join(f"when try_strptime(v, {lit(f)}) is not null then {i}" for i, f in enumerate(formats))
         both = " ".join(
             f"when {i} then try_strptime(v, {lit(swapped_format(f))}) is not null"
-            for i, f in enumerate(formats) if swapped_format(f)
-        )  # fmt: skip
+            for i, f in enumerate(formats)
+            if swapped_format(f)
+        )
         changed = " ".join(
             f"when {i} then try_strptime(v, {lit(swapped_format(f))}) <> try_strptime(v, {lit(f)})"
-            for i, f in enumerate(formats) if swapped_format(f)
-        )  # fmt: skip
+            for i, f in enumerate(formats)
+            if swapped_format(f)
+        )
         rows = con.execute(
             f"""
             with values_ as (

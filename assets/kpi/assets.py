@@ -5,12 +5,12 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from assets.canonical.needs import needs_of, write_computability
+from assets.catalog import catalogued
 from assets.kpi.registry import SQL_DIR, load_registry, registry_models, write_registry_table
-from pipelines.catalog import catalogued
-from pipelines.metadata import table_metadata
+from assets.metadata import table_metadata
+from assets.sqlmodels import model_assets, set_variables
 from pipelines.resources import step_connection
 from pipelines.settings import Settings, get_settings
-from pipelines.sqlmodels import model_assets, set_variables
 
 OWNERS = ["team:performance"]
 KPI_VALUES = dg.AssetKey(["marts", "kpi_values"])

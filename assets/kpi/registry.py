@@ -1,7 +1,7 @@
 """The KPI registry (``registry/<domain>.yaml``): what each KPI means, how it is computed, which SQL model makes it,
 and what its values may be: the bounds of its unit (``registry/units.csv``, or the entry's own ``value_range``) and
 whether its departments' values add up to the company's (``additive``). ``marts.kpi_registry`` holds all of it; the
-quality suite of ``marts.kpi_values`` (checks/suites/marts/kpi_values.yaml) checks the values against it."""
+quality suite of ``marts.kpi_values`` (assets/kpi/sql/kpi_values.yaml) checks the values against it."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import duckdb
 import yaml
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
-from assets.ingest.manifest import insert_rows, keyed
+from pipelines.db import insert_rows, keyed
 
 REGISTRY_DIR = Path(__file__).parent / "registry"
 SQL_DIR = Path(__file__).parent / "sql"

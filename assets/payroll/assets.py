@@ -7,8 +7,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.catalog import catalogued
-from pipelines.sqlmodels import model_assets
+from assets.catalog import catalogued
+from assets.sqlmodels import model_assets
 
 defs = dg.Definitions(
     assets=catalogued(model_assets(Path(__file__).parent / "sql", "core", "payroll", ["team:payroll"]))

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.catalog import catalogued
-from pipelines.sqlmodels import load_models, model_asset
+from assets.catalog import catalogued
+from assets.sqlmodels import load_models, model_asset
 
 OWNERS = ["team:performance"]
 # marts.kpi_registry is written by the marts.kpi_values asset in the same step, so it is no asset of its own:

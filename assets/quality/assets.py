@@ -2,18 +2,16 @@
 rows per source, and findings per control, severity and department. Views over meta.check_results,
 meta.load_manifest, quarantine.* and the findings marts; see views.py for why they are views."""
 
-import importlib
-import pkgutil
-
 import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
+from assets.catalog import catalogued
 from assets.ingest.manifest import ensure_schemas
+from assets.metadata import table_metadata
+from assets.quality.history import ensure_check_results
 from assets.quality.views import CHECK_DAILY, FINDINGS_TABLES, findings_view, quarantine_view
-from checks.results import ensure_check_results
-from pipelines.catalog import catalogued
-from pipelines.metadata import table_metadata
+from pipelines.discovery import asset_graph
 
 GROUP = "quality"
 OWNERS = ["team:back-office-data"]
@@ -25,15 +23,7 @@ FINDINGS_KEY = dg.AssetKey(["marts", "quality_findings_summary"])
 def findings_assets() -> list[dg.AssetKey]:
     """The findings marts that some other module of ``assets`` defines (this summary waits for them)."""
     wanted = {dg.AssetKey(["marts", t]) for t in FINDINGS_TABLES}
-    found: set[dg.AssetKey] = set()
-    package = importlib.import_module("assets")
-    for info in pkgutil.walk_packages(package.__path__, "assets."):
-        if info.name.startswith(__package__):
-            continue
-        defs = getattr(importlib.import_module(info.name), "defs", None)
-        if isinstance(defs, dg.Definitions):
-            for item in defs.assets or []:
-                found |= set(item.keys if isinstance(item, dg.AssetsDefinition) else [item.key]) & wanted
+    found = set(asset_graph(skip=__package__)) & wanted
     return sorted(found, key=lambda k: k.path)
 
 
@@ -56,24 +46,34 @@ def build_quality_views(con: duckdb.DuckDBPyConnection) -> list[str]:
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
-            CHECK_DAILY_KEY, group_name=GROUP, owners=OWNERS, kinds={"duckdb", "sql"},
+            CHECK_DAILY_KEY,
+            group_name=GROUP,
+            owners=OWNERS,
+            kinds={"duckdb", "sql"},
             description="Checks passed and failed per table and day (each check's last result of the day), from "
             "meta.check_results. Grain: one row per day and table.",
         ),
         dg.AssetSpec(
-            QUARANTINE_KEY, group_name=GROUP, owners=OWNERS, kinds={"duckdb", "sql"},
+            QUARANTINE_KEY,
+            group_name=GROUP,
+            owners=OWNERS,
+            kinds={"duckdb", "sql"},
             description="Files, rows read, staged and quarantined, and the quarantine rules per source. "
             "Grain: one row per source (contract).",
         ),
         dg.AssetSpec(
-            FINDINGS_KEY, group_name=GROUP, owners=OWNERS, kinds={"duckdb", "sql"}, deps=findings_assets(),
+            FINDINGS_KEY,
+            group_name=GROUP,
+            owners=OWNERS,
+            kinds={"duckdb", "sql"},
+            deps=findings_assets(),
             description="Control and compliance findings and amount at risk per control, severity and "
             "department (empty until the findings marts exist). Grain: one row per findings table, control "
             "code, severity and department.",
         ),
     ],
     can_subset=False,
-)  # fmt: skip
+)
 def quality_marts(duckdb: DuckDBResource):
     """Create the quality views the dashboards read."""
     with duckdb.get_connection() as con:

@@ -8,8 +8,8 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.catalog import catalogued
-from pipelines.metadata import table_metadata
+from assets.catalog import catalogued
+from assets.metadata import table_metadata
 from pipelines.settings import get_settings
 
 DATA_DIR = Path(__file__).parent / "data"

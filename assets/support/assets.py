@@ -7,10 +7,10 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from assets.catalog import catalogued
+from assets.metadata import table_metadata
 from assets.reference.assets import load_csv_table
-from pipelines.catalog import catalogued
-from pipelines.metadata import table_metadata
-from pipelines.sqlmodels import model_assets
+from assets.sqlmodels import model_assets
 
 HERE = Path(__file__).parent
 GROUP = "support"

@@ -2,11 +2,11 @@
 (the read copy under a reader, personal values in Dagster's event log): run once per session.
 
 Night one loads two months; night two the same company with a third month, so the marts differ between the
-nights. While night two runs, a separate process reads the published read copy in a loop (``READER``)."""
+nights. While night two runs, two separate processes read the published read copy in a loop
+(tests/fixtures/kpi_reader.py: one holding its connection, one connecting afresh for every read)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import sys
@@ -14,48 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
+from fixtures.kpi_reader import READER, kpi_digest, reads_done
 from fixtures.project import forget_settings, generate, point_settings_at
 
 ROOT = Path(__file__).resolve().parents[2]
 EMPLOYEES = 20
-
-READER = """
-import hashlib, json, os, sys, time
-import duckdb
-
-path, out, stop, mode = sys.argv[1:5]
-
-def digest(con):
-    rows = con.execute("select * from marts.kpi_values order by all").fetchall()
-    return hashlib.sha256(repr(rows).encode()).hexdigest()
-
-# held: one connection through the whole night, publish included; fresh: a new connection for every read (in a
-# process of its own: DuckDB shares one database instance among a process's connections to a path, so a process
-# that holds a connection keeps reading the file it opened)
-held = duckdb.connect(path, read_only=True) if mode == "held" else None
-reads, errors = [], []
-while not os.path.exists(stop):
-    try:
-        if held is not None:
-            reads.append(digest(held))
-        else:
-            with duckdb.connect(path, read_only=True) as con:
-                reads.append(digest(con))
-    except Exception as exc:
-        errors.append(repr(exc))
-    with open(out + ".count", "w") as handle:  # progress, for the test to wait on
-        handle.write(str(len(reads) + len(errors)))
-    time.sleep(0.1)
-with open(out, "w") as handle:
-    json.dump({"reads": reads, "errors": errors}, handle)
-"""
-
-
-def reads_done(counter: Path) -> int:
-    try:
-        return int(counter.read_text() or 0)
-    except (OSError, ValueError):
-        return 0
 
 
 def wait_for_reads(counter: Path, more: int, timeout: float = 120) -> None:
@@ -69,8 +32,7 @@ def marts_digest(path: Path) -> str:
     import duckdb
 
     with duckdb.connect(str(path), read_only=True) as con:
-        rows = con.execute("select * from marts.kpi_values order by all").fetchall()
-    return hashlib.sha256(repr(rows).encode()).hexdigest()
+        return kpi_digest(con)
 
 
 @pytest.fixture(scope="session")
@@ -94,7 +56,7 @@ def two_nights(tmp_path_factory):
         outs = {mode: root / f"reader-{mode}.json" for mode in ("fresh", "held")}
         readers = [
             subprocess.Popen(
-                [sys.executable, "-c", READER, str(settings.read_copy), str(out), str(stop), mode], cwd=ROOT
+                [sys.executable, str(READER), str(out), str(stop), mode, "0.1", str(settings.read_copy)], cwd=ROOT
             )
             for mode, out in outs.items()
         ]

@@ -5,18 +5,12 @@ and the nightly definitions stage no such contract (its asset fails with the rea
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
+from fixtures.contracts import acme_staff, write_contract
 
 from assets.ingest.assets import usable_contract
 
-CONTRACT = """
-    entity: staff
-    system: acme
-    domain: hr
-    description: Staff list.
-    grain: one row per employee
+CONTRACT = acme_staff("""
     files: ["hr/*.csv"]
     columns:
       employee_id: {{aliases: [id]}}
@@ -24,7 +18,7 @@ CONTRACT = """
       - name: sneaky
         sql: "{sql}"
         reason: never mind
-"""
+""")
 
 PROBES = [
     "true); create table stolen as select * from read_csv('/etc/passwd'); select (true",
@@ -36,9 +30,7 @@ PROBES = [
 
 @pytest.mark.parametrize("sql", PROBES)
 def test_sql_that_reaches_outside_the_row_is_refused(tmp_path, sql):
-    path = tmp_path / "acme__staff.yaml"
-    path.write_text(textwrap.dedent(CONTRACT.format(sql=sql)).lstrip(), encoding="utf-8")
-    contract, problem = usable_contract(path)
+    contract, problem = usable_contract(write_contract(tmp_path, CONTRACT.format(sql=sql)))
     assert contract is None
     assert problem.startswith("contract acme__staff.yaml: row rule 'sneaky': ")
     assert any(word in problem for word in ("not one SQL expression", "subquery", "not allowed"))

@@ -8,14 +8,11 @@ lists in the column's open_end (9999-12-31: "no end") is staged as null. Rows re
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 
-import duckdb
 import pytest
+from fixtures.contracts import stage_one_file, write_contract
 
 from assets.ingest.contracts import ContractError, load_contract
-from assets.ingest.loader import ingest_contract
-from assets.ingest.staging import build_staging
 
 CONTRACT = """
     entity: staff
@@ -47,17 +44,9 @@ ROWS = [  # employee_id, name, hired, left_on, seen -> expected rule (None: stag
 
 @pytest.fixture
 def staged(tmp_path):
-    landing = tmp_path / "landing"
-    (landing / "hr").mkdir(parents=True)
     lines = ["employee_id,name,hired,left_on,seen"] + [",".join(f'"{v}"' for v in row[:5]) for row in ROWS]
-    (landing / "hr" / "staff.csv").write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
-    path = tmp_path / "probe__staff.yaml"
-    path.write_text(textwrap.dedent(CONTRACT).lstrip(), encoding="utf-8")
-    contract = load_contract(path)
-    con = duckdb.connect()
-    [outcome] = ingest_contract(con, contract, landing)
-    assert outcome.status == "loaded", outcome.error
-    build_staging(con, contract)
+    content = ("\n".join(lines) + "\n").encode("utf-8")
+    con = stage_one_file(tmp_path, CONTRACT, "probe__staff.yaml", "hr/staff.csv", content)
     yield con
     con.close()
 
@@ -109,12 +98,7 @@ def test_the_range_is_a_setting(tmp_path, monkeypatch):
      ("{type: date, open_end: ['31/12/9999']}", "is not an ISO date")],
 )  # fmt: skip
 def test_open_end_is_checked(tmp_path, spec, message):
-    path = tmp_path / "probe__staff.yaml"
-    text = (
-        textwrap.dedent(CONTRACT)
-        .lstrip()
-        .replace('left_on: {type: date, formats: ["%d/%m/%Y"], open_end: [9999-12-31]}', f"left_on: {spec}")
-    )
-    path.write_text(text, encoding="utf-8")
+    text = CONTRACT.replace('left_on: {type: date, formats: ["%d/%m/%Y"], open_end: [9999-12-31]}', f"left_on: {spec}")
+    path = write_contract(tmp_path, text, "probe__staff.yaml")
     with pytest.raises(ContractError, match=message):
         load_contract(path)

@@ -5,14 +5,8 @@ with its rule, and no value in a file can fail the step. Every type gets its ext
 
 from __future__ import annotations
 
-import textwrap
-
-import duckdb
 import pytest
-
-from assets.ingest.contracts import load_contract
-from assets.ingest.loader import ingest_contract
-from assets.ingest.staging import build_staging
+from fixtures.contracts import stage_one_file
 
 CONTRACT = """
     entity: extremes
@@ -40,17 +34,10 @@ VALUES = {
 
 @pytest.mark.parametrize("column", sorted(VALUES))
 def test_no_value_can_fail_staging(tmp_path, column):
-    landing = tmp_path / "landing"
-    (landing / "probe").mkdir(parents=True)
     lines = ["probe_id," + column] + [f'P{i},"{v}"' for i, v in enumerate(VALUES[column])]
-    (landing / "probe" / "values.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    path = tmp_path / "probe__extremes.yaml"
-    path.write_text(textwrap.dedent(CONTRACT).lstrip(), encoding="utf-8")
-    contract = load_contract(path)
-    con = duckdb.connect()
-    [outcome] = ingest_contract(con, contract, landing)
-    assert outcome.status == "loaded", outcome.error
-    build_staging(con, contract)  # must not raise, whatever the values
+    content = ("\n".join(lines) + "\n").encode("utf-8")
+    # staging must not raise, whatever the values
+    con = stage_one_file(tmp_path, CONTRACT, "probe__extremes.yaml", "probe/values.csv", content)
     read, staged, quarantined = con.execute(
         "select rows_read, rows_staged, rows_quarantined from meta.load_manifest"
     ).fetchone()

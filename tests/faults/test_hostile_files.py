@@ -6,25 +6,26 @@ sentence of reason while the other files of the contract load."""
 from __future__ import annotations
 
 import os
-import textwrap
 
 import duckdb
 import pytest
+from fixtures.contracts import acme_staff, write_contract
 
 from assets.ingest.contracts import load_contract
 from assets.ingest.loader import ingest_contract
 
-CONTRACT = """
-    entity: staff
-    system: acme
-    domain: hr
-    description: Staff list.
-    grain: one row per employee
-    files: ["hr/*.xlsx"]
-    columns:
-      employee_id: {aliases: [id]}
-      name: {}
-"""
+
+def staff_contract(tmp_path, files: str):
+    """Acme's staff list (employee_id as id, name) reading ``files``, and its empty landing folder hr/:
+    (landing folder, contract)."""
+    (tmp_path / "landing" / "hr").mkdir(parents=True)
+    text = acme_staff(f"""
+        files: ["{files}"]
+        columns:
+          employee_id: {{aliases: [id]}}
+          name: {{}}
+    """)
+    return tmp_path / "landing", load_contract(write_contract(tmp_path, text))
 
 
 def workbook(path, rows, stray: tuple[int, int] | None = None):
@@ -41,10 +42,7 @@ def workbook(path, rows, stray: tuple[int, int] | None = None):
 
 @pytest.fixture
 def landing(tmp_path):
-    (tmp_path / "landing" / "hr").mkdir(parents=True)
-    contract_path = tmp_path / "acme__staff.yaml"
-    contract_path.write_text(textwrap.dedent(CONTRACT).lstrip(), encoding="utf-8")
-    return tmp_path / "landing", load_contract(contract_path)
+    return staff_contract(tmp_path, "hr/*.xlsx")
 
 
 def test_a_sheet_with_a_stray_cell_at_the_last_address_is_a_failed_file(landing):
@@ -62,26 +60,11 @@ def test_a_sheet_with_a_stray_cell_at_the_last_address_is_a_failed_file(landing)
     assert manifest == {"hr/a_bomb.xlsx": "failed", "hr/b_good.xlsx": "loaded"}
 
 
-CSV_CONTRACT = """
-    entity: staff
-    system: acme
-    domain: hr
-    description: Staff list.
-    grain: one row per employee
-    files: ["hr/*.csv"]
-    columns:
-      employee_id: {aliases: [id]}
-      name: {}
-"""
-
-
 @pytest.fixture
 def csv_landing(tmp_path):
-    (tmp_path / "landing" / "hr").mkdir(parents=True)
-    contract_path = tmp_path / "acme__staff.yaml"
-    contract_path.write_text(textwrap.dedent(CSV_CONTRACT).lstrip(), encoding="utf-8")
-    (tmp_path / "landing" / "hr" / "good.csv").write_text("id,name\nE1,Ani\n", encoding="utf-8")
-    return tmp_path / "landing", load_contract(contract_path)
+    folder, contract = staff_contract(tmp_path, "hr/*.csv")
+    (folder / "hr" / "good.csv").write_text("id,name\nE1,Ani\n", encoding="utf-8")
+    return folder, contract
 
 
 def test_links_and_special_files_in_the_landing_folder_are_refused_unread(csv_landing, tmp_path):

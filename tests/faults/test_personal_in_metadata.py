@@ -2,7 +2,7 @@
 findings evidence (a shared bank account, a name), check results' failing-key samples and log lines. Now every
 value leaving the warehouse through Dagster is masked by column (contracts' ``personal`` flags, the canonical
 entities' ``personal`` and ``personal_data`` columns, the evidence keys of assets/controls/privacy.yaml), and free
-text has its long digit runs and e-mail addresses masked (pipelines/metadata.py).
+text has its long digit runs and e-mail addresses masked (assets/metadata.py).
 
 The test walks every event of two nightly runs on a generated company (materializations, check evaluations,
 logs, failures: each event serialised whole) and looks for every national id, tax id, bank account, e-mail and

@@ -6,21 +6,16 @@ validation and staged directly), a file-reading rule fails with a permission err
 
 from __future__ import annotations
 
-import textwrap
-
 import duckdb
 import pytest
+from fixtures.contracts import acme_staff, write_contract
 
 from assets.ingest.contracts import load_contract
 from assets.ingest.loader import ingest_contract
-from assets.ingest.staging import build_staging, isolated_connection, stage_contract
+from assets.ingest.staging import build_staging, stage_contract
+from pipelines.resources import isolated_connection
 
-CONTRACT = """
-    entity: staff
-    system: acme
-    domain: hr
-    description: Staff list.
-    grain: one row per employee
+CONTRACT = acme_staff("""
     files: ["hr/*.csv"]
     columns:
       employee_id: {{aliases: [id]}}
@@ -29,7 +24,7 @@ CONTRACT = """
       - name: sneaky
         sql: "{sql}"
         reason: never mind
-"""
+""")
 READS = [
     ("(select count(*) from read_text('/etc/passwd')) > 0", "'x'"),
     ("not exists (select 1 from read_text('/etc/passwd') where content like 'root:%')", "'x'"),
@@ -41,9 +36,8 @@ def warehouse(tmp_path, rule: str, expr: str):
     landing = tmp_path / "landing"
     (landing / "hr").mkdir(parents=True)
     (landing / "hr" / "staff.csv").write_text("id\nE1\nE2\n", encoding="utf-8")
-    path = tmp_path / "acme__staff.yaml"
-    path.write_text(textwrap.dedent(CONTRACT.format(sql=rule, expr=expr)).lstrip(), encoding="utf-8")
-    contract = load_contract(path)  # no contract_problems(): the allow-list is bypassed
+    # loaded without contract_problems(): the allow-list is bypassed
+    contract = load_contract(write_contract(tmp_path, CONTRACT.format(sql=rule, expr=expr)))
     database = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(database)) as con:
         [outcome] = ingest_contract(con, contract, landing)

@@ -11,7 +11,6 @@ One company of three months, four nights, each `kinerja run` in a process of its
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -23,6 +22,7 @@ import time
 from pathlib import Path
 
 import pytest
+from fixtures.kpi_reader import READER, kpi_digest, reads_done
 from fixtures.project import forget_settings, generate, point_settings_at
 
 from pipelines.postgres import postgres_available, temporary_postgres
@@ -35,38 +35,6 @@ EMPLOYEES = 20
 MONTHLY_FILE = re.compile(r"_(\d{4}_\d{2})\.(csv|parquet|xlsx)$")
 KILL_AFTER_STEPS = 40
 
-READER = """
-import hashlib, json, os, sys, time
-from pipelines.settings import load_settings
-from pipelines.warehouse import open_reader
-
-out, stop, mode = sys.argv[1:4]
-settings = load_settings()
-
-def digest(con):
-    rows = con.execute("select * from marts.kpi_values order by all").fetchall()
-    return hashlib.sha256(repr(rows).encode()).hexdigest()
-
-# held: one connection (attached at the night published when it opened) through the whole run; fresh: the last
-# published night, attached anew for every read
-held = open_reader(settings) if mode == "held" else None
-reads, errors = [], []
-while not os.path.exists(stop):
-    try:
-        if held is not None:
-            reads.append(digest(held))
-        else:
-            with open_reader(settings) as con:
-                reads.append(digest(con))
-    except Exception as exc:
-        errors.append(repr(exc))
-    with open(out + ".count", "w") as handle:
-        handle.write(str(len(reads) + len(errors)))
-    time.sleep(2)  # a fresh read attaches the lake anew: about a second of a core
-with open(out, "w") as handle:
-    json.dump({"reads": reads, "errors": errors}, handle)
-"""
-
 
 def marts_hashes(con) -> dict[str, tuple[int, int]]:
     """Row count and an order-free hash of every row, per marts table."""
@@ -74,18 +42,6 @@ def marts_hashes(con) -> dict[str, tuple[int, int]]:
         "select table_name from duckdb_tables() where schema_name = 'marts' and database_name = current_database()"
     ).fetchall()]  # fmt: skip
     return {t: con.execute(f"select count(*), bit_xor(hash(m::varchar)) from marts.{t} m").fetchone() for t in tables}
-
-
-def kpi_digest(con) -> str:
-    rows = con.execute("select * from marts.kpi_values order by all").fetchall()
-    return hashlib.sha256(repr(rows).encode()).hexdigest()
-
-
-def reads_done(counter: Path) -> int:
-    try:
-        return int(counter.read_text() or 0)
-    except (OSError, ValueError):
-        return 0
 
 
 def steps_started(logs: Path, before: set[Path]) -> int:
@@ -156,8 +112,10 @@ def lake_nights(tmp_path_factory):
         link_landing(generated.landing_dir, settings.landing_dir, hold_back=None)
         stop = root / "reader.stop"
         outs = {mode: root / f"reader-{mode}.json" for mode in ("fresh", "held")}
+        # held: one connection (attached at the night published when it opened) through the whole run; fresh: the
+        # last published night, attached anew for every read, every 2 seconds (about a second of a core each)
         readers = [
-            subprocess.Popen([sys.executable, "-c", READER, str(out), str(stop), mode], cwd=ROOT, env=lake_env)
+            subprocess.Popen([sys.executable, str(READER), str(out), str(stop), mode, "2"], cwd=ROOT, env=lake_env)
             for mode, out in outs.items()
         ]
         try:

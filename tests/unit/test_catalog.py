@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.catalog import (
+from assets.catalog import (
     FRESH_LAYERS,
     IDENTIFIER,
     LAYERS,
@@ -20,9 +20,9 @@ from pipelines.catalog import (
     column_file,
     table_of,
 )
+from assets.sqlmodels import parse_model
 from pipelines.settings import get_settings
 from pipelines.sqllineage import LineageError, output_columns
-from pipelines.sqlmodels import parse_model
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -121,8 +121,8 @@ def test_report_assets_link_to_the_served_address(specs):
 
 
 def test_settings_set_the_window_and_the_address(monkeypatch):
+    from assets.catalog import freshness_policy, report_url
     from pipelines import settings as settings_module
-    from pipelines.catalog import freshness_policy, report_url
 
     monkeypatch.setenv("KINERJA_FRESHNESS_WINDOW_HOURS", "30")
     monkeypatch.setenv("KINERJA_REPORTS_BASE_URL", "http://reports.local:9000/")
@@ -209,8 +209,30 @@ def test_model_header_column_and_personal_lines(tmp_path):
     assert model.summary == "A model."
 
 
+def test_a_model_depends_on_the_tables_it_reads_not_on_those_its_comments_name(tmp_path):
+    # dim_payroll_component named reference.bpjs_programs in a comment and depended on it
+    sql = tmp_path / "m.sql"
+    sql.write_text(
+        "-- m: A model (reference.bpjs_programs says which programs exist).\n-- grain: one row per code\n"
+        "with codes as (\n    select * from canonical.payroll_components  -- not core.dim_date\n),\n"
+        "final as (\n    select c.code, 'marts.kpi_values' as label from codes c\n"
+        "    where c.code in (select code from reference.ptkp_status)\n)\n"
+        "select * from final left join core.dim_period p on true\n",
+        encoding="utf-8",
+    )
+    model = parse_model(sql, "core")
+    assert model.upstream == (("canonical", "payroll_components"), ("core", "dim_period"), ("reference", "ptkp_status"))
+
+
+def test_a_model_that_does_not_parse_is_named_in_the_error(tmp_path):
+    sql = tmp_path / "broken.sql"
+    sql.write_text("-- broken: A model.\nselect from where core.x\n", encoding="utf-8")
+    with pytest.raises(LineageError, match="broken.sql"):
+        parse_model(sql, "core")
+
+
 def test_materialization_schema_carries_the_catalog_descriptions():
-    from pipelines.metadata import described_columns
+    from assets.metadata import described_columns
 
     described = described_columns("reference.ptkp", [("ptkp_status", "VARCHAR"), ("unlisted", "INTEGER")])
     assert described[0].description == "Tax-free allowance status (TK/0 ... K/I/3)."

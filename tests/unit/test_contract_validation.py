@@ -7,30 +7,24 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from fixtures.contracts import acme_staff, write_contract
 
 from assets.canonical.catalog import RATES_FILE
 from assets.ingest.contracts import load_contract
 from assets.ingest.validate import contract_problems
 
-BASE = """
-    entity: staff
-    system: acme
-    domain: hr
-    description: Staff list.
-    grain: one row per employee
+BASE = acme_staff("""
     maps_to: employees
     files: ["hr/*.csv"]
     columns:
       employee_id: {aliases: [id]}
       age: {type: integer}
       hire_date: {type: date}
-"""
+""")
 
 
 def problems(tmp_path: Path, extra: str = "", replace: tuple[str, str] = ("", ""), currency: str = "IDR") -> list[str]:
-    text = textwrap.dedent(BASE).lstrip().replace(*replace) + textwrap.dedent(extra)
-    path = tmp_path / "acme__staff.yaml"
-    path.write_text(text, encoding="utf-8")
+    path = write_contract(tmp_path, BASE.replace(*replace) + textwrap.dedent(extra))
     return contract_problems(load_contract(path), currency, [RATES_FILE])
 
 
@@ -91,8 +85,7 @@ def test_the_cli_says_invalid_and_exits_1(tmp_path, monkeypatch, capsys):
 
     contracts = tmp_path / "contracts"
     contracts.mkdir()
-    text = textwrap.dedent(BASE).lstrip() + 'row_rules:\n  - {name: adult, sql: "agee > 16", reason: too young}\n'
-    (contracts / "acme__staff.yaml").write_text(text, encoding="utf-8")
+    write_contract(contracts, BASE + 'row_rules:\n  - {name: adult, sql: "agee > 16", reason: too young}\n')
     monkeypatch.setenv("KINERJA_CONTRACTS_DIR", str(contracts))
     settings_module.get_settings.cache_clear()
     try:

@@ -14,7 +14,13 @@ import datetime as dt
 import json
 
 import pytest
-from fixtures.warehouse import create_staging, load_reference, run_models
+from fixtures.warehouse import (
+    create_chart_of_accounts,
+    create_finance_company,
+    create_staging,
+    load_reference,
+    run_models,
+)
 
 from assets.controls.runner import build_controls
 from assets.finance.config import write_finance_config
@@ -156,16 +162,10 @@ def findings():
     import duckdb
 
     con = duckdb.connect()
-    load_reference(con)
-    write_finance_config(con)
-    create_staging(con, "hris__job_history", [{"event_id": "1", "employee_id": "E1", "event_date": D("2020-01-01"),
-                                               "event_type": "hire", "department_id": "D1"}])  # fmt: skip
-    create_staging(con, "hris__attendance", [{"employee_id": "E1", "attendance_date": D("2025-01-31")}])
+    create_finance_company(con, hired=D("2020-01-01"), last_day=D("2025-01-31"))
     create_staging(con, "hris__departments", [{"department_id": "D1", "department_name": "D1"}])
     create_staging(con, "hris__employees", EMPLOYEES)
-    create_staging(con, "erp__chart_of_accounts", [
-        dict(zip(("account_code", "account_name", "account_type", "category"), a, strict=True)) for a in CHART
-    ])  # fmt: skip
+    create_chart_of_accounts(con, CHART)
     create_staging(con, "erp__ap_invoices", INVOICES)
     create_staging(con, "erp__gl_entries", LEDGER)
     create_staging(con, "erp__bank_transactions", [{"bank_account_id": "BCA-OPS", **b} for b in STATEMENT])

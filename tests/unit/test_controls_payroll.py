@@ -12,7 +12,7 @@ import datetime as dt
 import json
 
 import pytest
-from fixtures.warehouse import HR_CORE, create_staging, load_reference, run_models
+from fixtures.warehouse import HR_CORE, PAYSLIP_CORE, create_staging, load_reference, run_models
 
 from assets.controls.runner import build_controls
 from pipelines.settings import Settings
@@ -20,8 +20,6 @@ from pipelines.settings import Settings
 D = dt.date.fromisoformat
 HR_MODELS = (*HR_CORE, "assets/hr/sql/dim_department.sql", "assets/hr/sql/fct_attendance_daily.sql",
              "assets/hr/sql/fct_leave.sql")  # fmt: skip
-PAYROLL_MODELS = ("assets/payroll/sql/dim_payroll_component.sql", "assets/payroll/sql/fct_payslip_line.sql",
-                  "assets/payroll/sql/fct_payslip.sql")  # fmt: skip
 COMPONENTS = [("BASIC", "earning", "basic"), ("ALW_FIXED", "earning", "allowance_fixed"),
               ("OVERTIME", "earning", "overtime"), ("THR", "earning", "thr"), ("PPH21", "tax", "pph21")]  # fmt: skip
 PAY_BANDS = [("G2", 5_900_000, 8_900_000, "2024-01-01", "2024-12-31"), ("G2", 6_200_000, 9_500_000, "2025-01-01", None)]
@@ -97,7 +95,7 @@ def build(con, people, *, payslips=(), attendance=(), leave=(), months=3, last_m
     ])  # fmt: skip
     create_staging(con, "payroll__payslip_lines", [line for p in payslips for line in p])
     settings = Settings(reporting_months=months)
-    run_models(con, settings, *HR_MODELS, *PAYROLL_MODELS)
+    run_models(con, settings, *HR_MODELS, *PAYSLIP_CORE)
     build_controls(con, settings, names=list(models))
     rows = []
     for model in models:

@@ -20,6 +20,7 @@ import pytest
 from fixtures.warehouse import create_staging, run_models
 
 from assets.ingest.manifest import ensure_schemas
+from assets.metadata import redact
 from dashboards import formatting
 from dashboards.findings import render_controls
 from dashboards.kpi_pages import render_domain, render_overview
@@ -189,7 +190,7 @@ def test_pages_write_money_in_the_configured_currency(warehouse, tmp_path):
 
 def test_free_text_from_the_warehouse_has_long_numbers_masked_and_dates_kept():
     text = "line 3: nik 3174012345678901 invalid on 2025-01-15; npwp 12.345.678.9-012.345"
-    assert formatting.redact(text) == "line 3: nik ••• invalid on 2025-01-15; npwp •••"
+    assert redact(text) == "line 3: nik ••• invalid on 2025-01-15; npwp •••"
 
 
 def test_embedded_json_cannot_close_its_script_tag():

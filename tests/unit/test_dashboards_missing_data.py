@@ -144,7 +144,7 @@ def test_empty_marts_publish_every_page_with_no_value_and_no_failure(con, tmp_pa
     from assets.controls.registry import write_registry as write_control_registry
     from assets.controls.runner import FINDINGS_COLUMNS
     from assets.kpi.assets import write_registry
-    from checks.results import ensure_check_results
+    from assets.quality.history import ensure_check_results
 
     ensure_schemas(con)
     write_registry(con)  # the real registry, every domain

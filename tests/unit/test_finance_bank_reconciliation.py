@@ -26,9 +26,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from fixtures.warehouse import create_staging, load_reference, run_models
+from fixtures.warehouse import create_chart_of_accounts, create_finance_company, create_staging, run_models
 
-from assets.finance.config import write_finance_config
 from pipelines.settings import Settings
 
 D = dt.date.fromisoformat
@@ -99,15 +98,9 @@ def rec():
     import duckdb
 
     con = duckdb.connect()
-    load_reference(con)
-    write_finance_config(con)
     # the reporting window (January and February 2025) ends with the last attendance day
-    create_staging(con, "hris__job_history", [{"event_id": "1", "employee_id": "E1", "event_date": D("2024-01-01"),
-                                               "event_type": "hire", "department_id": "D1"}])  # fmt: skip
-    create_staging(con, "hris__attendance", [{"employee_id": "E1", "attendance_date": D("2025-02-28")}])
-    create_staging(con, "erp__chart_of_accounts", [
-        dict(zip(("account_code", "account_name", "account_type", "category"), a, strict=True)) for a in CHART
-    ])  # fmt: skip
+    create_finance_company(con, hired=D("2024-01-01"), last_day=D("2025-02-28"))
+    create_chart_of_accounts(con, CHART)
     create_staging(con, "hris__departments", [{"department_id": "D1", "department_name": "D1", "cost_center": "CC-1"}])
     create_staging(con, "erp__gl_entries", LEDGER)
     create_staging(con, "erp__bank_transactions", STATEMENT)

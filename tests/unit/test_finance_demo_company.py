@@ -6,11 +6,10 @@ before they were received are exactly the findings. Builds the models in DuckDB 
 
 from __future__ import annotations
 
-import csv
-
 import duckdb
 import pytest
-from fixtures.warehouse import ROOT, load_reference, run_models, stage_sources
+from fixtures.project import generate_demo_company
+from fixtures.warehouse import HR_CORE, PAYSLIP_CORE, ROOT, load_reference, run_models, stage_sources
 
 from assets.finance.config import write_finance_config
 from assets.ingest.contracts import discover_contracts, load_contract
@@ -20,13 +19,8 @@ pytestmark = pytest.mark.integration
 
 MONTHS = 6
 MODELS = (
-    "assets/hr/sql/reporting_window.sql",
-    "assets/hr/sql/dim_date.sql",
-    "assets/hr/sql/dim_period.sql",
-    "assets/hr/sql/dim_employee.sql",
-    "assets/payroll/sql/dim_payroll_component.sql",
-    "assets/payroll/sql/fct_payslip_line.sql",
-    "assets/payroll/sql/fct_payslip.sql",
+    *HR_CORE,
+    *PAYSLIP_CORE,
     *(
         f"assets/finance/sql/{m}.sql"
         for m in ("dim_account", "fct_gl_line", "fct_ap_invoice", "fct_bank_transaction", "fct_budget",
@@ -39,15 +33,8 @@ MODELS = (
 
 @pytest.fixture(scope="module")
 def company(tmp_path_factory):
-    from generator import GeneratorConfig, generate_company
-
     root = tmp_path_factory.mktemp("company")
-    generate_company(GeneratorConfig(
-        employees=60, months=MONTHS, end_period="2025-06", seed=7, landing_dir=root / "landing",
-        answer_key_dir=root / "answer_key", show_progress=False,
-    ))  # fmt: skip
-    with (root / "answer_key" / "anomalies.csv").open(encoding="utf-8") as fh:
-        planted = list(csv.DictReader(fh))
+    planted = generate_demo_company(root, MONTHS)
     con = duckdb.connect()
     names = tuple(
         path.stem for path in discover_contracts(ROOT / "contracts" / "demo")

@@ -20,7 +20,7 @@ import datetime as dt
 
 import duckdb
 import pytest
-from fixtures.warehouse import create_staging, run_models
+from fixtures.warehouse import create_chart_of_accounts, create_staging, run_models
 
 from assets.finance.config import write_finance_config
 from pipelines.settings import Settings
@@ -91,9 +91,7 @@ LEDGER = [
 def rec():
     con = duckdb.connect()
     write_finance_config(con)
-    create_staging(con, "erp__chart_of_accounts", [
-        dict(zip(("account_code", "account_name", "account_type", "category"), a, strict=True)) for a in CHART
-    ])  # fmt: skip
+    create_chart_of_accounts(con, CHART)
     create_staging(con, "hris__departments", [{"department_id": "D1", "department_name": "D1", "cost_center": "CC-1"}])
     create_staging(con, "erp__gl_entries", LEDGER)
     con.execute(f"create table core.fct_payslip ({PAYSLIP_COLUMNS})")

@@ -19,8 +19,8 @@ import datetime as dt
 import pytest
 from fixtures.warehouse import HR_CORE, ROOT, create_staging, load_reference, run_models
 
+from assets.sqlmodels import parse_model
 from pipelines.settings import Settings
-from pipelines.sqlmodels import parse_model
 
 D = dt.date.fromisoformat
 SETTINGS = Settings(reporting_months=12, privacy_min_group_size=1, work_week_days=5)

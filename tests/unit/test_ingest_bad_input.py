@@ -8,13 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from fixtures.bad_input import CASES, CLEAN, Case
+from fixtures.bad_input import CASES, CLEAN, CONTRACT, Case, ingest_and_stage
 
 from assets.ingest.contracts import load_contract
 from assets.ingest.loader import ingest_contract
-from assets.ingest.staging import build_staging
-
-CONTRACT = Path(__file__).parents[1] / "fixtures" / "bad_input_contract.yaml"
 
 
 @pytest.fixture
@@ -29,6 +26,12 @@ def land(tmp_path: Path, case: Case) -> Path:
     return landing
 
 
+def load_case(tmp_path: Path, con, contract, name: str) -> None:
+    """Land the corpus case ``name`` alone, then load and stage it."""
+    case = next(c for c in CASES if c.name == name)
+    ingest_and_stage(con, contract, land(tmp_path, case))
+
+
 def manifest_row(con, filename: str) -> dict:
     cursor = con.execute("select * from meta.load_manifest where source_path = ?", [filename])
     names = [d[0] for d in cursor.description]
@@ -39,9 +42,7 @@ def manifest_row(con, filename: str) -> dict:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_case_is_staged_quarantined_or_failed_with_a_reason(tmp_path, con, contract, case: Case):
-    landing = land(tmp_path, case)
-    ingest_contract(con, contract, landing)
-    build_staging(con, contract)
+    ingest_and_stage(con, contract, land(tmp_path, case))
     row = manifest_row(con, case.filename)
     assert row["status"] == case.status, row["error"]
     if case.status == "failed":
@@ -60,9 +61,7 @@ def test_case_is_staged_quarantined_or_failed_with_a_reason(tmp_path, con, contr
 
 
 def test_quarantine_reason_names_line_column_and_rule(tmp_path, con, contract):
-    case = next(c for c in CASES if c.name == "unparseable_dates")
-    ingest_contract(con, contract, land(tmp_path, case))
-    build_staging(con, contract)
+    load_case(tmp_path, con, contract, "unparseable_dates")
     rows = con.execute(
         "select _line_no, rule, column_name, reason from quarantine.corpus__payments order by _line_no"
     ).fetchall()
@@ -72,25 +71,19 @@ def test_quarantine_reason_names_line_column_and_rule(tmp_path, con, contract):
 
 
 def test_duplicate_key_reason_points_at_the_first_occurrence(tmp_path, con, contract):
-    case = next(c for c in CASES if c.name == "duplicate_primary_key")
-    ingest_contract(con, contract, land(tmp_path, case))
-    build_staging(con, contract)
+    load_case(tmp_path, con, contract, "duplicate_primary_key")
     reason = con.execute("select reason from quarantine.corpus__payments").fetchall()[0][0]
     assert reason == "duplicate primary key (payment_id=P1): first staged from duplicates.csv line 2"
 
 
 def test_truncated_line_is_kept_with_its_raw_text(tmp_path, con, contract):
-    case = next(c for c in CASES if c.name == "truncated_last_line")
-    ingest_contract(con, contract, land(tmp_path, case))
-    build_staging(con, contract)
+    load_case(tmp_path, con, contract, "truncated_last_line")
     line, record = con.execute("select _line_no, record from quarantine.corpus__payments").fetchall()[0]
     assert line == 3 and "CV Ma" in record
 
 
 def test_aliases_preamble_and_thousands_are_read_by_name(tmp_path, con, contract):
-    case = next(c for c in CASES if c.name == "preamble_and_aliases")
-    ingest_contract(con, contract, land(tmp_path, case))
-    build_staging(con, contract)
+    load_case(tmp_path, con, contract, "preamble_and_aliases")
     row = con.execute(
         "select payment_id, payment_date::varchar, amount_idr, _line_no from staging.stg_corpus__payments"
     ).fetchall()
@@ -103,9 +96,7 @@ def test_aliases_preamble_and_thousands_are_read_by_name(tmp_path, con, contract
     [("cp1252_file", ["Café Sejahtera†"]), ("mixed_encodings", ["Café Dua", "Café Satu"])],
 )
 def test_encodings_are_decoded_without_losing_characters(tmp_path, con, contract, name, expected):
-    case = next(c for c in CASES if c.name == name)
-    ingest_contract(con, contract, land(tmp_path, case))
-    build_staging(con, contract)
+    load_case(tmp_path, con, contract, name)
     suppliers = sorted(r[0] for r in con.execute("select supplier from staging.stg_corpus__payments").fetchall())
     assert suppliers == expected
 
@@ -114,8 +105,7 @@ def test_one_broken_file_does_not_stop_the_others(tmp_path, con, contract):
     landing = tmp_path / "landing"
     for case in CASES:
         land(tmp_path, case)
-    outcomes = ingest_contract(con, contract, landing)
-    build_staging(con, contract)
+    outcomes = ingest_and_stage(con, contract, landing)
     failed = {o.source_path for o in outcomes if o.status == "failed"}
     assert failed == {c.filename for c in CASES if c.status == "failed"}
     totals = con.execute(
@@ -126,12 +116,10 @@ def test_one_broken_file_does_not_stop_the_others(tmp_path, con, contract):
 
 def test_same_file_twice_is_a_no_op(tmp_path, con, contract):
     landing = land(tmp_path, CASES[0])
-    ingest_contract(con, contract, landing)
-    build_staging(con, contract)
+    ingest_and_stage(con, contract, landing)
     before = con.execute("select * from staging.stg_corpus__payments order by all").fetchall()
     shutil.copy(landing / "clean.csv", landing / "clean_copy.csv")  # same bytes under another name
-    outcomes = ingest_contract(con, contract, landing)
-    build_staging(con, contract)
+    outcomes = ingest_and_stage(con, contract, landing)
     assert [o.status for o in outcomes] == ["unchanged", "unchanged"]
     assert con.execute("select count(*) from raw.corpus__payments").fetchall()[0][0] == 2
     assert con.execute("select * from staging.stg_corpus__payments order by all").fetchall() == before
@@ -141,8 +129,7 @@ def test_changed_file_with_the_same_name_is_a_new_version(tmp_path, con, contrac
     landing = land(tmp_path, CASES[0])
     ingest_contract(con, contract, landing)
     (landing / "clean.csv").write_bytes(CLEAN + b"P3,2025-02-02,PT Baru,300,paid\n")
-    outcomes = ingest_contract(con, contract, landing)
-    build_staging(con, contract)
+    outcomes = ingest_and_stage(con, contract, landing)
     assert [o.status for o in outcomes] == ["loaded"]
     statuses = sorted(r[0] for r in con.execute("select status from meta.load_manifest").fetchall())
     assert statuses == ["loaded", "superseded"]
@@ -166,8 +153,7 @@ def test_excel_and_parquet_are_read_by_column_name(tmp_path, con, contract):
     table = pa.table({"amount": [10.0], "id": ["Q1"], "payment_date": [dt.date(2025, 3, 2)],
                       "vendor": ["CV Maju"], "status": ["paid"]})  # fmt: skip
     pq.write_table(table, landing / "payments.parquet")
-    ingest_contract(con, contract, landing)
-    build_staging(con, contract)
+    ingest_and_stage(con, contract, landing)
     rows = con.execute(
         "select payment_id, payment_date::varchar, supplier, amount_idr::double, _line_no "
         "from staging.stg_corpus__payments order by 1"

@@ -6,12 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fixtures.bad_input import CONTRACT, ingest_and_stage
 
 from assets.ingest.contracts import load_contract
-from assets.ingest.loader import ingest_contract
 from assets.ingest.staging import build_staging
 
-CONTRACT = Path(__file__).parents[1] / "fixtures" / "bad_input_contract.yaml"
 HEADER = "payment_id,payment_date,supplier,amount_idr,status\n"
 
 
@@ -25,6 +24,12 @@ def write(landing: Path, name: str, rows: list[str]) -> None:
     (landing / name).write_text(HEADER + "".join(r + "\n" for r in rows))
 
 
+def deliver(con, contract, landing: Path, name: str, rows: list[str]) -> None:
+    """Land the file ``name``, then load and stage the contract's files as the night does."""
+    write(landing, name, rows)
+    ingest_and_stage(con, contract, landing)
+
+
 def tables(con) -> tuple[list, list, list]:
     return (
         con.execute("select * from staging.stg_corpus__payments order by all").fetchall(),
@@ -36,13 +41,11 @@ def tables(con) -> tuple[list, list, list]:
 
 def test_new_file_is_staged_alone_and_matches_a_full_rebuild(tmp_path, con, contract):
     landing = tmp_path / "landing"
-    write(landing, "2025_01.csv", ["P1,2025-01-31,PT Sinar,100,paid", "P2,2025-01-31,CV Maju,x,paid"])
-    ingest_contract(con, contract, landing)
-    build_staging(con, contract)
+    deliver(con, contract, landing, "2025_01.csv", ["P1,2025-01-31,PT Sinar,100,paid", "P2,2025-01-31,CV Maju,x,paid"])
     # the February file repeats P1 (already staged from January) and adds P3
-    write(landing, "2025_02.csv", ["P1,2025-02-28,PT Sinar,100,paid", "P3,2025-02-28,CV Maju,300,paid"])
-    ingest_contract(con, contract, landing)
-    build_staging(con, contract)
+    deliver(
+        con, contract, landing, "2025_02.csv", ["P1,2025-02-28,PT Sinar,100,paid", "P3,2025-02-28,CV Maju,300,paid"]
+    )
     incremental = tables(con)
     reason = con.execute("select reason from quarantine.corpus__payments where rule = 'primary_key_unique'").fetchall()
     assert reason == [("duplicate primary key (payment_id=P1): first staged from 2025_01.csv line 2",)]
@@ -53,9 +56,7 @@ def test_new_file_is_staged_alone_and_matches_a_full_rebuild(tmp_path, con, cont
 
 def test_nothing_new_touches_nothing(tmp_path, con, contract):
     landing = tmp_path / "landing"
-    write(landing, "2025_01.csv", ["P1,2025-01-31,PT Sinar,100,paid"])
-    ingest_contract(con, contract, landing)
-    build_staging(con, contract)
+    deliver(con, contract, landing, "2025_01.csv", ["P1,2025-01-31,PT Sinar,100,paid"])
     con.execute("update staging.stg_corpus__payments set supplier = 'marker'")  # a rebuild would undo this
     build_staging(con, contract)
     assert con.execute("select supplier from staging.stg_corpus__payments").fetchall() == [("marker",)]
@@ -64,12 +65,8 @@ def test_nothing_new_touches_nothing(tmp_path, con, contract):
 def test_replaced_month_swaps_its_rows(tmp_path, con, contract):
     landing = tmp_path / "landing"
     write(landing, "2025_01.csv", ["P1,2025-01-31,PT Sinar,100,paid"])
-    write(landing, "2025_02.csv", ["P2,2025-02-28,CV Maju,200,paid"])
-    ingest_contract(con, contract, landing)
-    build_staging(con, contract)
-    write(landing, "2025_02.csv", ["P2,2025-02-28,CV Maju,250,paid", "P4,2025-02-28,CV Maju,x,paid"])
-    ingest_contract(con, contract, landing)
-    build_staging(con, contract)
+    deliver(con, contract, landing, "2025_02.csv", ["P2,2025-02-28,CV Maju,200,paid"])
+    deliver(con, contract, landing, "2025_02.csv", ["P2,2025-02-28,CV Maju,250,paid", "P4,2025-02-28,CV Maju,x,paid"])
     incremental = tables(con)
     assert [(r[0], float(r[3])) for r in incremental[0]] == [("P1", 100.0), ("P2", 250.0)]
     assert len(incremental[1]) == 1  # P4's amount is not a number
@@ -79,9 +76,7 @@ def test_replaced_month_swaps_its_rows(tmp_path, con, contract):
 
 def test_changed_contract_rebuilds_everything(tmp_path, con, contract):
     landing = tmp_path / "landing"
-    write(landing, "2025_01.csv", ["P1,2025-01-31,PT Sinar,100,refunded"])
-    ingest_contract(con, contract, landing)
-    build_staging(con, contract)
+    deliver(con, contract, landing, "2025_01.csv", ["P1,2025-01-31,PT Sinar,100,refunded"])
     assert tables(con)[0] == []  # 'refunded' is not an allowed status
     relaxed = tmp_path / "corpus__payments.yaml"
     relaxed.write_text(

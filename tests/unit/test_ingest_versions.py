@@ -75,6 +75,11 @@ class Night:
         assert_accounting(self.con, contract)
         return outcomes
 
+    def deliver(self, contract, name: str, lines: list[str]) -> list:
+        """Drop the file ``name`` holding ``lines`` into the landing folder, then run."""
+        drop(self.landing, name, lines)
+        return self.run(contract)
+
 
 def assert_accounting(con, contract) -> None:
     staged = dict(
@@ -141,8 +146,7 @@ def night(con, landing) -> Night:
 
 def test_truncated_redelivery_is_held_and_the_old_version_stays_staged(tmp_path, con, landing, night):
     contract = write_contract(tmp_path)
-    drop(landing, "pay/loans.csv", rows(50))
-    night.run(contract)
+    night.deliver(contract, "pay/loans.csv", rows(50))
     before = staged_ids(con, contract)
     drop(landing, "pay/loans.csv", rows(30))  # cut to 60% under the same name
     outcomes = night.run(contract)
@@ -159,10 +163,8 @@ def test_truncated_redelivery_is_held_and_the_old_version_stays_staged(tmp_path,
 
 def test_accept_lets_a_held_version_through_on_the_next_run(tmp_path, con, landing, night):
     contract = write_contract(tmp_path)
-    drop(landing, "pay/loans.csv", rows(50))
-    night.run(contract)
-    drop(landing, "pay/loans.csv", rows(30))
-    night.run(contract)
+    night.deliver(contract, "pay/loans.csv", rows(50))
+    night.deliver(contract, "pay/loans.csv", rows(30))
     with pytest.raises(AcceptError, match="is not held"):
         accept_version(con, landing, "abcdef0", night.clock)  # a SHA-256 prefix nothing has
     accepted = accept_version(con, landing, "pay/loans.csv", night.clock)
@@ -180,15 +182,12 @@ def test_accept_lets_a_held_version_through_on_the_next_run(tmp_path, con, landi
 
 def test_accept_by_sha_prefix_and_refusals(tmp_path, con, landing, night):
     contract = write_contract(tmp_path)
-    drop(landing, "pay/loans.csv", rows(50))
-    night.run(contract)
-    drop(landing, "pay/loans.csv", rows(10))
-    night.run(contract)
+    night.deliver(contract, "pay/loans.csv", rows(50))
+    night.deliver(contract, "pay/loans.csv", rows(10))
     sha = scalar(con, "select file_sha256 from meta.load_manifest where status = 'held'")
     with pytest.raises(AcceptError, match="neither a file"):
         accept_version(con, landing, "zz", night.clock)
-    drop(landing, "pay/other.csv", rows(3, start=900))
-    night.run(contract)
+    night.deliver(contract, "pay/other.csv", rows(3, start=900))
     with pytest.raises(AcceptError, match="is not held"):
         accept_version(con, landing, "pay/other.csv", night.clock)  # loaded, not held
     assert accept_version(con, landing, sha[:8], night.clock)[0]["file_sha256"] == sha
@@ -199,8 +198,7 @@ def test_accept_by_sha_prefix_and_refusals(tmp_path, con, landing, night):
 def test_a_small_drop_loads_and_the_guard_can_be_disabled(tmp_path, con, landing, night):
     contract = write_contract(tmp_path)
     drop(landing, "pay/a.csv", rows(100))
-    drop(landing, "pay/b.csv", rows(100, start=1000))
-    night.run(contract)
+    night.deliver(contract, "pay/b.csv", rows(100, start=1000))
     drop(landing, "pay/a.csv", rows(90))  # 10% fewer: within the default guard
     assert by_path(night.run(contract)) == {"pay/a.csv": "loaded", "pay/b.csv": "unchanged"}
     disabled = write_contract(tmp_path, "replace_guard: {max_row_drop_pct: 100}\n")
@@ -211,8 +209,7 @@ def test_a_small_drop_loads_and_the_guard_can_be_disabled(tmp_path, con, landing
 
 def test_relaxing_the_guard_releases_a_held_version(tmp_path, con, landing, night):
     contract = write_contract(tmp_path)
-    drop(landing, "pay/a.csv", rows(100))
-    night.run(contract)
+    night.deliver(contract, "pay/a.csv", rows(100))
     drop(landing, "pay/a.csv", rows(70))
     assert by_path(night.run(contract)) == {"pay/a.csv": "held"}
     relaxed = write_contract(tmp_path, "replace_guard: {max_row_drop_pct: 50}\n")
@@ -224,8 +221,7 @@ def test_a_held_version_is_dropped_when_the_good_file_comes_back(tmp_path, con, 
     contract = write_contract(tmp_path)
     good = drop(landing, "pay/a.csv", rows(100)).read_bytes()
     night.run(contract)
-    drop(landing, "pay/a.csv", rows(40))
-    night.run(contract)
+    night.deliver(contract, "pay/a.csv", rows(40))
     (landing / "pay/a.csv").write_bytes(good)  # the sender re-delivers the complete file
     assert by_path(night.run(contract)) == {"pay/a.csv": "unchanged"}
     assert [v[0] for v in manifest(con, contract)["pay/a.csv"]] == ["loaded", "superseded"]
@@ -235,16 +231,14 @@ def test_a_held_version_is_dropped_when_the_good_file_comes_back(tmp_path, con, 
 @pytest.mark.parametrize("mode", ["replace", "snapshot"])
 def test_newer_export_beside_the_old_is_not_a_duplicate_key(tmp_path, con, landing, night, mode):
     contract = write_contract(tmp_path, f"load_mode: {mode}\n")
-    drop(landing, "pay/master.csv", rows(20))
-    night.run(contract)
+    night.deliver(contract, "pay/master.csv", rows(20))
     drop(landing, "pay/master_v2.csv", rows(22))  # the same keys again, and two new ones
     outcomes = night.run(contract)
     assert by_path(outcomes) == {"pay/master.csv": "unchanged", "pay/master_v2.csv": "loaded"}
     assert scalar(con, f"select count(*) from quarantine.{contract.name}") == 0
     assert scalar(con, f"select count(*) from staging.{contract.staging_table}") == 42
     # the per-file key rule still holds within a file
-    drop(landing, "pay/master_v3.csv", rows(3) + rows(1))
-    night.run(contract)
+    night.deliver(contract, "pay/master_v3.csv", rows(3) + rows(1))
     rules = con.execute(f"select rule, _source_path from quarantine.{contract.name}").fetchall()
     assert rules == [("primary_key_unique", "pay/master_v3.csv")]
 
@@ -276,8 +270,7 @@ def test_a_removed_file_is_retracted_and_comes_back_when_restored(tmp_path, con,
 def test_a_removed_file_is_kept_by_setting(tmp_path, con, landing, night):
     contract = write_contract(tmp_path, "on_file_removed: keep\n")
     drop(landing, "pay/jan.csv", rows(10))
-    drop(landing, "pay/feb.csv", rows(5, start=100))
-    night.run(contract)
+    night.deliver(contract, "pay/feb.csv", rows(5, start=100))
     (landing / "pay/feb.csv").unlink()
     assert by_path(night.run(contract)) == {"pay/jan.csv": "unchanged", "pay/feb.csv": "kept"}
     assert len(staged_ids(con, contract)) == 15
@@ -424,8 +417,7 @@ def test_a_removed_version_does_not_come_back_after_a_newer_one(tmp_path, con, l
 
 def test_a_renamed_file_stays_loaded_under_its_new_name(tmp_path, con, landing, night):
     contract = write_contract(tmp_path)
-    drop(landing, "pay/jan.csv", rows(10))
-    night.run(contract)
+    night.deliver(contract, "pay/jan.csv", rows(10))
     (landing / "pay/jan.csv").rename(landing / "pay/2025-01.csv")
     assert by_path(night.run(contract)) == {"pay/2025-01.csv": "moved"}
     assert by_path(night.run(contract)) == {"pay/2025-01.csv": "unchanged"}  # stable, no retract/reactivate
@@ -466,8 +458,9 @@ def test_duplicate_rows_and_constant_columns_are_reported(tmp_path, con, landing
 
 def test_clean_rows_pass_and_a_primary_key_needs_no_duplicate_check(tmp_path, con, landing, night):
     contract = write_contract(tmp_path)
-    drop(landing, "pay/jan.csv", [f"P{i},2025-01-{i:02d},S{i},{i},{'paid' if i % 2 else 'void'}" for i in range(1, 9)])
-    night.run(contract)
+    night.deliver(
+        contract, "pay/jan.csv", [f"P{i},2025-01-{i:02d},S{i},{i},{'paid' if i % 2 else 'void'}" for i in range(1, 9)]
+    )
     outcomes = _outcomes(con, contract)
     assert "uniqueness_exact_duplicate_rows" not in outcomes  # the key already quarantines a repeated row
     assert outcomes["validity_no_constant_columns"].passed
@@ -520,11 +513,9 @@ def print_summary(tmp_path: Path, con) -> tuple[int, int]:
 
 def test_exit_code_is_3_while_a_file_is_held_or_failed(tmp_path, con, landing, night, capsys):
     contract = write_contract(tmp_path)
-    drop(landing, "pay/loans.csv", rows(682))
-    night.run(contract)
+    night.deliver(contract, "pay/loans.csv", rows(682))
     assert print_summary(tmp_path, con) == (0, 0)
-    drop(landing, "pay/loans.csv", rows(408))
-    night.run(contract)
+    night.deliver(contract, "pay/loans.csv", rows(408))
     capsys.readouterr()
     failed, held = print_summary(tmp_path, con)
     out = capsys.readouterr().out

@@ -10,31 +10,21 @@ January 2025 has 31 days, February 28. Departments D1 and D2.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from fixtures.warehouse import HR_CORE, create_staging, load_reference, run_models
+from fixtures.warehouse import HR_CORE, create_five_person_company, job_event, load_reference, run_models
 
 from assets.kpi.assets import build_kpi_values
 from pipelines.settings import Settings
 
-D = dt.date.fromisoformat
-
-
-def event(event_id, employee_id, day, kind, department, termination_type=None):
-    return {"event_id": event_id, "employee_id": employee_id, "event_date": D(day), "event_type": kind,
-            "department_id": department, "employment_type": "PKWTT", "termination_type": termination_type}  # fmt: skip
-
-
 EVENTS = [
-    event("1", "E1", "2024-06-01", "hire", "D1"),
-    event("2", "E2", "2024-06-01", "hire", "D1"),
-    event("3", "E2", "2025-01-15", "termination", "D1", "voluntary"),
-    event("4", "E3", "2025-01-20", "hire", "D1"),
-    event("5", "E4", "2024-01-01", "hire", "D2"),
-    event("6", "E4", "2025-01-31", "termination", "D2", "involuntary"),
-    event("7", "E5", "2024-01-01", "hire", "D2"),
-    event("8", "E5", "2025-02-10", "transfer", "D1"),
+    job_event("1", "E1", "2024-06-01", "hire", "D1"),
+    job_event("2", "E2", "2024-06-01", "hire", "D1"),
+    job_event("3", "E2", "2025-01-15", "termination", "D1", "voluntary"),
+    job_event("4", "E3", "2025-01-20", "hire", "D1"),
+    job_event("5", "E4", "2024-01-01", "hire", "D2"),
+    job_event("6", "E4", "2025-01-31", "termination", "D2", "involuntary"),
+    job_event("7", "E5", "2024-01-01", "hire", "D2"),
+    job_event("8", "E5", "2025-02-10", "transfer", "D1"),
 ]
 
 
@@ -42,15 +32,7 @@ EVENTS = [
 def kpis(con):
     settings = Settings(reporting_months=2, privacy_min_group_size=2)
     load_reference(con)
-    create_staging(con, "hris__job_history", EVENTS)
-    create_staging(con, "hris__employees", [
-        {"employee_id": e, "hire_date": D("2024-01-01"), "department_id": "D1", "employment_type": "PKWTT"}
-        for e in ("E1", "E2", "E3", "E4", "E5")
-    ])  # fmt: skip
-    # attendance only sets where the data ends: the window is January and February 2025
-    create_staging(con, "hris__attendance", [
-        {"employee_id": "E1", "attendance_date": D("2025-02-28"), "status": "present"}
-    ])  # fmt: skip
+    create_five_person_company(con, EVENTS)
     run_models(con, settings, *HR_CORE, "assets/kpi/sql/kpi_hr__workforce.sql")
     build_kpi_values(con, settings, models=["kpi_hr__workforce"])
     rows = con.execute("select period, department_id, kpi_code, value, is_small_group from marts.kpi_values").fetchall()

@@ -1,6 +1,6 @@
 """Quality checks on the marts: every mart asset has checks, the KPI registry carries each KPI's bounds and additivity
-as data, and each kind of mart check fails on a small hand-made bad table and passes on the good one (the suites of
-checks/suites/marts run as they do at night, on both engines where the engine matters)."""
+as data, and each kind of mart check fails on a small hand-made bad table and passes on the good one (the mart
+suites, assets/<domain>/sql/<table>.yaml, run as they do at night, on both engines where the engine matters)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,14 @@ import pytest
 
 from assets.kpi.registry import KpiDefinition, load_registry, load_units, value_bounds, write_registry_table
 from checks.runner import run_suite
-from checks.spec import SUITES_DIR, SuiteError, yaml_suite, yaml_suites
+from checks.spec import SuiteError, suite_files, yaml_suite, yaml_suites
 
-MARTS = SUITES_DIR / "marts"
+
+def mart_suite(table: str):
+    """The suite of ``marts.<table>`` (beside the model that builds it)."""
+    return next(yaml_suite(p) for p in suite_files() if p.stem == table)
+
+
 P1, P2 = "2025-01-01", "2025-02-01"
 
 
@@ -26,7 +31,7 @@ def _definitions():
 
 
 def test_every_mart_asset_has_checks():
-    """A new mart needs checks/suites/marts/<table>.yaml (its key at least); a suite may wait for its model."""
+    """A new mart needs a suite beside its model (its key at least); a suite may wait for its model."""
     defs = _definitions()
     marts = {k for k in defs.resolve_asset_graph().get_all_asset_keys() if k.path[0] == "marts"}
     checked = {key.asset_key for checks in defs.asset_checks or [] for key in checks.check_keys}
@@ -111,12 +116,12 @@ def _kpi_values(rows) -> duckdb.DuckDBPyConnection:
 
 
 def _failed(con, table: str, engine: str = "sql") -> dict[str, str]:
-    run = run_suite(con, yaml_suite(MARTS / f"{table}.yaml"), engine=engine)
+    run = run_suite(con, mart_suite(table), engine=engine)
     return {o.name: o.description for o in run.outcomes if not o.passed}
 
 
 def _outcome(con, table: str, name: str):
-    return next(o for o in run_suite(con, yaml_suite(MARTS / f"{table}.yaml"), engine="sql").outcomes if o.name == name)
+    return next(o for o in run_suite(con, mart_suite(table), engine="sql").outcomes if o.name == name)
 
 
 @pytest.mark.parametrize("engine", ["gx", "sql"])
@@ -215,10 +220,10 @@ def test_findings_pass_and_a_negative_amount_or_a_repeated_id_fails(engine):
 
 def test_every_findings_mart_is_unique_on_its_finding_and_its_amounts_checked():
     for name in ("control_findings", "compliance_findings", "hr_data_findings", "finance_data_findings"):
-        suite = yaml_suite(MARTS / f"{name}.yaml")
+        suite = mart_suite(name)
         assert any(c.kind == "unique" and c.blocking for c in suite.checks), name
     for name in ("control_findings", "compliance_findings", "quality_findings_summary"):
-        check = next(c for c in yaml_suite(MARTS / f"{name}.yaml").checks if c.name.startswith("validity_amount"))
+        check = next(c for c in mart_suite(name).checks if c.name.startswith("validity_amount"))
         assert check.min_value == 0 and check.blocking, name
 
 

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from fixtures.warehouse import HR_CORE, ROOT, create_staging, load_reference, run_models
 
+from assets.sqlmodels import parse_model, run_model
 from pipelines.partitions import run_partitioned
 from pipelines.settings import Settings
-from pipelines.sqlmodels import parse_model, run_model
 
 D = dt.date.fromisoformat
 MODEL = "select period, sum(amount) as amount, count(*) as n from staging.src group by period order by period"

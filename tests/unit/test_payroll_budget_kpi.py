@@ -24,7 +24,17 @@ from pathlib import Path
 
 import pytest
 import yaml
-from fixtures.warehouse import HR_CORE, ROOT, create_payroll_catalogue, create_staging, load_reference, run_models
+from fixtures.warehouse import (
+    HR_CORE,
+    PAYROLL_COSTS,
+    ROOT,
+    create_chart_of_accounts,
+    create_five_person_company,
+    create_payslips,
+    create_staging,
+    load_reference,
+    run_models,
+)
 
 from assets.canonical.needs import needs_of
 from assets.finance.config import write_finance_config
@@ -35,7 +45,7 @@ from pipelines.settings import Settings
 _spec = importlib.util.spec_from_file_location("payroll_company", Path(__file__).with_name("test_payroll_kpis.py"))
 _company = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_company)
-D, EVENTS, PAY_DATES, PAYSLIPS = _company.D, _company.EVENTS, _company.PAY_DATES, _company.PAYSLIPS
+EVENTS, PAY_DATES, PAYSLIPS = _company.EVENTS, _company.PAY_DATES, _company.PAYSLIPS
 
 CODES = {"payroll_cost_budget_idr", "payroll_cost_budget_variance_idr", "payroll_cost_budget_variance_pct"}
 CHART = [  # code, name, type, category, normal balance
@@ -58,31 +68,15 @@ def kpis(con):
     settings = Settings(reporting_months=2)
     load_reference(con)
     write_finance_config(con)
-    create_staging(con, "hris__job_history", EVENTS)
-    create_staging(con, "hris__employees", [
-        {"employee_id": e, "hire_date": D("2024-01-01"), "department_id": "D1", "employment_type": "PKWTT"}
-        for e in ("E1", "E2", "E3", "E4", "E5")
-    ])  # fmt: skip
-    create_staging(con, "hris__attendance", [
-        {"employee_id": "E1", "attendance_date": D("2025-02-28"), "status": "present"}
-    ])  # fmt: skip
-    create_payroll_catalogue(con)
-    create_staging(con, "payroll__payslip_lines", [
-        {"run_id": f"PR-{period}", "period": period, "pay_date": PAY_DATES[period], "employee_id": employee_id,
-         "component_code": code, "amount_idr": amount}
-        for (period, employee_id), amounts in PAYSLIPS.items() for code, amount in amounts.items()
-    ])  # fmt: skip
-    columns = ("account_code", "account_name", "account_type", "category", "normal_balance")
-    create_staging(con, "erp__chart_of_accounts", [dict(zip(columns, a, strict=True)) for a in CHART])
+    create_five_person_company(con, EVENTS)
+    create_payslips(con, PAYSLIPS, PAY_DATES)
+    create_chart_of_accounts(con, CHART)
     create_staging(con, "erp__budgets", [
         {"fiscal_year": 2025, "period": p, "department_id": d, "account_category": c, "budget_idr": amount}
         for p, d, c, amount in BUDGETS
     ])  # fmt: skip
     run_models(
-        con, settings, *HR_CORE, "assets/kpi/sql/kpi_hr__workforce.sql",
-        "assets/payroll/sql/dim_payroll_component.sql", "assets/payroll/sql/fct_payslip_line.sql",
-        "assets/payroll/sql/fct_payslip.sql", "assets/payroll/sql/fct_pay_summary_month.sql",
-        "assets/kpi/sql/kpi_payroll__costs.sql", "assets/finance/sql/dim_account.sql",
+        con, settings, *HR_CORE, *PAYROLL_COSTS, "assets/finance/sql/dim_account.sql",
         "assets/finance/sql/fct_budget.sql", "assets/kpi/sql/kpi_payroll__budget.sql",
     )  # fmt: skip
     rows = con.execute("select period, department_id, kpi_code, value from marts.kpi_payroll__budget").fetchall()

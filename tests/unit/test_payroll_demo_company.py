@@ -4,24 +4,16 @@ BPJS anomaly shows as a difference. Only the contracts and models the recalculat
 
 from __future__ import annotations
 
-import csv
 import re
 
 import pytest
-from fixtures.warehouse import HR_CORE, load_reference, run_models, stage_sources
+from fixtures.project import generate_demo_company
+from fixtures.warehouse import HR_CORE, PAYROLL_RECALCULATION, load_reference, run_models, stage_sources
 
 from pipelines.settings import Settings
 
 SOURCES = ("hris__departments", "hris__employees", "hris__job_history", "hris__attendance",
            "payroll__payroll_components", "payroll__payslip_lines")  # fmt: skip
-PAYROLL_MODELS = tuple(
-    f"assets/payroll/sql/{name}.sql"
-    for name in (
-        "dim_payroll_component", "fct_payslip_line", "fct_payslip", "int_payroll__payslip_context",
-        "int_payroll__expected_pph21", "int_payroll__expected_bpjs", "int_payroll__expected_overtime",
-        "payroll_recalculation",
-    )
-)  # fmt: skip
 #: answer-key anomaly types that change a recomputed amount, and the component each one changes
 RECOMPUTED = {"pph21_wrong": "PPH21", "bpjs_wrong_base": "JP_EE"}
 
@@ -30,19 +22,12 @@ RECOMPUTED = {"pph21_wrong": "PPH21", "bpjs_wrong_base": "JP_EE"}
 def demo(tmp_path_factory):
     import duckdb
 
-    from generator import GeneratorConfig, generate_company
-
     root = tmp_path_factory.mktemp("payroll_demo")
-    generate_company(GeneratorConfig(
-        employees=60, months=6, end_period="2025-06", seed=7, landing_dir=root / "landing",
-        answer_key_dir=root / "answer_key", show_progress=False,
-    ))  # fmt: skip
+    planted = generate_demo_company(root, months=6)
     con = duckdb.connect()
     load_reference(con)
     stage_sources(con, SOURCES, root / "landing")
-    run_models(con, Settings(reporting_months=6), *HR_CORE, *PAYROLL_MODELS)
-    with (root / "answer_key" / "anomalies.csv").open(encoding="utf-8") as handle:
-        planted = list(csv.DictReader(handle))
+    run_models(con, Settings(reporting_months=6), *HR_CORE, *PAYROLL_RECALCULATION)
     yield con, planted
     con.close()
 

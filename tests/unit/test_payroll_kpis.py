@@ -32,7 +32,16 @@ import datetime as dt
 
 import pytest
 import yaml
-from fixtures.warehouse import HR_CORE, ROOT, create_payroll_catalogue, create_staging, load_reference, run_models
+from fixtures.warehouse import (
+    HR_CORE,
+    PAYROLL_COSTS,
+    ROOT,
+    create_five_person_company,
+    create_payslips,
+    job_event,
+    load_reference,
+    run_models,
+)
 
 from pipelines.settings import Settings
 
@@ -43,21 +52,16 @@ CODES = {
 }  # fmt: skip
 
 
-def event(event_id, employee_id, day, kind, department, termination_type=None):
-    return {"event_id": event_id, "employee_id": employee_id, "event_date": D(day), "event_type": kind,
-            "department_id": department, "employment_type": "PKWTT", "termination_type": termination_type}  # fmt: skip
-
-
 EVENTS = [
-    event("1", "E1", "2024-06-01", "hire", "D1"),
-    event("2", "E2", "2024-06-01", "hire", "D1"),
-    event("3", "E2", "2025-01-15", "termination", "D1", "voluntary"),
-    event("4", "E3", "2025-01-20", "hire", "D1"),
-    event("5", "E4", "2024-01-01", "hire", "D2"),
-    event("6", "E4", "2025-02-10", "transfer", "D1"),
-    event("7", "E5", "2023-01-01", "hire", "D2"),
-    event("8", "E5", "2024-10-31", "termination", "D2", "voluntary"),
-    event("9", "E5", "2025-02-03", "rehire", "D2"),
+    job_event("1", "E1", "2024-06-01", "hire", "D1"),
+    job_event("2", "E2", "2024-06-01", "hire", "D1"),
+    job_event("3", "E2", "2025-01-15", "termination", "D1", "voluntary"),
+    job_event("4", "E3", "2025-01-20", "hire", "D1"),
+    job_event("5", "E4", "2024-01-01", "hire", "D2"),
+    job_event("6", "E4", "2025-02-10", "transfer", "D1"),
+    job_event("7", "E5", "2023-01-01", "hire", "D2"),
+    job_event("8", "E5", "2024-10-31", "termination", "D2", "voluntary"),
+    job_event("9", "E5", "2025-02-03", "rehire", "D2"),
 ]
 E1 = {"BASIC": 10_000_000, "ALW_FIXED": 1_000_000, "OVERTIME": 500_000, "JHT_EE": 200_000, "BPJS_KES_EE": 100_000,
       "JHT_ER": 370_000, "BPJS_KES_ER": 400_000, "PPH21": 300_000}  # fmt: skip
@@ -81,27 +85,9 @@ PAY_DATES = {"2025-01": D("2025-01-24"), "2025-02": D("2025-02-25")}
 def kpis(con):
     settings = Settings(reporting_months=2)
     load_reference(con)
-    create_staging(con, "hris__job_history", EVENTS)
-    create_staging(con, "hris__employees", [
-        {"employee_id": e, "hire_date": D("2024-01-01"), "department_id": "D1", "employment_type": "PKWTT"}
-        for e in ("E1", "E2", "E3", "E4", "E5")
-    ])  # fmt: skip
-    # attendance only sets where the data ends: the window is January and February 2025
-    create_staging(con, "hris__attendance", [
-        {"employee_id": "E1", "attendance_date": D("2025-02-28"), "status": "present"}
-    ])  # fmt: skip
-    create_payroll_catalogue(con)
-    create_staging(con, "payroll__payslip_lines", [
-        {"run_id": f"PR-{period}", "period": period, "pay_date": PAY_DATES[period], "employee_id": employee_id,
-         "component_code": code, "amount_idr": amount}
-        for (period, employee_id), amounts in PAYSLIPS.items() for code, amount in amounts.items()
-    ])  # fmt: skip
-    run_models(
-        con, settings, *HR_CORE, "assets/kpi/sql/kpi_hr__workforce.sql",
-        "assets/payroll/sql/dim_payroll_component.sql", "assets/payroll/sql/fct_payslip_line.sql",
-        "assets/payroll/sql/fct_payslip.sql", "assets/payroll/sql/fct_pay_summary_month.sql",
-        "assets/kpi/sql/kpi_payroll__costs.sql",
-    )  # fmt: skip
+    create_five_person_company(con, EVENTS)
+    create_payslips(con, PAYSLIPS, PAY_DATES)
+    run_models(con, settings, *HR_CORE, *PAYROLL_COSTS)
     rows = con.execute("select period, department_id, kpi_code, value from marts.kpi_payroll__costs").fetchall()
     return {(p.isoformat()[:7], d, k): v for p, d, k, v in rows}
 

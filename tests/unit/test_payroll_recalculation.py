@@ -17,20 +17,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from fixtures.warehouse import HR_CORE, create_payroll_catalogue, create_staging, load_reference, run_models
+from fixtures.warehouse import (
+    HR_CORE,
+    PAYROLL_RECALCULATION,
+    create_payroll_catalogue,
+    create_staging,
+    load_reference,
+    run_models,
+)
 
 from pipelines.settings import Settings
 
 D = dt.date.fromisoformat
-
-PAYROLL_MODELS = tuple(
-    f"assets/payroll/sql/{name}.sql"
-    for name in (
-        "dim_payroll_component", "fct_payslip_line", "fct_payslip", "int_payroll__payslip_context",
-        "int_payroll__expected_pph21", "int_payroll__expected_bpjs", "int_payroll__expected_overtime",
-        "payroll_recalculation",
-    )
-)  # fmt: skip
 
 
 def employee(employee_id, ptkp_status, hire, basic, allowance, termination=None):
@@ -69,7 +67,7 @@ def build(con, people, lines, attendance=(), settings=None):
     create_staging(con, "hris__attendance", list(attendance))
     create_payroll_catalogue(con)
     create_staging(con, "payroll__payslip_lines", lines)
-    run_models(con, settings, *HR_CORE, *PAYROLL_MODELS)
+    run_models(con, settings, *HR_CORE, *PAYROLL_RECALCULATION)
     rows = con.execute(
         "select strftime(period, '%Y-%m'), employee_id, component_code, expected_idr, actual_idr, difference_idr, "
         "problem from marts.payroll_recalculation"
@@ -362,7 +360,7 @@ def test_a_mid_month_transfer_moves_the_payslip_and_its_wage_region(con):
     create_payroll_catalogue(con)
     create_staging(con, "payroll__payslip_lines", payslip("E12", "2025-03", BASIC=5_000_000, BPJS_KES_EE=56_908)
                    + payslip("E13", "2025-03", BASIC=5_000_000, BPJS_KES_EE=56_908))  # fmt: skip
-    run_models(con, Settings(reporting_months=12), *HR_CORE, *PAYROLL_MODELS)
+    run_models(con, Settings(reporting_months=12), *HR_CORE, *PAYROLL_RECALCULATION)
     departments = dict(con.execute("select employee_id, department_id from core.fct_payslip").fetchall())
     assert departments == {"E12": "D2", "E13": "D1"}
     got = {(e, c): (x, m) for e, c, x, m in con.execute(

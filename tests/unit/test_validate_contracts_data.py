@@ -12,24 +12,20 @@ from pathlib import Path
 import dagster as dg
 import pytest
 from dagster_duckdb import DuckDBResource
+from fixtures.contracts import acme_staff, write_contract
 
 from assets.canonical.catalog import RATES_FILE
 from assets.ingest.contracts import ContractError, load_contract
 from assets.ingest.validate import contract_problems, sample_report
 
-BASE = """
-entity: staff
-system: acme
-domain: hr
-description: Staff list.
-grain: one row per employee
+BASE = acme_staff("""
 files: ["hr/staff*.csv"]
 primary_key: [employee_id]
 columns:
   employee_id: {required: true, aliases: [id]}
   age: {type: integer}
   hire_date: {type: date, formats: ["%d/%m/%Y"]}
-"""
+""")
 HEADER = "id,age,hire_date\n"
 
 
@@ -52,9 +48,7 @@ def project(tmp_path, monkeypatch):
 
 
 def write(contracts: Path, text: str, name: str = "acme__staff.yaml", extra: str = "") -> Path:
-    path = contracts / name
-    path.write_text(textwrap.dedent(text).lstrip() + textwrap.dedent(extra), encoding="utf-8")
-    return path
+    return write_contract(contracts, text + textwrap.dedent(extra), name)
 
 
 def validate(capsys) -> tuple[int, str]:
@@ -64,20 +58,25 @@ def validate(capsys) -> tuple[int, str]:
     return code, capsys.readouterr().out
 
 
-def test_a_clean_contract_is_checked_on_its_files(project, capsys):
+def validate_staff(project, capsys, rows: str | None = None, text: str = BASE, extra: str = "") -> tuple[int, str]:
+    """Write the contract (``text`` and ``extra``) and, given ``rows``, the file hr/staff_2024.csv (HEADER and the
+    rows); then run `kinerja validate-contracts`."""
     contracts, landing = project
-    write(contracts, BASE)
-    (landing / "hr" / "staff_2024.csv").write_text(HEADER + "E1,30,25/12/2020\nE2,41,01/02/2021\n")
-    code, out = validate(capsys)
+    write(contracts, text, extra=extra)
+    if rows is not None:
+        (landing / "hr" / "staff_2024.csv").write_text(HEADER + rows)
+    return validate(capsys)
+
+
+def test_a_clean_contract_is_checked_on_its_files(project, capsys):
+    code, out = validate_staff(project, capsys, "E1,30,25/12/2020\nE2,41,01/02/2021\n")
     assert code == 0
     assert "ok      acme__staff.yaml: 3 columns -> staging.stg_acme__staff only; checked on 2 row(s) of its file" in out
     assert "WARN" not in out
 
 
 def test_without_files_the_rows_are_not_checked(project, capsys):
-    contracts, _ = project
-    write(contracts, BASE)
-    code, out = validate(capsys)
+    code, out = validate_staff(project, capsys)
     assert code == 0 and "header and rows not checked" in out
 
 
@@ -102,9 +101,7 @@ def test_a_header_without_a_required_column_lists_every_header_name(project, cap
     ],
 )
 def test_a_row_rule_that_does_not_bind_is_invalid_before_any_file_lands(project, capsys, rule, expected):
-    contracts, _ = project
-    write(contracts, BASE, extra=f'row_rules:\n  - {{name: check, sql: "{rule}", reason: r}}\n')
-    code, out = validate(capsys)
+    code, out = validate_staff(project, capsys, extra=f'row_rules:\n  - {{name: check, sql: "{rule}", reason: r}}\n')
     assert code == 1
     assert (
         f"INVALID contract acme__staff.yaml: row rule 'check': '{rule}' does not run on the contract's columns" in out
@@ -113,47 +110,37 @@ def test_a_row_rule_that_does_not_bind_is_invalid_before_any_file_lands(project,
 
 
 def test_an_unknown_column_is_named(project, capsys):
-    contracts, _ = project
-    write(contracts, BASE, extra='row_rules:\n  - {name: adult, sql: "agee > 16", reason: too young}\n')
-    code, out = validate(capsys)
+    code, out = validate_staff(
+        project, capsys, extra='row_rules:\n  - {name: adult, sql: "agee > 16", reason: too young}\n'
+    )
     assert code == 1 and "names column 'agee', which the contract does not have" in out
 
 
 def test_a_rule_that_fails_on_the_files_values_is_invalid(project, capsys):
-    contracts, landing = project
     extra = """
     row_rules:
       - {name: numeric_id, sql: "cast(employee_id as integer) > 0", reason: ids are numbers}
     """
-    write(contracts, BASE, extra=extra)
-    (landing / "hr" / "staff_2024.csv").write_text(HEADER + "17,30,25/12/2020\nE2,41,13/02/2021\n")
-    code, out = validate(capsys)
+    code, out = validate_staff(project, capsys, "17,30,25/12/2020\nE2,41,13/02/2021\n", extra=extra)
     assert code == 1
     assert "INVALID contract acme__staff.yaml: row rule 'numeric_id'" in out
     assert "does not run on the sampled rows: Conversion Error" in out and "'E2'" in out
 
 
 def test_a_date_format_that_reads_none_of_the_values_is_invalid(project, capsys):
-    contracts, landing = project
-    write(contracts, BASE)
-    (landing / "hr" / "staff_2024.csv").write_text(HEADER + "E1,30,2020-12-25\nE2,41,2021-02-13\n")
-    code, out = validate(capsys)
+    code, out = validate_staff(project, capsys, "E1,30,2020-12-25\nE2,41,2021-02-13\n")
     assert code == 1
     assert "column 'hire_date': none of the 2 sampled values reads with formats ['%d/%m/%Y']" in out
 
 
 def test_a_format_duckdb_cannot_read_is_invalid(project, capsys):
-    contracts, _ = project
-    write(contracts, BASE.replace('["%d/%m/%Y"]', '["%m/%d/%Q"]'))
-    code, out = validate(capsys)
+    code, out = validate_staff(project, capsys, text=BASE.replace('["%d/%m/%Y"]', '["%m/%d/%Q"]'))
     assert code == 1 and "columns.hire_date" in out and "'%m/%d/%Q' is not a strptime format" in out
 
 
 def test_two_digit_years_without_a_century_show_the_files_values(project, capsys):
-    contracts, landing = project
-    write(contracts, BASE.replace('["%d/%m/%Y"]', '["%m/%d/%y"]'))
-    (landing / "hr" / "staff_2024.csv").write_text(HEADER + "E1,30,6/23/52\nE2,41,1/2/70\n")
-    code, out = validate(capsys)
+    two_digit_years = BASE.replace('["%d/%m/%Y"]', '["%m/%d/%y"]')
+    code, out = validate_staff(project, capsys, "E1,30,6/23/52\nE2,41,1/2/70\n", text=two_digit_years)
     assert code == 1
     lines = [x for x in out.splitlines() if x.startswith("INVALID")]
     assert "columns.hire_date" in lines[0] and "century_start" in lines[0]
@@ -163,10 +150,7 @@ def test_two_digit_years_without_a_century_show_the_files_values(project, capsys
 
 def test_dates_reading_both_ways_are_a_warning(project, capsys):
     """A month-first file whose days are all 12 or less, under a day-first contract."""
-    contracts, landing = project
-    write(contracts, BASE)
-    (landing / "hr" / "staff_2024.csv").write_text(HEADER + "E1,30,01/02/2020\nE2,41,03/04/2021\n")
-    code, out = validate(capsys)
+    code, out = validate_staff(project, capsys, "E1,30,01/02/2020\nE2,41,03/04/2021\n")
     assert code == 0
     warn = next(x for x in out.splitlines() if x.startswith("WARN"))
     assert "hr/staff_2024.csv: every one of the 2 values of hire_date reads with %d/%m/%Y and also with %m/%d/%Y" in (

@@ -22,8 +22,7 @@ tests as (
         any_value(mad) as mad,
         any_value(conformity) as conformity,
         any_value(is_small_sample) as is_small_sample,
-        list({'digit': digit, 'observed_share': round(observed_share, 4), 'expected_share': round(expected_share, 4),
-              'z_stat': round(z_stat, 2)} order by z_stat desc) filter (where is_significant) as significant_digits
+        benford_significant_digits(digit, observed_share, expected_share, z_stat, is_significant) as significant_digits
     from benford
     group by population, test
 ),
@@ -32,7 +31,7 @@ final as (
     select
         control_code || ':' || population as finding_id,
         control_code,
-        case when conformity = 'nonconformity' and not is_small_sample then null else 'low' end as severity,
+        benford_severity(conformity, is_small_sample) as severity,
         'population' as entity,
         population as entity_key,
         period,
@@ -41,20 +40,12 @@ final as (
         'Benford ' || replace(test, '_', ' ') || ' test on ' || replace(population, '_', ' ') || ': '
             || case
                 when n_amounts = 0 then 'no amounts to test'
-                else n_amounts || ' amounts, MAD ' || format('{:.4f}', mad) || ' = ' || conformity
+                else benford_result_text(n_amounts, mad, conformity)
             end
-            || case when is_small_sample then ' (fewer amounts than the minimum sample, so not reliable)' else '' end
-            || case
-                when conformity in ('marginal', 'nonconformity') and len(significant_digits) > 0
-                    then '; look first at the amounts starting with '
-                        || array_to_string(list_transform(significant_digits[1:3], lambda x: x.digit::varchar), ', ')
-                else ''
-            end || '.' as description,
-        json_object('population', population, 'test', test, 'n_amounts', n_amounts, 'mad', mad,
-                    'conformity', conformity, 'is_small_sample', is_small_sample,
-                    'significant_digits', coalesce(significant_digits[1:10], []))::varchar as evidence
+            || benford_advice_text(conformity, is_small_sample, significant_digits) as description,
+        benford_evidence(population, test, n_amounts, mad, conformity, is_small_sample, significant_digits) as evidence
     from tests
-    where conformity in ('marginal', 'nonconformity') or is_small_sample
+    where benford_is_finding(conformity, is_small_sample)
 )
 
 select * from final order by control_code, entity_key

@@ -18,9 +18,7 @@ differences as (
     select r.*
     from recalculation r
     cross join params p
-    where r.method like 'pph21\_%' escape '\'
-        and r.expected_idr is not null
-        and abs(coalesce(r.actual_idr, 0) - r.expected_idr) > p.pph21_tolerance_idr
+    where recalculation_differs(r.method, 'pph21_', r.actual_idr, r.expected_idr, p.pph21_tolerance_idr)
 ),
 
 by_payslip as (

@@ -21,8 +21,8 @@ employees as (
     select
         employee_id,
         full_name,
-        nullif(regexp_replace(coalesce(bank_account, ''), '[^0-9]', '', 'g'), '') as bank_account,
-        nullif(regexp_replace(coalesce(tax_id, ''), '[^0-9]', '', 'g'), '') as tax_id
+        digits_only(bank_account) as bank_account,
+        digits_only(tax_id) as tax_id
     from master
 ),
 

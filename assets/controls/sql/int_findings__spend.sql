@@ -83,8 +83,7 @@ benford_test as (
         any_value(mad) as mad,
         any_value(conformity) as conformity,
         any_value(is_small_sample) as is_small_sample,
-        list({'digit': digit, 'observed_share': round(observed_share, 4), 'expected_share': round(expected_share, 4),
-              'z_stat': round(z_stat, 2)} order by z_stat desc) filter (where is_significant) as significant_digits
+        benford_significant_digits(digit, observed_share, expected_share, z_stat, is_significant) as significant_digits
     from benford
     having count(*) > 0
 ),
@@ -93,26 +92,18 @@ benford_findings as (
     select
         'benford_spend_first_digit' as control_code,
         'benford_spend_first_digit:spend_transactions' as finding_id,
-        case when conformity = 'nonconformity' and not is_small_sample then null else 'low' end as severity,
+        benford_severity(conformity, is_small_sample) as severity,
         'population' as entity,
         'spend_transactions' as entity_key,
         period,
         null::varchar as department_id,
         null::bigint as amount_at_risk_idr,
-        'Benford first digit test on supplier spend: ' || n_amounts || ' amounts, MAD ' || format('{:.4f}', mad)
-            || ' = ' || conformity
-            || case when is_small_sample then ' (fewer amounts than the minimum sample, so not reliable)' else '' end
-            || case
-                when conformity in ('marginal', 'nonconformity') and len(significant_digits) > 0
-                    then '; look first at the amounts starting with '
-                        || array_to_string(list_transform(significant_digits[1:3], lambda x: x.digit::varchar), ', ')
-                else ''
-            end || '.' as description,
-        json_object('population', 'spend_transactions', 'test', 'first_digit', 'n_amounts', n_amounts, 'mad', mad,
-                    'conformity', conformity, 'is_small_sample', is_small_sample,
-                    'significant_digits', coalesce(significant_digits, []))::varchar as evidence
+        'Benford first digit test on supplier spend: ' || benford_result_text(n_amounts, mad, conformity)
+            || benford_advice_text(conformity, is_small_sample, significant_digits) as description,
+        benford_evidence('spend_transactions', 'first_digit', n_amounts, mad, conformity, is_small_sample,
+                         significant_digits) as evidence
     from benford_test
-    where conformity in ('marginal', 'nonconformity') or is_small_sample
+    where benford_is_finding(conformity, is_small_sample)
 ),
 
 final as (

@@ -24,7 +24,7 @@ invoices as (
 employees as (
     select
         employee_id,
-        nullif(regexp_replace(coalesce(bank_account, ''), '[^0-9]', '', 'g'), '') as bank_account
+        digits_only(bank_account) as bank_account
     from master
 ),
 
@@ -33,8 +33,8 @@ vendor_accounts as (
         vendor_id,
         vendor_name,
         created_date,
-        nullif(regexp_replace(coalesce(bank_account, ''), '[^0-9]', '', 'g'), '') as bank_account,
-        nullif(regexp_replace(coalesce(tax_id, ''), '[^0-9]', '', 'g'), '') as tax_id
+        digits_only(bank_account) as bank_account,
+        digits_only(tax_id) as tax_id
     from vendors
 ),
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import duckdb
 
-from assets.ingest.manifest import table_exists
+from assets.sqlmodels import load_models, run_model
+from pipelines.db import table_exists
 from pipelines.settings import Settings
-from pipelines.sqlmodels import load_models, run_model
 
 SQL_DIR = Path(__file__).parent
 

@@ -43,7 +43,11 @@ month_ends as (
     select period, last_day(period) as period_end
     from (
         select unnest(generate_series(min(period), max(period), interval 1 month))::date as period
-        from (select period from bank union all select period from book where not is_brought_forward)
+        from (
+            select period from bank
+            union all
+            select period from book where not is_brought_forward
+        )
     )
 ),
 

@@ -100,7 +100,9 @@ final as (
         case
             when is_measure_unmapped then 'no ledger account is mapped to this measure in payroll_ledger_map.csv'
             when is_missing_in_register then 'ledger payroll postings in a month with no payroll register'
-            when not is_passed then 'ledger and payroll register differ by ' || regexp_replace(difference_idr::varchar, '\.00$', '') || ' ' || getvariable('currency')
+            when not is_passed then
+                'ledger and payroll register differ by ' || regexp_replace(difference_idr::varchar, '\.00$', '')
+                || ' ' || getvariable('currency')
         end as problem
     from checked
 )

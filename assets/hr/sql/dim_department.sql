@@ -54,7 +54,7 @@ all_departments as (
 
 walk as (
     -- from each department up to its top; stops at a missing parent or when an id repeats (cycle)
-    with recursive up(department_id, ancestor_id, depth, trail) as (
+    with recursive up (department_id, ancestor_id, depth, trail) as (
         select department_id, department_id, 0, [department_id]
         from all_departments
         union all
@@ -64,6 +64,7 @@ walk as (
         join all_departments p on p.department_id = a.parent_department_id
         where not list_contains(u.trail, a.parent_department_id)
     )
+
     select * from up
 ),
 

@@ -329,16 +329,26 @@ reference_findings as (
 
 unioned as (
     select * from attendance_findings
-    union all select * from leave_findings
-    union all select * from training_findings
-    union all select * from requisition_findings
-    union all select * from event_findings
-    union all select * from after_termination_findings
-    union all select * from master_findings
-    union all select * from department_findings
-    union all select * from manager_findings
-    union all select * from band_findings
-    union all select * from reference_findings
+    union all
+    select * from leave_findings
+    union all
+    select * from training_findings
+    union all
+    select * from requisition_findings
+    union all
+    select * from event_findings
+    union all
+    select * from after_termination_findings
+    union all
+    select * from master_findings
+    union all
+    select * from department_findings
+    union all
+    select * from manager_findings
+    union all
+    select * from band_findings
+    union all
+    select * from reference_findings
 ),
 
 final as (

@@ -39,7 +39,7 @@ employee_days as (
         d.date_day,
         d.period,
         e.department_id,
-        e.termination_date is not distinct from d.date_day as is_last_day_employed
+        (e.termination_date is not distinct from d.date_day) as is_last_day_employed
     from days d
     join employed e on d.date_day between e.valid_from and e.valid_to
 ),

@@ -121,7 +121,11 @@ with_headcount as (
     select
         a.*,
         coalesce(h.value, 0) as headcount_avg_daily
-    from (select * from by_department union all select * from company) a
+    from (
+        select * from by_department
+        union all
+        select * from company
+    ) a
     left join workforce h
         on h.period = a.period and h.department_id = a.department_id and h.kpi_code = 'headcount_avg_daily'
 ),
@@ -180,7 +184,7 @@ from_summaries as (
     union all
     select period, department_id, kpi_code, null, null, null
     from summary_by_group
-    cross join (values ('employer_statutory_cost_idr'), ('pph21_withheld_idr'), ('thr_paid_idr')) t(kpi_code)
+    cross join (values ('employer_statutory_cost_idr'), ('pph21_withheld_idr'), ('thr_paid_idr')) t (kpi_code)
 ),
 
 from_payslips as (

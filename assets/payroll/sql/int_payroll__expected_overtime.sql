@@ -52,7 +52,8 @@ overtime_days as (
             ) = 'workday' then 'workday'
             else 'restday_or_holiday_' || getvariable('work_week_days') || 'day_week'
         end as scenario,
-        exists (
+        -- sqlfluff's DuckDB dialect reads `exists (` in a select list as a function call, hence the noqa
+        exists ( -- noqa: LT01,LT06
             select 1 from employees e
             where e.employee_id = a.employee_id and e.is_employed
                 and a.attendance_date between e.valid_from and e.valid_to

@@ -188,7 +188,8 @@ expected as (
                 || 'reference.ptkp (PP 58/2023 assigns none to K/I), so the monthly TER cannot be applied.'
             when t.method = 'TER' and r.rate_pct is null then
                 'No TER rate in reference.pph21_ter_monthly for category ' || t.ter_category || ' on '
-                || strftime(t.period, '%Y-%m-%d') || ' covering a taxable income of ' || money_text(t.taxable_income_idr) || '.'
+                || strftime(t.period, '%Y-%m-%d') || ' covering a taxable income of '
+                || money_text(t.taxable_income_idr) || '.'
             when t.method in ('ANNUAL', 'ANNUALISED')
                 and (t.biaya_jabatan_units is null or t.biaya_jabatan_monthly_cap_idr is null
                      or t.biaya_jabatan_annual_cap_idr is null or t.pkp_rounding_idr is null) then

@@ -25,7 +25,7 @@ allowed_moves as (
         ('active', 'awaiting_user'), ('active', 'resolved'), ('active', 'cancelled'),
         ('awaiting_user', 'active'), ('awaiting_user', 'resolved'), ('awaiting_user', 'cancelled'),
         ('resolved', 'closed'), ('resolved', 'active')
-    ) as t (from_state, to_state)
+    ) t (from_state, to_state)
 ),
 
 deduplicated as (

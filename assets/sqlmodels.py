@@ -10,13 +10,14 @@ A model file starts with comment lines that describe it:
     -- personal: base_salary_idr
 
 ``column`` lines describe output columns (one line each); a column without one takes the description of the
-upstream column it passes through unchanged, or the shared meaning of its name (pipelines/catalog.py).
+upstream column it passes through unchanged, or the shared meaning of its name (assets/catalog.py).
 ``personal`` lists output columns that hold a person's pay, name or birth date computed in the model.
 ``needs`` names the canonical columns (``entity.column``; ``|`` between alternatives) without which the model's
 result means nothing; what reads the model inherits them (assets/canonical/needs.py).
 
 The table it builds is ``<schema>.<file stem>``; its upstream assets are the ``schema.table`` names the SQL
-reads. Settings reach SQL as DuckDB variables (``getvariable('work_week_days')``), never as literals.
+reads, from DuckDB's parse tree (a table named in a comment is not read). Settings reach SQL as DuckDB variables
+(``getvariable('work_week_days')``), never as literals.
 """
 
 import hashlib
@@ -28,12 +29,14 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from pipelines.metadata import table_metadata
+from assets.metadata import table_metadata
 from pipelines.partitions import PartitionBuild, fingerprint_path, is_fingerprint_file, run_partitioned
 from pipelines.resources import step_connection
 from pipelines.settings import Settings, get_settings
+from pipelines.sqllineage import LineageError, tables_read
 
 SCHEMAS = ("reference", "staging", "canonical", "core", "marts", "meta", "quarantine")
+# a ``schema.table`` name of the warehouse (registries name tables so)
 TABLE_REF = re.compile(r"\b(" + "|".join(SCHEMAS) + r")\.([a-z_][a-z0-9_]*)\b")
 
 
@@ -92,8 +95,13 @@ def parse_model(path: Path, default_schema: str) -> SqlModel:
             summary = value.strip() if key.strip() == path.stem else body
     schema = header.get("schema", default_schema)
     companion = fingerprint_path(path)
-    scanned = text + (companion.read_text(encoding="utf-8") if companion.exists() else "")
-    refs = sorted({m for m in TABLE_REF.findall(scanned) if m != (schema, path.stem)})
+    try:
+        refs = tables_read(text, SCHEMAS)
+        if companion.exists():
+            refs |= tables_read(companion.read_text(encoding="utf-8"), SCHEMAS)
+    except LineageError as exc:
+        raise LineageError(f"{path}: {exc}") from None
+    refs = sorted(refs - {(schema, path.stem)})
     needs = tuple(n.strip() for n in header.get("needs", "").split(",") if n.strip())
     personal = tuple(n.strip() for n in header.get("personal", "").split(",") if n.strip())
     return SqlModel(

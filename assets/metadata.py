@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 import yaml
 
-from assets.ingest.manifest import scalar
+from pipelines.db import scalar
 
 PREVIEW_ROWS = 5
 MASK = "•••"
@@ -30,7 +30,7 @@ def _cell(value: object) -> str:
 # evidence keys that name a person (assets/controls/privacy.yaml). Their values are shown as MASK wherever the
 # column or key appears, in any table; free text has its long digit runs (ids, tax ids, bank accounts) and e-mail
 # addresses masked.
-PRIVACY_FILE = Path(__file__).resolve().parents[1] / "assets" / "controls" / "privacy.yaml"
+PRIVACY_FILE = Path(__file__).with_name("controls") / "privacy.yaml"
 _LONG_NUMBER = re.compile(r"(?<![\d])(?!\d{4}-\d{2}-\d{2}(?!\d))\d(?:[.\- ]?\d){7,}(?![\d])")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
@@ -83,6 +83,12 @@ def mask_text(text: str) -> str:
     return _EMAIL.sub(MASK, _LONG_NUMBER.sub(MASK, text))
 
 
+def redact(text: str | None) -> str:
+    """Free text taken from the warehouse (load errors, check messages, reasons) as a page or Data Docs show it:
+    its long digit runs (national id 16 digits, tax id 15-16, bank accounts) masked, ISO dates kept."""
+    return "" if text is None else _LONG_NUMBER.sub(MASK, str(text))
+
+
 def _mask_json(value: object, personal: frozenset[str]) -> object:
     if isinstance(value, dict):
         return {k: (MASK if k in personal and v is not None else _mask_json(v, personal)) for k, v in value.items()}
@@ -126,8 +132,8 @@ def preview_markdown(con: duckdb.DuckDBPyConnection, table: str, mask: set[str] 
 
 def described_columns(table: str, columns: list[tuple]) -> list[dg.TableColumn]:
     """The table's columns as built (``describe`` rows), with the catalog's description and personal tag of each
-    (pipelines/catalog.py), so a materialization's column schema says as much as the definition's."""
-    from pipelines.catalog import catalog
+    (assets/catalog.py), so a materialization's column schema says as much as the definition's."""
+    from assets.catalog import catalog
 
     try:
         docs = {c.name: c for c in catalog().columns(table) or []}

@@ -11,8 +11,8 @@ policy of the ``freshness_window_hours`` setting. Where the columns come from:
 - a SQL model: the columns of its final select, read from DuckDB's parse tree (pipelines/sqllineage.py). A
   column's description is the model header's ``-- column: name: description`` line, else that of the upstream
   column it passes through unchanged, else the shared meaning of its name (``common`` in
-  ``pipelines/columns.yaml``). ``-- personal: a, b`` marks personal columns the model computes.
-- any other table (CSV, YAML and Python-built ones): its columns as ``tables`` in ``pipelines/columns.yaml``.
+  ``assets/columns.yaml``). ``-- personal: a, b`` marks personal columns the model computes.
+- any other table (CSV, YAML and Python-built ones): its columns as ``tables`` in ``assets/columns.yaml``.
 
 Personal data: ``personal=identifier`` is a national id, tax id, bank account or e-mail (masked in previews, never
 on a page); ``personal=data`` is a name, birth date or pay of a person (on pages only as aggregates).
@@ -55,7 +55,7 @@ def column_file() -> dict:
 
 
 def common_description(name: str) -> str:
-    """What a column of this name means in every table that has it (``common`` in pipelines/columns.yaml)."""
+    """What a column of this name means in every table that has it (``common`` in assets/columns.yaml)."""
     return (column_file().get("common") or {}).get(name, "")
 
 

@@ -1,0 +1,92 @@
+"""DuckDB macros shared by the control SQL: an expression several findings models repeat, defined once.
+
+``create_macros`` makes them temporary macros of the connection before each control model runs
+(``runner.run_control_model``), as ``assets/sqlmodels.py`` does for ``money_text``; a model calls them like any
+function (``digits_only(bank_account)``). Each one's definition and what it means are in ``MACROS`` below.
+
+They are scalar macros (an expression; ``benford_significant_digits`` an aggregate) that read nothing but their
+arguments: every column a macro looks at is passed to it, and no macro reads a table. So what is read from a model's
+own SQL stays true (both are read from DuckDB's parse tree of that SQL, ``pipelines/sqllineage.py``, which does not
+look inside a macro):
+
+- its upstream assets, the tables it reads (``assets/sqlmodels.py``): a macro adds none and hides none;
+- its columns and their lineage in the catalog (``assets/catalog.py``): a column computed by a macro still depends
+  on the columns passed to it.
+
+For the same reason the findings projection is not a table macro. Every table needs its columns traced from its
+final select, and the columns of ``select * from a_table_macro(...)`` cannot be named from the parse tree. So each
+family still writes the ten findings columns (``runner.FINDINGS_COLUMNS``) in its ``final`` select, and the
+findings marts take the union's columns with ``select * exclude (kind)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import duckdb
+
+MACROS = """
+-- A bank account or tax id as the rules compare it: its digits only ('820-390 5508' = '8203905508'); null when it
+-- has no digit.
+create or replace temp macro digits_only(raw_value) as
+    nullif(regexp_replace(coalesce(raw_value, ''), '[^0-9]', '', 'g'), '');
+
+-- A row of the payroll recalculation (marts.payroll_recalculation) of a method starting with method_prefix
+-- ('pph21_', 'bpjs_') that differs from its recomputation by more than tolerance_idr. Nothing paid counts as 0; a
+-- row that could not be recomputed (expected null) is not judged.
+create or replace temp macro recalculation_differs(method, method_prefix, actual_idr, expected_idr, tolerance_idr) as
+    starts_with(method, method_prefix)
+    and expected_idr is not null
+    and abs(coalesce(actual_idr, 0) - expected_idr) > tolerance_idr;
+
+-- Benford tests (marts.control_benford: one row per test and digit). An aggregate over one test's rows: the
+-- digits whose Z statistic is significant, largest first.
+create or replace temp macro benford_significant_digits(digit, observed_share, expected_share, z_stat,
+                                                        is_significant) as
+    list({'digit': digit, 'observed_share': round(observed_share, 4), 'expected_share': round(expected_share, 4),
+          'z_stat': round(z_stat, 2)} order by z_stat desc) filter (where is_significant);
+
+-- A test is a finding when it is marginal or nonconforming by Nigrini's MAD bands, or its population is smaller
+-- than benford_min_sample (the result is not reliable either way).
+create or replace temp macro benford_is_finding(conformity, is_small_sample) as
+    conformity in ('marginal', 'nonconformity') or is_small_sample;
+
+-- Its severity: the registry's (null) for a nonconformity on a large enough sample, else low.
+create or replace temp macro benford_severity(conformity, is_small_sample) as
+    case when conformity = 'nonconformity' and not is_small_sample then null else 'low' end;
+
+-- Its description: what the test measured ('250 amounts, MAD 0.0123 = marginal'), then the small-sample caveat and
+-- the digits to look at first (benford_advice_text ends the sentence).
+create or replace temp macro benford_result_text(n_amounts, mad, conformity) as
+    n_amounts || ' amounts, MAD ' || format('{:.4f}', mad) || ' = ' || conformity;
+
+create or replace temp macro benford_advice_text(conformity, is_small_sample, significant_digits) as
+    case when is_small_sample then ' (fewer amounts than the minimum sample, so not reliable)' else '' end
+    || case
+        when conformity in ('marginal', 'nonconformity') and len(significant_digits) > 0
+            then '; look first at the amounts starting with '
+                || array_to_string(list_transform(significant_digits[1:3], lambda x: x.digit::varchar), ', ')
+        else ''
+    end
+    || '.';
+
+-- Its evidence: the test's figures and its ten most significant digits.
+create or replace temp macro benford_evidence(population, test, n_amounts, mad, conformity, is_small_sample,
+                                              significant_digits) as
+    json_object('population', population, 'test', test, 'n_amounts', n_amounts, 'mad', mad,
+                'conformity', conformity, 'is_small_sample', is_small_sample,
+                'significant_digits', coalesce(significant_digits[1:10], []))::varchar;
+"""
+
+MACRO_NAMES = tuple(re.findall(r"create or replace temp macro (\w+)\(", MACROS))
+
+
+def create_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Define the macros on ``con`` (temporary: they last as long as the connection)."""
+    con.execute(MACROS)
+
+
+def code_version(sql: str) -> str:
+    """A control model's code version: its SQL and the macros it may call."""
+    return hashlib.sha256((sql + MACROS).encode()).hexdigest()[:16]

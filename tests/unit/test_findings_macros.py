@@ -1,0 +1,99 @@
+"""The DuckDB macros the control SQL shares (assets/controls/macros.py): what each computes, and that every one of
+them is used by a control model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assets.controls.macros import MACRO_NAMES, create_macros
+from assets.controls.runner import control_models
+
+
+@pytest.fixture
+def mcon(con):
+    create_macros(con)
+    create_macros(con)  # a second run (the next model on the same connection) replaces them
+    return con
+
+
+def value(con, sql: str, params: list | None = None):
+    return con.execute(f"select {sql}", params or []).fetchone()[0]
+
+
+def test_every_macro_is_used_by_a_control_model():
+    sql = "\n".join(m.sql for m in control_models())
+    assert MACRO_NAMES
+    assert [n for n in MACRO_NAMES if f"{n}(" not in sql] == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("820-390 5508", "8203905508"), ("NPWP 01.234.567.8-901.000", "012345678901000"), ("n/a", None), ("", None),
+     (None, None)],
+)  # fmt: skip
+def test_digits_only_keeps_the_digits_and_blanks_a_value_without_any(mcon, raw, expected):
+    assert value(mcon, "digits_only(?::varchar)", [raw]) == expected
+
+
+@pytest.mark.parametrize(
+    ("method", "actual", "expected", "differs"),
+    [
+        ("pph21_ter", 100, 111, True),  # 11 > 10
+        ("pph21_ter", 100, 110, False),  # within the tolerance, inclusive
+        ("pph21_ter", None, 11, True),  # nothing paid counts as 0
+        ("pph21_ter", 100, None, False),  # not recomputed: not judged
+        ("bpjs_jht_ee", 100, 200, False),  # another method family
+        ("pph21", 100, 200, False),  # the prefix includes its underscore
+    ],
+)
+def test_recalculation_differs_by_more_than_the_tolerance(mcon, method, actual, expected, differs):
+    sql = "recalculation_differs(?::varchar, 'pph21_', ?::bigint, ?::bigint, 10::bigint)"
+    assert value(mcon, sql, [method, actual, expected]) is differs
+
+
+@pytest.mark.parametrize(
+    ("conformity", "small", "is_finding", "severity"),
+    [
+        ("nonconformity", False, True, None),  # the registry's severity
+        ("nonconformity", True, True, "low"),
+        ("marginal", False, True, "low"),
+        ("acceptable", True, True, "low"),
+        ("acceptable", False, False, "low"),
+        ("close", False, False, "low"),
+    ],
+)
+def test_benford_finding_and_severity(mcon, conformity, small, is_finding, severity):
+    assert value(mcon, "benford_is_finding(?, ?)", [conformity, small]) is is_finding
+    assert value(mcon, "benford_severity(?, ?)", [conformity, small]) == severity
+
+
+def test_benford_significant_digits_sentence_and_evidence(mcon):
+    mcon.execute(
+        "create table t as select * from (values (1, 0.30, 0.301, 0.5, false), (5, 0.20, 0.079, 9.25, true), "
+        "(7, 0.10, 0.058, 3.1, true), (8, 0.01, 0.051, 2.5, true), (9, 0.02, 0.046, 2.0, true)) "
+        "v(digit, observed_share, expected_share, z_stat, is_significant)"
+    )
+    mcon.execute(
+        "create table s as select "
+        "benford_significant_digits(digit, observed_share, expected_share, z_stat, is_significant) as digits from t"
+    )
+    digits = value(mcon, "digits from s")
+    assert [d["digit"] for d in digits] == [5, 7, 8, 9]  # the significant ones, largest Z first
+    text = value(
+        mcon,
+        "benford_result_text(250, 0.01234, 'marginal') || benford_advice_text('marginal', true, digits) from s",
+    )
+    assert text == (
+        "250 amounts, MAD 0.0123 = marginal (fewer amounts than the minimum sample, so not reliable); look first at "
+        "the amounts starting with 5, 7, 8."
+    )
+    assert value(mcon, "benford_advice_text('acceptable', false, digits) from s") == "."
+    evidence = json.loads(
+        value(mcon, "benford_evidence('payments', 'first_digit', 250, 0.01, 'marginal', false, digits) from s")
+    )
+    assert evidence["population"] == "payments" and evidence["test"] == "first_digit"
+    assert [d["digit"] for d in evidence["significant_digits"]] == [5, 7, 8, 9]
+    no_digits = json.loads(value(mcon, "benford_evidence('p', 't', 0, null, 'acceptable', true, null)"))
+    assert no_digits["significant_digits"] == []
