@@ -30,12 +30,12 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from assets.metadata import table_metadata
+from pipelines.db import SCHEMAS
 from pipelines.partitions import PartitionBuild, fingerprint_path, is_fingerprint_file, run_partitioned
 from pipelines.resources import step_connection
 from pipelines.settings import Settings, get_settings
 from pipelines.sqllineage import LineageError, tables_read
 
-SCHEMAS = ("reference", "staging", "canonical", "core", "marts", "meta", "quarantine")
 # a ``schema.table`` name of the warehouse (registries name tables so)
 TABLE_REF = re.compile(r"\b(" + "|".join(SCHEMAS) + r")\.([a-z_][a-z0-9_]*)\b")
 
@@ -130,7 +130,8 @@ def currency_symbol(currency: str) -> str:
 
 def set_variables(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Settings as DuckDB variables, and ``money_text(x)``: an amount in the reporting currency as text, with
-    thousands separators and cents only where the amount has them."""
+    thousands separators and cents only where the amount has them; and the scalar macros ``payroll_period``,
+    ``is_ledger_cash_line``, ``budget_variance_pct`` and ``is_closest_match`` that models repeat."""
     for name, value in sql_variables(settings).items():
         con.execute(f"set variable {name} = ?", [value])
     con.execute("set variable currency_symbol = ?", [currency_symbol(settings.currency)])
@@ -138,6 +139,31 @@ def set_variables(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         "create or replace temp macro money_text(x) as case when x is null then null "
         "else getvariable('currency_symbol') || case when x::decimal(38, 2) = round(x::decimal(38, 2)) "
         "then format('{:,}', round(x::decimal(38, 2))::hugeint) else format('{:,.2f}', x::double) end end"
+    )
+    # A payroll period's month start: the export's 'YYYY-MM', else the pay date's month (fct_payslip_line and the
+    # fingerprint of its monthly partitions must agree on it).
+    con.execute(
+        "create or replace temp macro payroll_period(period_text, pay_day) as "
+        "coalesce(try_strptime(period_text || '-01', '%Y-%m-%d')::date, date_trunc('month', pay_day)::date)"
+    )
+    # A ledger line the bank reconciliation matches: on a bank account's ledger account, not a brought-forward
+    # balance, not zero (fct_bank_match, finance_bank_reconciling_items, finance_bank_unmatched_items).
+    con.execute(
+        "create or replace temp macro is_ledger_cash_line(line_bank_account_id, line_is_brought_forward, "
+        "line_amount_idr) as line_bank_account_id is not null and not line_is_brought_forward and line_amount_idr <> 0"
+    )
+    # A variance against budget in percent of the budget's size; none without a budget (kpi_finance__budget,
+    # kpi_payroll__budget, finance_budget_vs_actual).
+    con.execute(
+        "create or replace temp macro budget_variance_pct(actual, budget) as "
+        "case when budget <> 0 then (actual - budget) / abs(budget) * 100 end"
+    )
+    # For a qualify: the pair of a bank line and a ledger line is each one's closest candidate (fewest days apart,
+    # then the lowest id), so ties never match a line twice (the passes of fct_bank_match).
+    con.execute(
+        "create or replace temp macro is_closest_match(txn_id, journal, line, days) as "
+        "row_number() over (partition by txn_id order by days, journal, line) = 1 "
+        "and row_number() over (partition by journal, line order by days, txn_id) = 1"
     )
 
 

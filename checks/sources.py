@@ -209,30 +209,19 @@ def staging_drift(con: duckdb.DuckDBPyConnection, contract: Contract, now: dt.da
         "order by recorded_at desc, rowid desc limit 1",
         [table],
     ).fetchall()
+
+    def unchanged(sentence: str) -> CheckOutcome:
+        shape = f"{len(current)} columns"
+        return _outcome(contract.name, STAGING_DRIFT, "schema", WARN, True, sentence, observed_value=shape)
+
     if rows and json.loads(rows[0][0]) == current:
-        return _outcome(
-            contract.name,
-            STAGING_DRIFT,
-            "schema",
-            WARN,
-            True,
-            f"{table} has the same {len(current)} columns and types as recorded on {rows[0][1]:%Y-%m-%d}.",
-            observed_value=f"{len(current)} columns",
-        )
+        return unchanged(f"{table} has the same {len(current)} columns and types as recorded on {rows[0][1]:%Y-%m-%d}.")
     con.execute(
         "insert into meta.column_schemas values (?, ?, ?)",
         [table, json.dumps(current), now or dt.datetime.now().replace(microsecond=0)],
     )
     if not rows:
-        return _outcome(
-            contract.name,
-            STAGING_DRIFT,
-            "schema",
-            WARN,
-            True,
-            f"First schema of {table} recorded ({len(current)} columns); later changes will be reported.",
-            observed_value=f"{len(current)} columns",
-        )
+        return unchanged(f"First schema of {table} recorded ({len(current)} columns); later changes will be reported.")
     before = dict(map(tuple, json.loads(rows[0][0])))
     after = dict(map(tuple, current))
     changes = [f"added {c} {t}" for c, t in after.items() if c not in before]

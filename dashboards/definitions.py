@@ -22,7 +22,7 @@ from assets.kpi.registry import load_registry as kpi_registry
 from assets.metadata import redact
 from dashboards.i18n import domain_name, severity_name, timestamp_label
 from dashboards.render import Site, header_context, write_page
-from dashboards.warehouse import TARGET_TABLES, columns_of, first_table, kpi_computability, latest_check_results
+from dashboards.warehouse import TARGETS, kpi_computability, latest_check_results, table_exists
 
 PAGE = "definitions.html"
 
@@ -33,19 +33,12 @@ def kpi_anchor(code: str) -> str:
 
 def target_sources(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
     """KPI code -> {n, sources, notes}: how many target rows the targets table has, from which contracts, and
-    the owner and comment those rows carry (where the table has those columns)."""
-    table = first_table(con, *TARGET_TABLES)
-    if table is None:
+    the owner and comment those rows carry."""
+    if not table_exists(con, TARGETS):
         return {}
-    cols = columns_of(con, table)
-    if "kpi_code" not in cols:
-        return {}
-    source = "_source_contract" if "_source_contract" in cols else "null"
-    owner = "owner" if "owner" in cols else "null"
-    comment = "comment" if "comment" in cols else "null"
     rows = con.execute(
-        f"select kpi_code::varchar, {source}::varchar, department_id::varchar, {owner}::varchar, "
-        f"{comment}::varchar from {table} where kpi_code is not null order by 1, 3, 2"
+        f"select kpi_code::varchar, _source_contract::varchar, department_id::varchar, owner::varchar, "
+        f"comment::varchar from {TARGETS} where kpi_code is not null order by 1, 3, 2"
     ).fetchall()
     out: dict[str, dict] = {}
     for code, contract, department, row_owner, row_comment in rows:
@@ -56,7 +49,7 @@ def target_sources(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
         note = " · ".join(x for x in (row_owner, row_comment) if x)
         if note and (department, note) not in entry["notes"]:
             entry["notes"].append((department, note))
-    return {"table": table, **out} if out else {}
+    return {"table": TARGETS, **out} if out else {}
 
 
 def kpi_checks(checks: list[dict] | None, tables: list[str]) -> list[dict]:

@@ -25,13 +25,14 @@ import duckdb
 import yaml
 
 from assets.canonical.catalog import load_catalog
+from assets.controls.registry import FINDINGS_MARTS
 from assets.metadata import MASK, redact
 from dashboards.disclosure import WITHHELD_DEPARTMENT
 from dashboards.i18n import severity_name
 from dashboards.render import Site, common_payload, embed_json, header_context, write_page
 from dashboards.warehouse import columns_of, pick, rule_computability, table_exists
 
-FINDINGS_TABLES = (("control", "marts.control_findings"), ("compliance", "marts.compliance_findings"))
+FINDINGS_TABLES = tuple(FINDINGS_MARTS.items())  # (kind, table)
 STATUS_TABLE = "marts.finding_status"
 FALSE_POSITIVE_TABLE = "marts.finding_false_positive_rates"
 REVIEWS_TABLE = "canonical.finding_reviews"
@@ -256,16 +257,13 @@ def open_list(rows: list[dict], site: Site, masker: Masker) -> list[list]:
         else:
             shown_key = masker.text(key)
         i = index.get(row["period"]) if isinstance(row["period"], dt.date) else -1
-        amount = row["amount_at_risk_idr"]
         out.append(
             [
-                sources[row["kind"]],
-                redact(row["control_code"]),
-                row["severity"] or "",
+                *rule_cells(row, sources),
                 department_shown(site, row["department_id"], i),
                 shown_key,
                 masker.text(row["description"], personal),
-                None if amount is None else round(float(amount)),
+                rupiah(row["amount_at_risk_idr"]),
                 age_days(row["period"], today),
                 row["review_status"],
                 masker.text(row["owner"]),
@@ -277,6 +275,15 @@ def open_list(rows: list[dict], site: Site, masker: Masker) -> list[list]:
         )
     out.sort(key=lambda r: (severity_rank(r[2]), -(r[6] if r[6] is not None else -1), r[1], r[13]))
     return out
+
+
+def rule_cells(row: dict, sources: dict[str, int]) -> list:
+    """[source, rule, severity] of a finding: the cells its rows in the list and in the counts start with."""
+    return [sources[row["kind"]], redact(row["control_code"]), row["severity"] or ""]
+
+
+def rupiah(amount) -> int | None:
+    return None if amount is None else round(float(amount))
 
 
 def merge_rows(rows: list[list], key_size: int) -> list[list]:
@@ -304,18 +311,8 @@ def count_rows(rows: list[dict], site: Site) -> list[list]:
         i = index.get(row["period"]) if isinstance(row["period"], dt.date) else -1
         if i is None:
             continue  # outside the reporting window
-        amount = row["amount_at_risk_idr"]
-        out.append(
-            [
-                sources[row["kind"]],
-                redact(row["control_code"]),
-                row["severity"] or "",
-                i,
-                department_shown(site, row["department_id"], i),
-                1,
-                None if amount is None else round(float(amount)),
-            ]
-        )
+        department = department_shown(site, row["department_id"], i)
+        out.append([*rule_cells(row, sources), i, department, 1, rupiah(row["amount_at_risk_idr"])])
     return merge_rows(out, 5)
 
 

@@ -17,10 +17,9 @@ from dashboards.i18n import domain_name, family_name
 from dashboards.render import Site, dashboard_page, domain_file
 from dashboards.warehouse import (
     ALL,
-    TARGET_TABLES,
+    TARGETS,
     NotComputable,
     columns_of,
-    first_table,
     kpi_computability,
     registry,
     table_exists,
@@ -95,11 +94,10 @@ def year_to_date_kinds(con: duckdb.DuckDBPyConnection, entries: list[dict]) -> d
 
 
 def target_codes(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """KPI codes of the targets file (canonical.kpi_targets; the demo's staging table in older warehouses)."""
-    table = first_table(con, *TARGET_TABLES)
-    if table is None or "kpi_code" not in columns_of(con, table):
+    """KPI codes of the targets file (canonical.kpi_targets)."""
+    if not table_exists(con, TARGETS):
         return set()
-    rows = con.execute(f"select distinct kpi_code::varchar from {table} where kpi_code is not null").fetchall()
+    rows = con.execute(f"select distinct kpi_code::varchar from {TARGETS} where kpi_code is not null").fetchall()
     return {r[0] for r in rows}
 
 

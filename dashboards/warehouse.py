@@ -28,31 +28,19 @@ def pick(columns: dict[str, str], *candidates: str) -> str | None:
     return next((c for c in candidates if c in columns), None)
 
 
-def first_table(con: duckdb.DuckDBPyConnection, *tables: str) -> str | None:
-    """The first of ``tables`` the warehouse has (the canonical table, then what older warehouses had)."""
-    return next((t for t in tables if table_exists(con, t)), None)
-
-
-DEPARTMENT_TABLES = ("canonical.departments", "staging.stg_hris__departments")
-TARGET_TABLES = ("canonical.kpi_targets", "staging.stg_performance__kpi_targets")
+DEPARTMENTS = "canonical.departments"
+TARGETS = "canonical.kpi_targets"
 
 
 def department_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Department id -> name, from the canonical departments (the demo's staging table in older warehouses)."""
-    for table in DEPARTMENT_TABLES:
-        if not table_exists(con, table):
-            continue
-        cols = columns_of(con, table)
-        if "department_id" not in cols:
-            continue
-        name = pick(cols, "department_name", "name")
-        rows = con.execute(
-            f"select department_id::varchar, {f'{name}::varchar' if name else 'null'} from {table} "
-            "where department_id is not null order by 1, 2"
-        ).fetchall()
-        if rows:
-            return {r[0]: r[1] or r[0] for r in rows}
-    return {}
+    """Department id -> name, from the canonical departments."""
+    if not table_exists(con, DEPARTMENTS):
+        return {}
+    rows = con.execute(
+        f"select department_id::varchar, department_name::varchar from {DEPARTMENTS} "
+        "where department_id is not null order by 1, 2"
+    ).fetchall()
+    return {r[0]: r[1] or r[0] for r in rows}
 
 
 def kpi_periods(con: duckdb.DuckDBPyConnection) -> list[dt.date]:

@@ -104,9 +104,14 @@ class AnomalyPlan:
             i = int(rng.choice(cand))
             self.mark(i)
             wf.no_leave[i] = True
-            self.record("annual_leave_not_granted", "leave", i, self.window[-1],
-                        "{id} has more than 12 months of service; every annual-leave request in the data was "
-                        "rejected and no annual leave was taken")  # fmt: skip
+            self.record(
+                "annual_leave_not_granted",
+                "leave",
+                i,
+                self.window[-1],
+                "{id} has more than 12 months of service; every annual-leave request in the data was "
+                "rejected and no annual leave was taken",
+            )
         for _ in range(self.n("pkwt_over_5_years")):
             self._plant_pkwt_over_5_years()
         for _ in range(self.n("expired_contract_active")):
@@ -115,11 +120,16 @@ class AnomalyPlan:
                 self.skipped["expired_contract_active"] = self.skipped.get("expired_contract_active", 0) + 1
                 continue
             end = first + np.timedelta64(int(rng.integers(0, max(1, (last - first).astype(int) - 35))), "D")
-            cand = self._staff((wf.emp_type[: wf.n] == PKWT) & (wf.hire[: wf.n] > start - years(1.5))
-                               & (wf.hire[: wf.n] < start))  # fmt: skip
+            cand = self._staff(
+                (wf.emp_type[: wf.n] == PKWT) & (wf.hire[: wf.n] > start - years(1.5)) & (wf.hire[: wf.n] < start)
+            )
             if cand.size == 0:
-                cand = self._staff((wf.emp_type[: wf.n] == PKWTT) & (wf.grade[: wf.n] <= 3)
-                                   & (wf.hire[: wf.n] > start - years(1.5)) & (wf.hire[: wf.n] < start))  # fmt: skip
+                cand = self._staff(
+                    (wf.emp_type[: wf.n] == PKWTT)
+                    & (wf.grade[: wf.n] <= 3)
+                    & (wf.hire[: wf.n] > start - years(1.5))
+                    & (wf.hire[: wf.n] < start)
+                )
             if cand.size == 0:
                 self.skipped["expired_contract_active"] = self.skipped.get("expired_contract_active", 0) + 1
                 continue
@@ -160,9 +170,14 @@ class AnomalyPlan:
         wf.force_renew[i] = True
         new_end = np.datetime64(add_months(renew.astype(dt.date), 12), "D") - DAY
         span = (new_end - hire).astype(int) / 365.25
-        self.record("pkwt_over_5_years", "job_history", i, period_of(renew.astype(dt.date)),
-                    f"{{id}}: PKWT since {hire}, renewed on {renew} until {new_end}; the contract history "
-                    f"spans {span:.1f} years")  # fmt: skip
+        self.record(
+            "pkwt_over_5_years",
+            "job_history",
+            i,
+            period_of(renew.astype(dt.date)),
+            f"{{id}}: PKWT since {hire}, renewed on {renew} until {new_end}; the contract history "
+            f"spans {span:.1f} years",
+        )
 
     # -- HR hooks -------------------------------------------------------------------------------------------------
     def hr_start(self, month: Month) -> None:
@@ -180,8 +195,9 @@ class AnomalyPlan:
         dept = int(rng.choice(np.arange(1, len(DEPARTMENTS))))
         grade = int(rng.choice([2, 3]))
         with hr.using_rng(rng):
-            i = hr.hire(month.start, dept, grade, hr.title(dept, grade, PKWTT), PKWTT, allow_rehire=False,
-                        manager=False)  # fmt: skip
+            i = hr.hire(
+                month.start, dept, grade, hr.title(dept, grade, PKWTT), PKWTT, allow_rehire=False, manager=False
+            )
         self.wf.ghost[i] = True
         self.mark(i)
         self.record(
@@ -195,8 +211,10 @@ class AnomalyPlan:
     def _below_minimum(self, month: Month) -> None:
         rng, hr, wf = self.rng, self.hr, self.wf
         year = month.year
-        gaps = [self.ref.min_wage(DEPT_REGION[d], year) - int(hr.bands.band_min(year, np.array([1]))[0])
-                for d in range(len(DEPARTMENTS))]  # fmt: skip
+        gaps = [
+            self.ref.min_wage(DEPT_REGION[d], year) - int(hr.bands.band_min(year, np.array([1]))[0])
+            for d in range(len(DEPARTMENTS))
+        ]
         best = [d for d in range(1, len(DEPARTMENTS)) if gaps[d] == max(gaps[1:])]
         dept = int(rng.choice(best))
         minw = self.ref.min_wage(DEPT_REGION[dept], year)
@@ -213,15 +231,21 @@ class AnomalyPlan:
             hr.recruiting.add_filled(dept, 1, str(wf.position[i]), start, i)
         wf.frozen_salary[i] = True
         self.mark(i)
-        self.record("below_minimum_wage", "employees", i, month.period,
-                    f"{{id}} (hired {start}, under one year of service) earns basic + fixed allowance "
-                    f"Rp{base + alw:,} below the {DEPT_REGION[dept]} minimum wage Rp{minw:,} for {year}")  # fmt: skip
+        self.record(
+            "below_minimum_wage",
+            "employees",
+            i,
+            month.period,
+            f"{{id}} (hired {start}, under one year of service) earns basic + fixed allowance "
+            f"Rp{base + alw:,} below the {DEPT_REGION[dept]} minimum wage Rp{minw:,} for {year}",
+        )
 
     def _outside_band(self, month: Month) -> None:
         wf, rng = self.wf, self.rng
         day1 = d64(month.start)
-        cand = self._staff((wf.hire[: wf.n] <= day1 - years(1.2)) & (wf.grade[: wf.n] >= 2)
-                           & (wf.emp_type[: wf.n] == PKWTT))  # fmt: skip
+        cand = self._staff(
+            (wf.hire[: wf.n] <= day1 - years(1.2)) & (wf.grade[: wf.n] >= 2) & (wf.emp_type[: wf.n] == PKWTT)
+        )
         if self.hr.transfer_day:  # a raise on the 1st must not carry the department of a later transfer
             cand = cand[~np.isin(cand, list(self.hr.transfer_day))]
         if cand.size == 0:
@@ -234,9 +258,14 @@ class AnomalyPlan:
         wf.frozen_salary[i] = True
         self.mark(i)
         wf.record(np.array([i]), day1, "salary_change")
-        self.record("salary_outside_band", "employees", i, month.period,
-                    f"{{id}}: base salary Rp{int(wf.base[i]):,} from {month.start} is above the G{wf.grade[i]} "
-                    f"band maximum Rp{bmax:,}")  # fmt: skip
+        self.record(
+            "salary_outside_band",
+            "employees",
+            i,
+            month.period,
+            f"{{id}}: base salary Rp{int(wf.base[i]):,} from {month.start} is above the G{wf.grade[i]} "
+            f"band maximum Rp{bmax:,}",
+        )
 
     def hr_after_terminations(self, month: Month) -> np.ndarray:
         """Separations whose pay continues into the next month."""
@@ -245,8 +274,9 @@ class AnomalyPlan:
         for _ in range(self.take(month.period, "paid_after_termination")):
             start = d64(month.start)
             lu = wf.leave_until[: wf.n]
-            cand = self._staff((wf.hire[: wf.n] < start) & (wf.emp_type[: wf.n] == PKWTT)
-                               & (np.isnat(lu) | (lu < start)))  # fmt: skip
+            cand = self._staff(
+                (wf.hire[: wf.n] < start) & (wf.emp_type[: wf.n] == PKWTT) & (np.isnat(lu) | (lu < start))
+            )
             if cand.size == 0:
                 continue
             i = int(rng.choice(cand))
@@ -298,9 +328,13 @@ class AnomalyPlan:
             grid.ot[r, week] = np.minimum(grid.ot[r, week], np.floor(others * 2) / 2)
             grid.ot[r, j] = hours
             slot = int(grid.emp[r])
-            self.record("overtime_over_daily_limit", "attendance", slot, month.period,
-                        f"{{id}}: {hours:g} h of workday overtime approved on {grid.dates[j]} "
-                        f"(limit {day_limit:g} h a day)")  # fmt: skip
+            self.record(
+                "overtime_over_daily_limit",
+                "attendance",
+                slot,
+                month.period,
+                f"{{id}}: {hours:g} h of workday overtime approved on {grid.dates[j]} (limit {day_limit:g} h a day)",
+            )
         for _ in range(self.take(month.period, "overtime_over_weekly_limit")):
             weeks = [w for w in np.unique(grid.week) if ((grid.week == w) & workday.all(axis=0)).sum() >= wwd]
             if not weeks:
@@ -315,9 +349,14 @@ class AnomalyPlan:
             grid.ot[r, cols] = per_day
             total = per_day * cols.sum()
             slot = int(grid.emp[r])
-            self.record("overtime_over_weekly_limit", "attendance", slot, month.period,
-                        f"{{id}}: {total:g} h of workday overtime in the week of {grid.dates[cols][0]} "
-                        f"(limit {week_limit:g} h a week)")  # fmt: skip
+            self.record(
+                "overtime_over_weekly_limit",
+                "attendance",
+                slot,
+                month.period,
+                f"{{id}}: {total:g} h of workday overtime in the week of {grid.dates[cols][0]} "
+                f"(limit {week_limit:g} h a week)",
+            )
         for _ in range(self.take(month.period, "overtime_outlier")):
             r = pick(ok_rows[(grid.status[ok_rows] == PRESENT).sum(axis=1) >= 15])
             if r < 0:
@@ -379,9 +418,13 @@ class AnomalyPlan:
             L["THR"][r] = 0
             self.mark(slot)
             deadline = self.ctx.calendar.thr_deadline(self.ref, holiday)
-            self.record("thr_late", "payslip_lines", slot, nxt,
-                        f"{{id}}: THR for the holiday of {holiday} paid in the {nxt} run, after the deadline "
-                        f"{deadline}")  # fmt: skip
+            self.record(
+                "thr_late",
+                "payslip_lines",
+                slot,
+                nxt,
+                f"{{id}}: THR for the holiday of {holiday} paid in the {nxt} run, after the deadline {deadline}",
+            )
         for _ in range(self.take(month.period, "bpjs_wrong_base")):
             jp = self.ref.bpjs("JP", month.start)
             cap = jp.wage_cap_idr or 0
@@ -391,9 +434,14 @@ class AnomalyPlan:
             r = int(rng.choice(rows))
             L["JP_EE"][r] = apply_rate(int(draft.wage[r]), jp.employee_units)
             self.mark(int(draft.ix[r]), protect=False)
-            self.record("bpjs_wrong_base", "payslip_lines", int(draft.ix[r]), month.period,
-                        f"{{id}}: JP employee contribution Rp{int(L['JP_EE'][r]):,} computed on the full wage "
-                        f"Rp{int(draft.wage[r]):,} instead of the cap Rp{cap:,}")  # fmt: skip
+            self.record(
+                "bpjs_wrong_base",
+                "payslip_lines",
+                int(draft.ix[r]),
+                month.period,
+                f"{{id}}: JP employee contribution Rp{int(L['JP_EE'][r]):,} computed on the full wage "
+                f"Rp{int(draft.wage[r]):,} instead of the cap Rp{cap:,}",
+            )
 
     def payroll_after_tax(self, draft: Draft) -> None:
         month, L, rng = draft.month, draft.lines, self.rng

@@ -113,8 +113,9 @@ class Attendance:
         wf.al_taken[emp] += np.where(approved, length, 0)
         for mask, st in ((approved, "approved"), (rejected, "rejected")):
             r = np.nonzero(mask)[0]
-            leave.append(_leave_rows(emp[r], "annual", dates[s[r]], dates[s[r] + length[r] - 1], length[r], st,
-                                     approver[r]))  # fmt: skip
+            leave.append(
+                _leave_rows(emp[r], "annual", dates[s[r]], dates[s[r] + length[r] - 1], length[r], st, approver[r])
+            )
 
         # unplanned absence: sick spells (1–3 working days), permits, unpaid absences
         factor = wf.abs_factor[emp][:, None]
@@ -165,8 +166,9 @@ class Attendance:
         rmh = np.zeros(len(rr))
         for t in (1, 2):
             m = rest_type == t
-            rmh[m] = overtime_multiplier_hours(self.ref, rest_hours[m], str(DAY_TYPES[t]), month.start,
-                                               ctx.config.work_week_days)  # fmt: skip
+            rmh[m] = overtime_multiplier_hours(
+                self.ref, rest_hours[m], str(DAY_TYPES[t]), month.start, ctx.config.work_week_days
+            )
         slots = np.concatenate([emp[wr], emp[rr]])
         ot_x100 += np.rint(np.bincount(slots, weights=np.concatenate([mh, rmh]) * 100, minlength=wf.n)).astype(np.int64)
         ot_hours += np.bincount(slots, weights=np.concatenate([wh, rest_hours]), minlength=wf.n)
@@ -191,8 +193,15 @@ class Attendance:
         start = d64(month.start)
         age = (start - wf.birth[emp]).astype(np.int64) / 365.25
         lu = wf.leave_until[emp]
-        cand = (full_month & (wf.gender[emp] == "F") & (wf.emp_type[emp] == 0) & (age >= 22) & (age <= 40)
-                & ~wf.protected[emp] & (np.isnat(lu) | (lu < start)))  # fmt: skip
+        cand = (
+            full_month
+            & (wf.gender[emp] == "F")
+            & (wf.emp_type[emp] == 0)
+            & (age >= 22)
+            & (age <= 40)
+            & ~wf.protected[emp]
+            & (np.isnat(lu) | (lu < start))
+        )
         pick = np.nonzero(cand & (rng.random(len(emp)) < P_MATERNITY))[0]
         if pick.size == 0:
             return
@@ -202,8 +211,9 @@ class Attendance:
         slots = emp[pick]
         wf.leave_from[slots], wf.leave_until[slots] = first, last
         cal = self.ctx.calendar
-        days = np.array([cal.working_days_between(f.astype(dt.date), t.astype(dt.date))
-                         for f, t in zip(first, last, strict=True)])  # fmt: skip
+        days = np.array(
+            [cal.working_days_between(f.astype(dt.date), t.astype(dt.date)) for f, t in zip(first, last, strict=True)]
+        )
         leave.append(_leave_rows(slots, "maternity", first, last, days, "approved", approver[pick]))
 
     def _blocks(self, rng, free, status, code, p, lo, hi, emp, dates, leave, kind, approver, full_month) -> None:
@@ -216,8 +226,9 @@ class Attendance:
         ok = req & (block <= free).all(axis=1) & (length <= D)
         status[block & ok[:, None]] = code
         r = np.nonzero(ok)[0]
-        leave.append(_leave_rows(emp[r], kind, dates[s[r]], dates[s[r] + length[r] - 1], length[r], "approved",
-                                 approver[r]))  # fmt: skip
+        leave.append(
+            _leave_rows(emp[r], kind, dates[s[r]], dates[s[r] + length[r] - 1], length[r], "approved", approver[r])
+        )
 
     def _table(self, rng, emp, dates, active, status, ot, rr, rest_dates, rest_hours, rest_type) -> pa.Table:
         wf = self.wf
@@ -247,15 +258,17 @@ class Attendance:
         cout_all = np.concatenate([clock_out, rout])[order]
         hours_all = np.concatenate([np.where(present, hours, 0.0), rest_hours])[order]
         ts = pa.timestamp("s")
-        return pa.table({
-            "employee_id": pa.array(ids, pa.string()),
-            "attendance_date": pa.array(days[order], pa.date32()),
-            "status": pa.array(status_txt, pa.string()),
-            "clock_in": pa.array(cin_all.astype("M8[s]"), ts, mask=~pres),
-            "clock_out": pa.array(cout_all.astype("M8[s]"), ts, mask=~pres),
-            "day_type": pa.array(DAY_TYPES[day_type], pa.string()),
-            "overtime_hours_approved": pa.array(hours_all.astype(np.float64), pa.float64()),
-        })  # fmt: skip
+        return pa.table(
+            {
+                "employee_id": pa.array(ids, pa.string()),
+                "attendance_date": pa.array(days[order], pa.date32()),
+                "status": pa.array(status_txt, pa.string()),
+                "clock_in": pa.array(cin_all.astype("M8[s]"), ts, mask=~pres),
+                "clock_out": pa.array(cout_all.astype("M8[s]"), ts, mask=~pres),
+                "day_type": pa.array(DAY_TYPES[day_type], pa.string()),
+                "overtime_hours_approved": pa.array(hours_all.astype(np.float64), pa.float64()),
+            }
+        )
 
 
 def _minus_months(d: dt.date, n: int) -> dt.date:
@@ -270,10 +283,15 @@ def _iso_week(dates: np.ndarray) -> np.ndarray:
 
 def _leave_rows(emp, kind, start, end, days, status, approver) -> dict[str, np.ndarray]:
     n = len(emp)
-    return {"emp": np.asarray(emp, np.int64), "type": np.full(n, kind, dtype=object),
-            "start": np.asarray(start, "M8[D]"), "end": np.asarray(end, "M8[D]"),
-            "days": np.asarray(days, np.int64), "status": np.full(n, status, dtype=object),
-            "approver": np.asarray(approver, np.int64)}  # fmt: skip
+    return {
+        "emp": np.asarray(emp, np.int64),
+        "type": np.full(n, kind, dtype=object),
+        "start": np.asarray(start, "M8[D]"),
+        "end": np.asarray(end, "M8[D]"),
+        "days": np.asarray(days, np.int64),
+        "status": np.full(n, status, dtype=object),
+        "approver": np.asarray(approver, np.int64),
+    }
 
 
 def _runs_to_leave(mask: np.ndarray, emp, dates, kind, approver) -> dict[str, np.ndarray]:
@@ -290,6 +308,13 @@ def _runs_to_leave(mask: np.ndarray, emp, dates, kind, approver) -> dict[str, np
 def _concat_leave(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     parts = [p for p in parts if len(p["emp"])]
     if not parts:
-        return _leave_rows(np.zeros(0, np.int64), "annual", np.zeros(0, "M8[D]"), np.zeros(0, "M8[D]"),
-                           np.zeros(0, np.int64), "approved", np.zeros(0, np.int64))  # fmt: skip
+        return _leave_rows(
+            np.zeros(0, np.int64),
+            "annual",
+            np.zeros(0, "M8[D]"),
+            np.zeros(0, "M8[D]"),
+            np.zeros(0, np.int64),
+            "approved",
+            np.zeros(0, np.int64),
+        )
     return {k: np.concatenate([p[k] for p in parts]) for k in LEAVE_COLUMNS}

@@ -124,8 +124,7 @@ class Calendar:
         public = np.array([d in self.public for d in days])
         scheduled = (weekday < self.work_week_days) & ~public
         collective = np.array([d in self.collective for d in days]) & scheduled
-        return Month(period, index, in_window, start, end, dates, public, collective, scheduled,
-                     self.pay_date(period))  # fmt: skip
+        return Month(period, index, in_window, start, end, dates, public, collective, scheduled, self.pay_date(period))
 
     def working_days_between(self, start: dt.date, end: dt.date) -> int:
         """Scheduled, non-collective working days in [start, end]."""

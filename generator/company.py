@@ -61,8 +61,10 @@ def generate_company(config: GeneratorConfig) -> dict:
         if not month.in_window:
             continue
         y, m = month.period.split("-")
-        for name, table in ((f"{HRIS}/attendance/attendance_{y}_{m}.parquet", att.table),
-                            (f"{PAYROLL}/payslips/payslip_lines_{y}_{m}.csv", pay.table)):  # fmt: skip
+        for name, table in (
+            (f"{HRIS}/attendance/attendance_{y}_{m}.parquet", att.table),
+            (f"{PAYROLL}/payslips/payslip_lines_{y}_{m}.csv", pay.table),
+        ):
             writer = write_parquet if name.endswith(".parquet") else write_csv
             ctx.count(name, writer(table, ctx.landing(name)))
         training_parts.append(training_month(ctx, wf, month))
@@ -102,8 +104,9 @@ def generate_company(config: GeneratorConfig) -> dict:
     reviews = "controls/finding_reviews.csv"  # reviews of planted findings: every anomaly is in the answer key now
     ctx.count(reviews, write_csv(finding_reviews(ctx), ctx.landing(reviews)))
     ctx.answer_key.write(ctx.answer_key_dir)
-    ctx.write_generation_json({"anomalies_requested": {k: v for k, v in config.anomalies.items() if v},
-                               "anomalies_skipped": plan.skipped})  # fmt: skip
+    ctx.write_generation_json(
+        {"anomalies_requested": {k: v for k, v in config.anomalies.items() if v}, "anomalies_skipped": plan.skipped}
+    )
     return {
         "landing_dir": str(config.landing_dir),
         "answer_key_dir": str(config.answer_key_dir),
@@ -136,22 +139,35 @@ def employees_frame(wf: Workforce) -> pd.DataFrame:
     active = np.isnat(wf.term[:n])
     etype = wf.emp_type[:n]
     contract = np.where(etype == 0, np.datetime64("NaT"), wf.contract_end[:n])
-    return pd.DataFrame({
-        "employee_id": ids, "full_name": wf.full_name[:n], "gender": wf.gender[:n],
-        "birth_date": _dates(wf.birth[:n]), "national_id": wf.national_id[:n],
-        "tax_id": [t or None for t in wf.tax_id[:n]], "hire_date": _dates(wf.hire[:n]),
-        "termination_date": _dates(wf.term[:n]),
-        "termination_type": [None if a else TERMINATION_TYPES[t]
-                             for a, t in zip(active, wf.term_type[:n], strict=True)],
-        "termination_reason": [None if a else r for a, r in zip(active, wf.term_reason[:n], strict=True)],
-        "department_id": DEPT_IDS[wf.dept[:n]], "position": wf.position[:n],
-        "grade": np.char.add("G", wf.grade[:n].astype(str)),
-        "manager_id": [None if m < 0 else ids[m] for m in mgr],
-        "employment_type": np.array(EMPLOYMENT_TYPES)[etype], "contract_end_date": _dates(contract),
-        "work_location": DEPT_REGION[wf.dept[:n]], "ptkp_status": wf.ptkp[:n],
-        "base_salary_idr": wf.base[:n], "fixed_allowance_idr": wf.alw[:n], "bank_account": wf.bank_account[:n],
-        "email": wf.email[:n], "is_overtime_exempt": wf.grade[:n] >= OVERTIME_EXEMPT_FROM_GRADE,
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "employee_id": ids,
+            "full_name": wf.full_name[:n],
+            "gender": wf.gender[:n],
+            "birth_date": _dates(wf.birth[:n]),
+            "national_id": wf.national_id[:n],
+            "tax_id": [t or None for t in wf.tax_id[:n]],
+            "hire_date": _dates(wf.hire[:n]),
+            "termination_date": _dates(wf.term[:n]),
+            "termination_type": [
+                None if a else TERMINATION_TYPES[t] for a, t in zip(active, wf.term_type[:n], strict=True)
+            ],
+            "termination_reason": [None if a else r for a, r in zip(active, wf.term_reason[:n], strict=True)],
+            "department_id": DEPT_IDS[wf.dept[:n]],
+            "position": wf.position[:n],
+            "grade": np.char.add("G", wf.grade[:n].astype(str)),
+            "manager_id": [None if m < 0 else ids[m] for m in mgr],
+            "employment_type": np.array(EMPLOYMENT_TYPES)[etype],
+            "contract_end_date": _dates(contract),
+            "work_location": DEPT_REGION[wf.dept[:n]],
+            "ptkp_status": wf.ptkp[:n],
+            "base_salary_idr": wf.base[:n],
+            "fixed_allowance_idr": wf.alw[:n],
+            "bank_account": wf.bank_account[:n],
+            "email": wf.email[:n],
+            "is_overtime_exempt": wf.grade[:n] >= OVERTIME_EXEMPT_FROM_GRADE,
+        }
+    )
 
 
 def job_history_frame(wf: Workforce) -> pd.DataFrame:
@@ -162,17 +178,26 @@ def job_history_frame(wf: Workforce) -> pd.DataFrame:
     etype = ev["emp_type"]
     contract = np.where(etype == 0, np.datetime64("NaT"), ev["contract_end"])
     term = ev["type"] == "termination"
-    df = pd.DataFrame({
-        "event_id": [f"JH{i + 1:07d}" for i in range(len(order))],
-        "employee_id": ids[ev["idx"]], "event_date": _iso(ev["date"]), "event_type": ev["type"],
-        "department_id": DEPT_IDS[ev["dept"]], "position": ev["position"],
-        "grade": np.char.add("G", ev["grade"].astype(str)),
-        "manager_id": [None if m < 0 else ids[m] for m in ev["manager"]],
-        "employment_type": np.array(EMPLOYMENT_TYPES)[etype], "contract_end_date": _iso(contract),
-        "base_salary_idr": ev["base"], "fixed_allowance_idr": ev["alw"],
-        "termination_type": [TERMINATION_TYPES[t] if x else None for x, t in zip(term, ev["term_type"], strict=True)],
-        "termination_reason": [r if x else None for x, r in zip(term, ev["term_reason"], strict=True)],
-    })  # fmt: skip
+    df = pd.DataFrame(
+        {
+            "event_id": [f"JH{i + 1:07d}" for i in range(len(order))],
+            "employee_id": ids[ev["idx"]],
+            "event_date": _iso(ev["date"]),
+            "event_type": ev["type"],
+            "department_id": DEPT_IDS[ev["dept"]],
+            "position": ev["position"],
+            "grade": np.char.add("G", ev["grade"].astype(str)),
+            "manager_id": [None if m < 0 else ids[m] for m in ev["manager"]],
+            "employment_type": np.array(EMPLOYMENT_TYPES)[etype],
+            "contract_end_date": _iso(contract),
+            "base_salary_idr": ev["base"],
+            "fixed_allowance_idr": ev["alw"],
+            "termination_type": [
+                TERMINATION_TYPES[t] if x else None for x, t in zip(term, ev["term_type"], strict=True)
+            ],
+            "termination_reason": [r if x else None for x, r in zip(term, ev["term_reason"], strict=True)],
+        }
+    )
     return df
 
 
@@ -183,12 +208,18 @@ def leave_frame(wf: Workforce, parts: list[dict[str, np.ndarray]], first_day: dt
     ids = wf.employee_ids()
     order = np.lexsort((ev["type"].astype(str), ev["emp"], ev["start"]))
     ev = {k: v[order] for k, v in ev.items()}
-    return pd.DataFrame({
-        "leave_id": [f"LV{i + 1:07d}" for i in range(len(order))],
-        "employee_id": ids[ev["emp"]], "leave_type": ev["type"], "start_date": _iso(ev["start"]),
-        "end_date": _iso(ev["end"]), "days": ev["days"], "status": ev["status"],
-        "approved_by": [None if a < 0 else ids[a] for a in ev["approver"]],
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "leave_id": [f"LV{i + 1:07d}" for i in range(len(order))],
+            "employee_id": ids[ev["emp"]],
+            "leave_type": ev["type"],
+            "start_date": _iso(ev["start"]),
+            "end_date": _iso(ev["end"]),
+            "days": ev["days"],
+            "status": ev["status"],
+            "approved_by": [None if a < 0 else ids[a] for a in ev["approver"]],
+        }
+    )
 
 
 def training_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:

@@ -26,8 +26,15 @@ class AnswerKey:
     rows: list[dict[str, str]] = field(default_factory=list)
 
     def add(self, anomaly_type: str, entity: str, key: str, period: str, description: str) -> None:
-        self.rows.append({"anomaly_type": anomaly_type, "entity": entity, "key": str(key),
-                          "period": period, "description": description})  # fmt: skip
+        self.rows.append(
+            {
+                "anomaly_type": anomaly_type,
+                "entity": entity,
+                "key": str(key),
+                "period": period,
+                "description": description,
+            }
+        )
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}

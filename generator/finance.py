@@ -59,8 +59,9 @@ MAX_BANK_LAG_DAYS = 3
 PEOPLE = ("Andi Saputra", "Rina Kartika", "Budi Hartono", "Dewi Lestari", "Agus Salim", "Sri Wahyuni")
 
 
-def generate_finance(ctx: Context, departments: pd.DataFrame, employees: pd.DataFrame,
-                     payroll_summary: pd.DataFrame) -> dict[str, int]:  # fmt: skip
+def generate_finance(
+    ctx: Context, departments: pd.DataFrame, employees: pd.DataFrame, payroll_summary: pd.DataFrame
+) -> dict[str, int]:
     """Writes the finance landing files; returns row counts per file written (relative path -> rows)."""
     cfg = ctx.config
     periods = list(ctx.periods)
@@ -136,8 +137,9 @@ def generate_finance(ctx: Context, departments: pd.DataFrame, employees: pd.Data
     for p in plan["sod_journal_creator_approver"]:
         plant_sod_journal(r9, manual, p)
     ledger.add(manual)
-    billing, receipts = billing_and_receipts(rng(10), cal, periods, cfg.employees, monthly_cost,
-                                             domain_dept.get("sales", ""))  # fmt: skip
+    billing, receipts = billing_and_receipts(
+        rng(10), cal, periods, cfg.employees, monthly_cost, domain_dept.get("sales", "")
+    )
     ledger.add(billing)
     r11 = rng(11)
     for kind in ("round_amount_journal", "weekend_journal"):
@@ -159,24 +161,51 @@ def generate_finance(ctx: Context, departments: pd.DataFrame, employees: pd.Data
 def plan_anomalies(anomalies: dict[str, int], periods: list[str], rng: np.random.Generator) -> dict[str, list[str]]:
     """The period of every planted finance anomaly (never the first or last month when there are three or more)."""
     inner = periods[1:-1] if len(periods) >= 3 else periods
-    return {t: [str(p) for p in rng.choice(inner, size=max(0, int(anomalies.get(t, d))))]
-            for t, d in FINANCE_ANOMALIES.items()}  # fmt: skip
+    return {
+        t: [str(p) for p in rng.choice(inner, size=max(0, int(anomalies.get(t, d))))]
+        for t, d in FINANCE_ANOMALIES.items()
+    }
 
 
-def _bank_statement(rng: np.random.Generator, cal: WorkCalendar, periods: list[str], ps: pd.DataFrame,
-                    stat: pd.DataFrame, inv: pd.DataFrame, receipts: pd.DataFrame,
-                    unmatched: list[str]) -> pd.DataFrame:  # fmt: skip
+def _bank_statement(
+    rng: np.random.Generator,
+    cal: WorkCalendar,
+    periods: list[str],
+    ps: pd.DataFrame,
+    stat: pd.DataFrame,
+    inv: pd.DataFrame,
+    receipts: pd.DataFrame,
+    unmatched: list[str],
+) -> pd.DataFrame:
     runs = ps.groupby("run_id", sort=True).agg(date=("pay_date", "first"), net=("net_pay_idr", "sum"))
     paid = inv[inv["paid"].notna()]
     parts = [
-        bank_rows(pd.to_datetime(runs["date"]).to_numpy(), -runs["net"].to_numpy(), "PAYROLL " + runs.index,
-                  runs.index.to_numpy(), "Karyawan (payroll batch)", "payroll"),
-        bank_rows(stat["date"].to_numpy(), -stat["amount"].to_numpy(), stat["description"].str.upper().to_numpy(),
-                  stat["reference"].to_numpy(), stat["counterparty"].to_numpy(), "statutory"),
-        bank_rows(paid["paid"].to_numpy(), -paid["amount"].to_numpy(), ("TRF " + paid["invoice_no"]).to_numpy(),
-                  paid["invoice_id"].to_numpy(), paid["vendor_name"].to_numpy(), "ap"),
+        bank_rows(
+            pd.to_datetime(runs["date"]).to_numpy(),
+            -runs["net"].to_numpy(),
+            "PAYROLL " + runs.index,
+            runs.index.to_numpy(),
+            "Karyawan (payroll batch)",
+            "payroll",
+        ),
+        bank_rows(
+            stat["date"].to_numpy(),
+            -stat["amount"].to_numpy(),
+            stat["description"].str.upper().to_numpy(),
+            stat["reference"].to_numpy(),
+            stat["counterparty"].to_numpy(),
+            "statutory",
+        ),
+        bank_rows(
+            paid["paid"].to_numpy(),
+            -paid["amount"].to_numpy(),
+            ("TRF " + paid["invoice_no"]).to_numpy(),
+            paid["invoice_id"].to_numpy(),
+            paid["vendor_name"].to_numpy(),
+            "ap",
+        ),
         receipts,
-    ]  # fmt: skip
+    ]
     bank = pd.concat(parts, ignore_index=True)
     # Some transfers clear one or two working days after the ledger posting: at most three calendar days
     # later and never across a month end.
@@ -194,8 +223,18 @@ def _bank_statement(rng: np.random.Generator, cal: WorkCalendar, periods: list[s
     for k, p in enumerate(unmatched):
         day = rng.choice(cal.working_days(p)[:-2])
         amount = -int(not_round(np.array([rng.lognormal(np.log(15e6), 0.6)]))[0])
-        extra.append(bank_rows(day, amount, "TRF ONLINE", "", PEOPLE[k % len(PEOPLE)], "other",
-                               "unmatched_bank_line", "Outgoing transfer with no ledger entry"))  # fmt: skip
+        extra.append(
+            bank_rows(
+                day,
+                amount,
+                "TRF ONLINE",
+                "",
+                PEOPLE[k % len(PEOPLE)],
+                "other",
+                "unmatched_bank_line",
+                "Outgoing transfer with no ledger entry",
+            )
+        )
     bank = pd.concat([bank, *extra], ignore_index=True)
     bank["rank"] = bank["kind"].map(BANK_KIND_ORDER)
     bank = bank.sort_values(["date", "rank", "reference", "amount"], kind="stable").reset_index(drop=True)
@@ -215,8 +254,9 @@ def _fee_day(cal: WorkCalendar, period: str) -> np.datetime64:
     return days[ok[-1]] if len(ok) else days[-2]
 
 
-def _record_answers(ctx: Context, inv: pd.DataFrame, vendors: pd.DataFrame, gl: pd.DataFrame,
-                    bank: pd.DataFrame) -> None:  # fmt: skip
+def _record_answers(
+    ctx: Context, inv: pd.DataFrame, vendors: pd.DataFrame, gl: pd.DataFrame, bank: pd.DataFrame
+) -> None:
     key = ctx.answer_key
     id_of_tmp = dict(zip(inv["tmp"], inv["invoice_id"], strict=True))
     for r in inv[inv["plant"] != ""].itertuples():
@@ -237,8 +277,15 @@ def _record_answers(ctx: Context, inv: pd.DataFrame, vendors: pd.DataFrame, gl: 
         key.add(r.plant, "bank_transactions", r.bank_txn_id, r.period, r.note)
 
 
-def _write(ctx: Context, periods: list[str], gl: pd.DataFrame, vendors: pd.DataFrame, inv: pd.DataFrame,
-           bank: pd.DataFrame, budget: pd.DataFrame) -> dict[str, int]:  # fmt: skip
+def _write(
+    ctx: Context,
+    periods: list[str],
+    gl: pd.DataFrame,
+    vendors: pd.DataFrame,
+    inv: pd.DataFrame,
+    bank: pd.DataFrame,
+    budget: pd.DataFrame,
+) -> dict[str, int]:
     root = ctx.config.landing_dir
     counts: dict[str, int] = {}
 
@@ -255,15 +302,23 @@ def _write(ctx: Context, periods: list[str], gl: pd.DataFrame, vendors: pd.DataF
         put(f"finance/gl/gl_entries_{p.replace('-', '_')}.csv", part[GL_COLUMNS])
     put("finance/vendors.csv", vendor_file(vendors))
     out = inv.rename(columns={"amount": "amount_idr"})
-    for col, src in (("invoice_date", "invoice_date"), ("received_date", "received"), ("approved_date", "approved"),
-                     ("due_date", "due"), ("paid_date", "paid")):  # fmt: skip
+    for col, src in (
+        ("invoice_date", "invoice_date"),
+        ("received_date", "received"),
+        ("approved_date", "approved"),
+        ("due_date", "due"),
+        ("paid_date", "paid"),
+    ):
         out[col] = iso(inv[src].to_numpy().astype("datetime64[D]"))
     acct = chart_of_accounts().set_index("account_code")["account_name"]
     month = periods_of(inv["invoice_date"].to_numpy().astype("datetime64[D]"))
     out["description"] = out["account_code"].map(acct) + " " + month
     put("finance/ap_invoices.csv", out[INVOICE_COLUMNS])
-    b = bank.assign(bank_account_id=BANK_ACCOUNT_ID, txn_date=iso(bank["date"].to_numpy().astype("datetime64[D]")),
-                    amount_idr=bank["amount"])  # fmt: skip
+    b = bank.assign(
+        bank_account_id=BANK_ACCOUNT_ID,
+        txn_date=iso(bank["date"].to_numpy().astype("datetime64[D]")),
+        amount_idr=bank["amount"],
+    )
     b_by = dict(tuple(b.groupby("period", sort=False)))
     for p in periods:
         put(f"finance/bank/bank_transactions_{p.replace('-', '_')}.csv", b_by.get(p, b.iloc[:0])[BANK_COLUMNS])

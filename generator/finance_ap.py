@@ -32,8 +32,9 @@ def approver_for(rng: np.random.Generator, amount: np.ndarray) -> np.ndarray:
     return np.where(amount >= DIRECTOR_LIMIT_IDR, "U001", np.where(amount >= APPROVAL_LIMIT_IDR, "U002", below))
 
 
-def date_chain(rng: np.random.Generator, cal: WorkCalendar, invoice_date: np.ndarray,
-               late_share: float = LATE_SHARE) -> dict[str, np.ndarray]:  # fmt: skip
+def date_chain(
+    rng: np.random.Generator, cal: WorkCalendar, invoice_date: np.ndarray, late_share: float = LATE_SHARE
+) -> dict[str, np.ndarray]:
     n = len(invoice_date)
     received = cal.on_or_after(invoice_date + rng.integers(0, 6, n))
     approved = cal.on_or_after(received + rng.integers(1, 11, n))
@@ -67,8 +68,9 @@ def _conflicts(vendor: np.ndarray, day: np.ndarray, amount: np.ndarray) -> np.nd
     return flag
 
 
-def _split_groups(vendor: np.ndarray, day: np.ndarray, amount: np.ndarray,
-                  window: int = SPLIT_WINDOW_DAYS) -> np.ndarray:  # fmt: skip
+def _split_groups(
+    vendor: np.ndarray, day: np.ndarray, amount: np.ndarray, window: int = SPLIT_WINDOW_DAYS
+) -> np.ndarray:
     """Rows to move so that no split-purchase test can flag clean data: for every group of two or more invoices of
     one vendor below the limit, within ``window`` days of the group's first one and together above the limit, the
     largest invoice after the first (a pair is the case ``_conflicts`` already covers; this finds 3 and more)."""
@@ -90,9 +92,15 @@ def _split_groups(vendor: np.ndarray, day: np.ndarray, amount: np.ndarray,
     return flag
 
 
-def separate_split_groups(rng: np.random.Generator, vendor: np.ndarray, day: np.ndarray, amount: np.ndarray,
-                          cat: np.ndarray, old_by_cat: dict[str, np.ndarray],
-                          fallback: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def separate_split_groups(
+    rng: np.random.Generator,
+    vendor: np.ndarray,
+    day: np.ndarray,
+    amount: np.ndarray,
+    cat: np.ndarray,
+    old_by_cat: dict[str, np.ndarray],
+    fallback: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """Second clean-up pass (its own random stream, so data with nothing to separate is drawn exactly as before):
     move an invoice of each would-be split group to another established vendor of its category, then nudge the
     stubborn ones down, until neither the pairwise tests nor the group test flag anything and amounts stay
@@ -135,9 +143,15 @@ def _tidy_amounts(rng: np.random.Generator, amount: np.ndarray) -> np.ndarray:
 DeptProbs = dict[str, tuple[np.ndarray, np.ndarray]]
 
 
-def clean_invoices(rng: np.random.Generator, cal: WorkCalendar, periods: list[str], employees: int,
-                   vendors: pd.DataFrame, dept_probs: DeptProbs,
-                   group_rng: np.random.Generator | None = None) -> pd.DataFrame:  # fmt: skip
+def clean_invoices(
+    rng: np.random.Generator,
+    cal: WorkCalendar,
+    periods: list[str],
+    employees: int,
+    vendors: pd.DataFrame,
+    dept_probs: DeptProbs,
+    group_rng: np.random.Generator | None = None,
+) -> pd.DataFrame:
     """Ordinary invoices: log-normal amounts per category, working-day dates, approvals and payments. No two
     invoices look like a near duplicate, and no group of a vendor's invoices looks like a split purchase
     (``group_rng`` draws the second clean-up pass)."""
@@ -150,8 +164,9 @@ def clean_invoices(rng: np.random.Generator, cal: WorkCalendar, periods: list[st
     vendor = rng.choice(active["idx"].to_numpy(), size=n, p=(active["weight"] / active["weight"].sum()).to_numpy())
     created = vendors["created"].to_numpy().astype("datetime64[D]")
     too_early = created[vendor] > inv_date
-    vendor[too_early] = rng.choice(old["idx"].to_numpy(), size=too_early.sum(),
-                                   p=(old["weight"] / old["weight"].sum()).to_numpy())  # fmt: skip
+    vendor[too_early] = rng.choice(
+        old["idx"].to_numpy(), size=too_early.sum(), p=(old["weight"] / old["weight"].sum()).to_numpy()
+    )
     cat = vendors["category"].to_numpy()[vendor]
     median = pd.Series(cat).map({c: spec[1] for c, spec in CATEGORIES.items()}).to_numpy(dtype=float)
     sd = pd.Series(cat).map({c: spec[2] for c, spec in CATEGORIES.items()}).to_numpy(dtype=float)
@@ -187,8 +202,9 @@ def clean_invoices(rng: np.random.Generator, cal: WorkCalendar, periods: list[st
         touched[vendor[flag]] = True
     else:
         raise RuntimeError("could not separate look-alike invoices")
-    vendor, amount = separate_split_groups(group_rng or np.random.default_rng(0), vendor, day, amount, cat,
-                                           old_by_cat, old["idx"].to_numpy())  # fmt: skip
+    vendor, amount = separate_split_groups(
+        group_rng or np.random.default_rng(0), vendor, day, amount, cat, old_by_cat, old["idx"].to_numpy()
+    )
     acct_table = {c: np.array(spec[3]) for c, spec in CATEGORIES.items()}
     other = np.empty(n, dtype=object)
     pick = rng.integers(0, 6, n)
@@ -207,14 +223,37 @@ def clean_invoices(rng: np.random.Generator, cal: WorkCalendar, periods: list[st
     return frame(vendor, inv_date, chain, amount, dept, account, clerk, approver_for(rng, amount))
 
 
-def frame(vendor, inv_date, chain, amount, dept, account, clerk, approver,  # noqa: ANN001
-          plant="", note="", dup_of=-1, orig=-1) -> pd.DataFrame:  # fmt: skip
+def frame(
+    vendor,
+    inv_date,
+    chain,
+    amount,
+    dept,
+    account,
+    clerk,
+    approver,  # noqa: ANN001
+    plant="",
+    note="",
+    dup_of=-1,
+    orig=-1,
+) -> pd.DataFrame:
     """Invoice rows; ``dup_of`` = row whose invoice number is copied, ``orig`` = row a planted copy imitates."""
-    return pd.DataFrame({
-        "vendor": vendor, "invoice_date": inv_date, **chain, "amount": np.asarray(amount, dtype=np.int64),
-        "department_id": dept, "account_code": account, "created_by": clerk, "approved_by": approver,
-        "plant": plant, "note": note, "dup_of": dup_of, "orig": orig,
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "vendor": vendor,
+            "invoice_date": inv_date,
+            **chain,
+            "amount": np.asarray(amount, dtype=np.int64),
+            "department_id": dept,
+            "account_code": account,
+            "created_by": clerk,
+            "approved_by": approver,
+            "plant": plant,
+            "note": note,
+            "dup_of": dup_of,
+            "orig": orig,
+        }
+    )
 
 
 def dept_probabilities(departments: pd.DataFrame, gross_share: pd.Series) -> DeptProbs:
@@ -252,10 +291,15 @@ def finalise(inv: pd.DataFrame, vendors: pd.DataFrame, cal: WorkCalendar, rng: n
     year = pd.Series(iso(D(own["invoice_date"]))).str[:4].to_numpy()
     fmt = own["vendor"].to_numpy() % 3
     initials = vendors["vendor_name"].str.split().apply(lambda w: "".join(x[0] for x in w[1:4]).upper()).to_numpy()
-    numbers = np.where(fmt == 0, [f"INV/{y}/{s:05d}" for y, s in zip(year, seq, strict=True)],
-                       np.where(fmt == 1, [f"{i}-{y}-{s:04d}" for i, y, s in
-                                           zip(initials[own["vendor"].to_numpy()], year, seq, strict=True)],
-                                [f"{s:07d}" for s in seq]))  # fmt: skip
+    numbers = np.where(
+        fmt == 0,
+        [f"INV/{y}/{s:05d}" for y, s in zip(year, seq, strict=True)],
+        np.where(
+            fmt == 1,
+            [f"{i}-{y}-{s:04d}" for i, y, s in zip(initials[own["vendor"].to_numpy()], year, seq, strict=True)],
+            [f"{s:07d}" for s in seq],
+        ),
+    )
     inv["invoice_no"] = ""
     inv.loc[own.index, "invoice_no"] = numbers
     by_tmp = dict(zip(inv["tmp"], inv["invoice_no"], strict=True))

@@ -78,12 +78,23 @@ def chart_of_accounts() -> pd.DataFrame:
 def lines(j, date, account, dept, desc, amount, source, ref, created, approved, tag="", plant="", note=""):  # noqa: ANN001
     """Journal lines; ``j`` numbers journals locally, ``amount`` is signed (debit > 0, credit < 0)."""
     j = np.asarray(j)
-    return pd.DataFrame({
-        "j": j, "date": np.broadcast_to(np.asarray(date, dtype="datetime64[D]"), j.shape), "account_code": account,
-        "department_id": dept, "description": desc, "amount": np.asarray(amount, dtype=np.int64),
-        "source": source, "reference": ref, "created_by": created, "approved_by": approved, "tag": tag,
-        "plant": plant, "note": note,
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "j": j,
+            "date": np.broadcast_to(np.asarray(date, dtype="datetime64[D]"), j.shape),
+            "account_code": account,
+            "department_id": dept,
+            "description": desc,
+            "amount": np.asarray(amount, dtype=np.int64),
+            "source": source,
+            "reference": ref,
+            "created_by": created,
+            "approved_by": approved,
+            "tag": tag,
+            "plant": plant,
+            "note": note,
+        }
+    )
 
 
 class Ledger:
@@ -107,14 +118,19 @@ class Ledger:
         df = self.frame()
         df = df[(df["amount"] != 0) & (df["date"].to_numpy().astype("datetime64[D]") <= end)]
         df = df.reset_index(drop=True)
-        head = df.groupby("j", sort=False).agg(date=("date", "first"), source=("source", "first"),
-                                                reference=("reference", "first"))  # fmt: skip
+        head = df.groupby("j", sort=False).agg(
+            date=("date", "first"), source=("source", "first"), reference=("reference", "first")
+        )
         head["rank"] = head["source"].map(SOURCE_ORDER)
         head = head.sort_values(["date", "rank", "reference"], kind="stable")
         head["period"] = periods_of(head["date"].to_numpy().astype("datetime64[D]"))
         seq = head.groupby("period", sort=False).cumcount().to_numpy() + 1
-        head["journal_id"] = ("JV-" + head["period"].str.replace("-", "") + "-"
-                              + pd.Series(seq, index=head.index).astype(str).str.zfill(6))  # fmt: skip
+        head["journal_id"] = (
+            "JV-"
+            + head["period"].str.replace("-", "")
+            + "-"
+            + pd.Series(seq, index=head.index).astype(str).str.zfill(6)
+        )
         head["order"] = np.arange(len(head))
         df = df.join(head[["journal_id", "period", "order"]], on="j")
         df["_line"] = np.arange(len(df))
@@ -151,18 +167,60 @@ def payroll_lines(ps: pd.DataFrame, dept_names: dict[str, str]) -> pd.DataFrame:
     bpjs_run = np.bincount(run_no, weights=ee + er).astype(np.int64)
     parts = [
         lines(acc, date, SALARIES, dept, "Gross salaries " + runs + " " + name, g, "payroll", runs, "U011", "U003"),
-        lines(acc, date, EMPLOYER_BPJS, dept, "Employer BPJS " + runs + " " + name, er, "payroll", runs, "U011",
-              "U003"),
+        lines(
+            acc, date, EMPLOYER_BPJS, dept, "Employer BPJS " + runs + " " + name, er, "payroll", runs, "U011", "U003"
+        ),
         lines(acc, date, SALARIES_PAYABLE, "", "Net pay " + runs + " " + name, -net, "payroll", runs, "U011", "U003"),
-        lines(2 * np.arange(len(run_ids)), run_date, PPH21_PAYABLE, "", "PPh 21 withheld " + run_ids, -tax_run,
-              "payroll", run_ids, "U011", "U003"),
-        lines(2 * np.arange(len(run_ids)), run_date, BPJS_PAYABLE, "", "BPJS employee and employer " + run_ids,
-              -bpjs_run, "payroll", run_ids, "U011", "U003"),
-        lines(pay, date, SALARIES_PAYABLE, "", "Net pay transfer " + runs + " " + name, net, "payroll", runs,
-              "U012", "U002"),
-        lines(pay, date, CASH, "", "Net pay transfer " + runs + " " + name, -net, "payroll", runs, "U012", "U002",
-              tag="cash"),
-    ]  # fmt: skip
+        lines(
+            2 * np.arange(len(run_ids)),
+            run_date,
+            PPH21_PAYABLE,
+            "",
+            "PPh 21 withheld " + run_ids,
+            -tax_run,
+            "payroll",
+            run_ids,
+            "U011",
+            "U003",
+        ),
+        lines(
+            2 * np.arange(len(run_ids)),
+            run_date,
+            BPJS_PAYABLE,
+            "",
+            "BPJS employee and employer " + run_ids,
+            -bpjs_run,
+            "payroll",
+            run_ids,
+            "U011",
+            "U003",
+        ),
+        lines(
+            pay,
+            date,
+            SALARIES_PAYABLE,
+            "",
+            "Net pay transfer " + runs + " " + name,
+            net,
+            "payroll",
+            runs,
+            "U012",
+            "U002",
+        ),
+        lines(
+            pay,
+            date,
+            CASH,
+            "",
+            "Net pay transfer " + runs + " " + name,
+            -net,
+            "payroll",
+            runs,
+            "U012",
+            "U002",
+            tag="cash",
+        ),
+    ]
     out = pd.concat(parts, ignore_index=True)
     return out.sort_values(["j"], kind="stable").reset_index(drop=True)
 
@@ -181,13 +239,20 @@ def statutory_payments(ps: pd.DataFrame, cal: WorkCalendar) -> pd.DataFrame:
         if due > cal.end:
             continue
         if carry > 0:
-            rows.append((due, PPH21_PAYABLE, carry, f"PPH21-{period}", f"PPh 21 payment {period}",
-                         "Kas Negara - DJP"))  # fmt: skip
+            rows.append((due, PPH21_PAYABLE, carry, f"PPH21-{period}", f"PPh 21 payment {period}", "Kas Negara - DJP"))
             carry = 0
         bpjs = int(r["employee_bpjs_idr"] + r["employer_contrib_idr"])
         if bpjs > 0:
-            rows.append((due, BPJS_PAYABLE, bpjs, f"BPJS-{period}", f"BPJS contributions {period}",
-                         "BPJS Kesehatan & Ketenagakerjaan"))  # fmt: skip
+            rows.append(
+                (
+                    due,
+                    BPJS_PAYABLE,
+                    bpjs,
+                    f"BPJS-{period}",
+                    f"BPJS contributions {period}",
+                    "BPJS Kesehatan & Ketenagakerjaan",
+                )
+            )
     cols = ["date", "account_code", "amount", "reference", "description", "counterparty"]
     return pd.DataFrame(rows, columns=cols)
 
@@ -196,10 +261,12 @@ def statutory_lines(stat: pd.DataFrame) -> pd.DataFrame:
     """PPh 21 / BPJS payments (Dr payable / Cr bank, source ``bank``, reference = the payment reference)."""
     j = np.arange(len(stat))
     date, ref, text, amount = (stat[c].to_numpy() for c in ("date", "reference", "description", "amount"))
-    return pd.concat([
-        lines(j, date, stat["account_code"].to_numpy(), "", text, amount, "bank", ref, "U012", "U002"),
-        lines(j, date, CASH, "", text, -amount, "bank", ref, "U012", "U002", tag="cash"),
-    ]).sort_values("j", kind="stable")  # fmt: skip
+    return pd.concat(
+        [
+            lines(j, date, stat["account_code"].to_numpy(), "", text, amount, "bank", ref, "U012", "U002"),
+            lines(j, date, CASH, "", text, -amount, "bank", ref, "U012", "U002", tag="cash"),
+        ]
+    ).sort_values("j", kind="stable")
 
 
 def ap_lines(inv: pd.DataFrame) -> pd.DataFrame:
@@ -209,16 +276,25 @@ def ap_lines(inv: pd.DataFrame) -> pd.DataFrame:
     text = (inv["vendor_name"] + " " + inv["invoice_no"]).to_numpy()
     creator = inv["created_by"].to_numpy()
     approver = inv["approved_by"].to_numpy()
-    approver = np.where((approver == creator) | (approver == ""), np.where(creator == "U004", "U003", "U004"),
-                        approver)  # fmt: skip
+    approver = np.where((approver == creator) | (approver == ""), np.where(creator == "U004", "U003", "U004"), approver)
     received = inv["received"].to_numpy().astype("datetime64[D]")
     amount = inv["amount"].to_numpy()
     j = 2 * np.arange(n)
     parts = [
-        lines(j, received, inv["account_code"].to_numpy(), inv["department_id"].to_numpy(), text, amount, "ap",
-              ids, creator, approver),
+        lines(
+            j,
+            received,
+            inv["account_code"].to_numpy(),
+            inv["department_id"].to_numpy(),
+            text,
+            amount,
+            "ap",
+            ids,
+            creator,
+            approver,
+        ),
         lines(j, received, AP, "", text, -amount, "ap", ids, creator, approver),
-    ]  # fmt: skip
+    ]
     paid = inv["paid"].notna().to_numpy()
     pj = j[paid] + 1
     pdate = inv["paid"].to_numpy().astype("datetime64[D]")[paid]

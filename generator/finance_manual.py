@@ -15,7 +15,7 @@ from generator.finance_gl import (
     BANK_CHARGES,
     CAPITAL,
     CASH,
-    EXPENSE_CATEGORIES,  # fmt: skip
+    EXPENSE_CATEGORIES,
     RETAINED,
     REVENUE,
     lines,
@@ -36,17 +36,32 @@ def not_round(amount: np.ndarray) -> np.ndarray:
 
 def bank_rows(date, amount, desc, ref, counterparty, kind, plant="", note="") -> pd.DataFrame:  # noqa: ANN001
     amount = np.atleast_1d(np.asarray(amount, dtype=np.int64))
-    return pd.DataFrame({"date": np.broadcast_to(np.asarray(date, dtype="datetime64[D]"), amount.shape),
-                         "amount": amount, "description": desc, "reference": ref, "counterparty": counterparty,
-                         "kind": kind, "plant": plant, "note": note})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "date": np.broadcast_to(np.asarray(date, dtype="datetime64[D]"), amount.shape),
+            "amount": amount,
+            "description": desc,
+            "reference": ref,
+            "counterparty": counterparty,
+            "kind": kind,
+            "plant": plant,
+            "note": note,
+        }
+    )
 
 
 def _cost(monthly_cost: dict[str, int], period: str) -> float:
     return float(monthly_cost.get(period) or np.median(list(monthly_cost.values()) or [1e9]))
 
 
-def accruals_and_reclasses(rng: np.random.Generator, cal: WorkCalendar, periods: list[str], dept_ids: np.ndarray,
-                           dept_p: np.ndarray, monthly_cost: dict[str, int]) -> pd.DataFrame:  # fmt: skip
+def accruals_and_reclasses(
+    rng: np.random.Generator,
+    cal: WorkCalendar,
+    periods: list[str],
+    dept_ids: np.ndarray,
+    dept_p: np.ndarray,
+    monthly_cost: dict[str, int],
+) -> pd.DataFrame:
     """Month-end accruals (reversed on the first working day of the next month) and mid-month
     reclassifications between departments. Creator: a GL accountant; approver: controller or manager."""
     out, j = [], 0
@@ -63,10 +78,36 @@ def accruals_and_reclasses(rng: np.random.Generator, cal: WorkCalendar, periods:
             who = GL_USERS[int(rng.integers(0, 2))]
             ok = "U003" if rng.random() < 0.8 else "U002"
             text = f"Accrual {ACCOUNT_NAME[acct].lower()} {period}"
-            out.append(lines([j, j], last, [acct, ACCRUED], [dept, ""], text, [amount, -amount], "manual", ref, who,
-                             ok, tag="accrual"))  # fmt: skip
-            out.append(lines([j + 1, j + 1], reverse, [ACCRUED, acct], ["", dept], "Reversal: " + text,
-                             [amount, -amount], "manual", ref, who, ok, tag="reversal"))  # fmt: skip
+            out.append(
+                lines(
+                    [j, j],
+                    last,
+                    [acct, ACCRUED],
+                    [dept, ""],
+                    text,
+                    [amount, -amount],
+                    "manual",
+                    ref,
+                    who,
+                    ok,
+                    tag="accrual",
+                )
+            )
+            out.append(
+                lines(
+                    [j + 1, j + 1],
+                    reverse,
+                    [ACCRUED, acct],
+                    ["", dept],
+                    "Reversal: " + text,
+                    [amount, -amount],
+                    "manual",
+                    ref,
+                    who,
+                    ok,
+                    tag="reversal",
+                )
+            )
             j += 2
         inner = days[2:-2] if len(days) > 6 else days
         for k in range(int(rng.integers(1, 3))):
@@ -74,16 +115,33 @@ def accruals_and_reclasses(rng: np.random.Generator, cal: WorkCalendar, periods:
             src, dst = rng.choice(dept_ids, size=2, replace=len(dept_ids) < 2, p=dept_p)
             amount = int(not_round(np.array([cost * rng.lognormal(np.log(0.001), 0.7)]))[0])
             text = f"Reclassification {ACCOUNT_NAME[acct].lower()} {src} to {dst}"
-            out.append(lines([j, j], rng.choice(inner), [acct, acct], [dst, src], text, [amount, -amount], "manual",
-                             f"RCL-{period}-{k + 1:02d}", GL_USERS[int(rng.integers(0, 2))], "U003",
-                             tag="reclass"))  # fmt: skip
+            out.append(
+                lines(
+                    [j, j],
+                    rng.choice(inner),
+                    [acct, acct],
+                    [dst, src],
+                    text,
+                    [amount, -amount],
+                    "manual",
+                    f"RCL-{period}-{k + 1:02d}",
+                    GL_USERS[int(rng.integers(0, 2))],
+                    "U003",
+                    tag="reclass",
+                )
+            )
             j += 1
     return pd.concat(out, ignore_index=True)
 
 
-def billing_and_receipts(rng: np.random.Generator, cal: WorkCalendar, periods: list[str], employees: int,
-                         monthly_cost: dict[str, int], sales_dept: str
-                         ) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+def billing_and_receipts(
+    rng: np.random.Generator,
+    cal: WorkCalendar,
+    periods: list[str],
+    employees: int,
+    monthly_cost: dict[str, int],
+    sales_dept: str,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Monthly customer billing (manual journal: Dr AR per customer / Cr revenue) and the customer receipts
     25–55 days later (bank journal: Dr bank / Cr AR, reference = the sales invoice number)."""
     n_cust = int(np.clip(employees // 50, 4, 40))
@@ -96,9 +154,21 @@ def billing_and_receipts(rng: np.random.Generator, cal: WorkCalendar, periods: l
         amounts = not_round(np.rint(total * share * rng.lognormal(0, 0.05, n_cust)))
         si = np.array([f"SI-{period}-{c + 1:03d}" for c in range(n_cust)])
         text = "Billing " + si + " " + names
-        gl.append(lines(np.full(n_cust + 1, j), bill_date, [AR] * n_cust + [REVENUE], [""] * n_cust + [sales_dept],
-                        np.append(text, f"Service revenue {period}"), np.append(amounts, -amounts.sum()), "manual",
-                        f"BILL-{period}", "U010", "U002", tag="billing"))  # fmt: skip
+        gl.append(
+            lines(
+                np.full(n_cust + 1, j),
+                bill_date,
+                [AR] * n_cust + [REVENUE],
+                [""] * n_cust + [sales_dept],
+                np.append(text, f"Service revenue {period}"),
+                np.append(amounts, -amounts.sum()),
+                "manual",
+                f"BILL-{period}",
+                "U010",
+                "U002",
+                tag="billing",
+            )
+        )
         j += 1
         received = cal.on_or_after(bill_date + rng.integers(25, 56, n_cust))
         ok = received <= cal.end
@@ -119,8 +189,10 @@ def plant_sod_journal(rng: np.random.Generator, manual: pd.DataFrame, period: st
     if len(pool):
         rows = manual["j"] == rng.choice(pool["j"].unique())
         manual.loc[rows, "approved_by"] = manual.loc[rows, "created_by"]
-        manual.loc[rows, ["plant", "note"]] = ["sod_journal_creator_approver",
-                                               "Manual journal created and approved by the same user"]  # fmt: skip
+        manual.loc[rows, ["plant", "note"]] = [
+            "sod_journal_creator_approver",
+            "Manual journal created and approved by the same user",
+        ]
 
 
 def opening_balance(cal: WorkCalendar, periods: list[str], monthly_cost: dict[str, int]) -> pd.DataFrame:
@@ -129,8 +201,19 @@ def opening_balance(cal: WorkCalendar, periods: list[str], monthly_cost: dict[st
     cash = int(not_round(np.array([3.1 * _cost(monthly_cost, periods[0]) + 7_654_321]))[0])
     capital = int(round(cash * 0.4, -9)) or cash // 2
     day = cal.working_days(periods[0])[0]
-    return lines([0, 0, 0], day, [CASH, CAPITAL, RETAINED], "", "Opening balance", [cash, -capital, capital - cash],
-                 "closing", "OPENING", "U003", "U001", tag="opening")  # fmt: skip
+    return lines(
+        [0, 0, 0],
+        day,
+        [CASH, CAPITAL, RETAINED],
+        "",
+        "Opening balance",
+        [cash, -capital, capital - cash],
+        "closing",
+        "OPENING",
+        "U003",
+        "U001",
+        tag="opening",
+    )
 
 
 def bank_fee_lines(fees: pd.DataFrame, cal: WorkCalendar, dept: str) -> pd.DataFrame:
@@ -140,29 +223,61 @@ def bank_fee_lines(fees: pd.DataFrame, cal: WorkCalendar, dept: str) -> pd.DataF
     amount = -fees["amount"].to_numpy()
     text = "Bank charges BCA " + periods_of(date)
     both = np.concatenate
-    return lines(both([j, j]), both([date, date]), np.repeat([BANK_CHARGES, CASH], len(j)),
-                 np.repeat([dept, ""], len(j)), both([text, text]), both([amount, -amount]), "manual", "", "U009",
-                 "U003",
-                 tag=np.repeat(["", "cash"], len(j)))  # fmt: skip
+    return lines(
+        both([j, j]),
+        both([date, date]),
+        np.repeat([BANK_CHARGES, CASH], len(j)),
+        np.repeat([dept, ""], len(j)),
+        both([text, text]),
+        both([amount, -amount]),
+        "manual",
+        "",
+        "U009",
+        "U003",
+        tag=np.repeat(["", "cash"], len(j)),
+    )
 
 
-def planted_manual(rng: np.random.Generator, cal: WorkCalendar, kind: str, period: str, k: int, dept: str,
-                   cost: float) -> pd.DataFrame:  # fmt: skip
+def planted_manual(
+    rng: np.random.Generator, cal: WorkCalendar, kind: str, period: str, k: int, dept: str, cost: float
+) -> pd.DataFrame:
     days = cal.working_days(period)
     if kind == "round_amount_journal":
         amount = 10_000_000 * int(rng.integers(2, 16))
-        return lines([0, 0], rng.choice(days[:-1] if len(days) > 1 else days), ["6430", ACCRUED], [dept, ""],
-                     "Provision consulting fees", [amount, -amount], "manual", f"ADJ-{period}-{k + 1:02d}", "U009",
-                     "U003", plant=kind, note=f"Manual journal for a round Rp{amount:,}")  # fmt: skip
+        return lines(
+            [0, 0],
+            rng.choice(days[:-1] if len(days) > 1 else days),
+            ["6430", ACCRUED],
+            [dept, ""],
+            "Provision consulting fees",
+            [amount, -amount],
+            "manual",
+            f"ADJ-{period}-{k + 1:02d}",
+            "U009",
+            "U003",
+            plant=kind,
+            note=f"Manual journal for a round Rp{amount:,}",
+        )
     off = cal.non_working_days(period)
     holiday = off[(((off.astype(np.int64) + 3) % 7) < 5)]
     pool = holiday if (k % 2 and len(holiday)) else off
     day = rng.choice(pool)
     what = "a public holiday" if day in holiday else "a weekend day"
     amount = int(not_round(np.array([cost * rng.lognormal(np.log(0.002), 0.5)]))[0])
-    return lines([0, 0], day, ["6840", ACCRUED], [dept, ""], "Manual adjustment miscellaneous expenses",
-                 [amount, -amount], "manual", f"ADJ-{period}-{k + 11:02d}", "U010", "U003", plant=kind,
-                 note=f"Manual journal posted on {what}")  # fmt: skip
+    return lines(
+        [0, 0],
+        day,
+        ["6840", ACCRUED],
+        [dept, ""],
+        "Manual adjustment miscellaneous expenses",
+        [amount, -amount],
+        "manual",
+        f"ADJ-{period}-{k + 11:02d}",
+        "U010",
+        "U003",
+        plant=kind,
+        note=f"Manual journal posted on {what}",
+    )
 
 
 def budgets(rng: np.random.Generator, gl: pd.DataFrame, periods: list[str]) -> pd.DataFrame:
@@ -170,11 +285,15 @@ def budgets(rng: np.random.Generator, gl: pd.DataFrame, periods: list[str]) -> p
     month's actual (±3 %), other categories the year's monthly average with a yearly planning error (±8 %)
     and monthly phasing noise (±5 %)."""
     exp = gl[gl["account_code"].map(ACCOUNT_CATEGORY).isin(EXPENSE_CATEGORIES) & (gl["department_id"] != "")]
-    exp = exp.assign(category=exp["account_code"].map(ACCOUNT_CATEGORY),
-                     net=exp["debit_idr"].astype(np.int64) - exp["credit_idr"].astype(np.int64))  # fmt: skip
+    exp = exp.assign(
+        category=exp["account_code"].map(ACCOUNT_CATEGORY),
+        net=exp["debit_idr"].astype(np.int64) - exp["credit_idr"].astype(np.int64),
+    )
     actual = exp.groupby(["period", "department_id", "category"])["net"].sum()
-    idx = pd.MultiIndex.from_product([periods, sorted(exp["department_id"].unique()), list(EXPENSE_CATEGORIES)],
-                                     names=["period", "department_id", "category"])  # fmt: skip
+    idx = pd.MultiIndex.from_product(
+        [periods, sorted(exp["department_id"].unique()), list(EXPENSE_CATEGORIES)],
+        names=["period", "department_id", "category"],
+    )
     df = actual.reindex(idx, fill_value=0).reset_index()
     df["fiscal_year"] = df["period"].str[:4].astype(int)
     yearly = df.groupby(["fiscal_year", "department_id", "category"])["net"].transform("mean")

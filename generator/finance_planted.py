@@ -21,8 +21,14 @@ RECURRING_DAY_RANGE = (2, 9)
 class Planter:
     """Plants the AP anomalies into the invoice frame; every planted row carries plant/note."""
 
-    def __init__(self, rng: np.random.Generator, cal: WorkCalendar, inv: pd.DataFrame, vendors: pd.DataFrame,
-                 dept_probs: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        cal: WorkCalendar,
+        inv: pd.DataFrame,
+        vendors: pd.DataFrame,
+        dept_probs: dict[str, tuple[np.ndarray, np.ndarray]],
+    ) -> None:
         self.rng, self.cal, self.vendors, self.dept_probs = rng, cal, vendors, dept_probs
         self.inv = inv.reset_index(drop=True)
         self.used = np.zeros(len(self.inv), dtype=bool)
@@ -63,8 +69,9 @@ class Planter:
                 np.abs(self.amount[others] - amt[row]) <= 0.12 * amt[row]
             )
             # the copy (up to 21 days later, 4 % more) must not make a split-like group with the vendor's invoices
-            if not close.any() and all(self._group_ok(v, np.array([self.day[row] + k]), np.array([amt[row] * 1.04]))
-                                       for k in range(22)):  # fmt: skip
+            if not close.any() and all(
+                self._group_ok(v, np.array([self.day[row] + k]), np.array([amt[row] * 1.04])) for k in range(22)
+            ):
                 return row
             ok[row] = False
         return row
@@ -76,13 +83,29 @@ class Planter:
         base = self.inv.iloc[[b]]
         received = self.cal.shift(D(base["received"]), int(self.rng.integers(3, 11)))
         approved = self.cal.shift(received, int(self.rng.integers(1, 4)))
-        chain = {"received": received, "approved": approved, "due": D(base["due"]),
-                 "paid": self.cal.shift(approved, int(self.rng.integers(1, 6)))}  # fmt: skip
+        chain = {
+            "received": received,
+            "approved": approved,
+            "due": D(base["due"]),
+            "paid": self.cal.shift(approved, int(self.rng.integers(1, 6))),
+        }
         clerk = [c for c in CLERKS if c != base["created_by"].iloc[0]][int(self.rng.integers(0, 3))]
-        self._append(frame(base["vendor"].to_numpy(), D(base["invoice_date"]), chain, base["amount"].to_numpy(),
-                           base["department_id"].to_numpy(), base["account_code"].to_numpy(), clerk,
-                           "U004", "duplicate_invoice_exact",
-                           "Same vendor, invoice number and amount entered and paid a second time", b, b))  # fmt: skip
+        self._append(
+            frame(
+                base["vendor"].to_numpy(),
+                D(base["invoice_date"]),
+                chain,
+                base["amount"].to_numpy(),
+                base["department_id"].to_numpy(),
+                base["account_code"].to_numpy(),
+                clerk,
+                "U004",
+                "duplicate_invoice_exact",
+                "Same vendor, invoice number and amount entered and paid a second time",
+                b,
+                b,
+            )
+        )
 
     def duplicate_near(self, period: str, k: int) -> None:
         b = self._dup_base(period)
@@ -98,12 +121,29 @@ class Planter:
         inv_date = self.cal.on_or_after(D(base["invoice_date"]) + int(self.rng.integers(8, 21)))
         received = self.cal.shift(inv_date, int(self.rng.integers(0, 3)))
         approved = self.cal.shift(received, int(self.rng.integers(1, 4)))
-        chain = {"received": received, "approved": approved, "due": inv_date + PAYMENT_TERMS_DAYS,
-                 "paid": self.cal.shift(approved, int(self.rng.integers(1, 6)))}  # fmt: skip
+        chain = {
+            "received": received,
+            "approved": approved,
+            "due": inv_date + PAYMENT_TERMS_DAYS,
+            "paid": self.cal.shift(approved, int(self.rng.integers(1, 6))),
+        }
         note = f"Same vendor billed {how} again within 30 days under another invoice number"
-        self._append(frame(base["vendor"].to_numpy(), inv_date, chain, amount, base["department_id"].to_numpy(),
-                           base["account_code"].to_numpy(), base["created_by"].to_numpy(), "U004",
-                           "duplicate_invoice_near", note, -1, b))  # fmt: skip
+        self._append(
+            frame(
+                base["vendor"].to_numpy(),
+                inv_date,
+                chain,
+                amount,
+                base["department_id"].to_numpy(),
+                base["account_code"].to_numpy(),
+                base["created_by"].to_numpy(),
+                "U004",
+                "duplicate_invoice_near",
+                note,
+                -1,
+                b,
+            )
+        )
 
     def _clear(self, v: int, dates: np.ndarray, amounts: np.ndarray) -> bool:
         """No invoice of vendor ``v`` below the limit is within 10 days of the new ones (a planted split group stays
@@ -173,8 +213,12 @@ class Planter:
         v, dates = choice
         received = cal.shift(dates, rng.integers(0, 2, n_items))
         approved = cal.shift(received, rng.integers(1, 3, n_items))
-        chain = {"received": received, "approved": approved, "due": dates + PAYMENT_TERMS_DAYS,
-                 "paid": cal.shift(approved, rng.integers(3, 10, n_items))}  # fmt: skip
+        chain = {
+            "received": received,
+            "approved": approved,
+            "due": dates + PAYMENT_TERMS_DAYS,
+            "paid": cal.shift(approved, rng.integers(3, 10, n_items)),
+        }
         vrow = self.vendors.iloc[v]
         ids, probs = self.dept_probs[vrow["category"]]
         dept = rng.choice(ids, p=probs)
@@ -182,8 +226,21 @@ class Planter:
             f"Split purchase {k + 1}: {n_items} invoices of one vendor by one clerk within 7 days, each just "
             f"below the Rp{APPROVAL_LIMIT_IDR:,} approval limit, together above it"
         )
-        self._append(frame(np.full(n_items, v), dates, chain, amount, dept, vrow["account"], vrow["clerk"], "U004",
-                           "split_invoice", note, -1))  # fmt: skip
+        self._append(
+            frame(
+                np.full(n_items, v),
+                dates,
+                chain,
+                amount,
+                dept,
+                vrow["account"],
+                vrow["clerk"],
+                "U004",
+                "split_invoice",
+                note,
+                -1,
+            )
+        )
 
     def fake_vendor_invoices(self, v: int) -> None:
         rng, cal = self.rng, self.cal
@@ -196,16 +253,28 @@ class Planter:
         amount = np.rint(rng.uniform(2e6, 5e6) * np.array([1.0, 1.3, 1.75])[: len(dates)]).astype(np.int64)
         chain = date_chain(rng, cal, dates, late_share=0.0)
         ids, probs = self.dept_probs[vrow["category"]]
-        self._append(frame(np.full(len(dates), v), dates, chain, amount, rng.choice(ids, size=len(dates), p=probs),
-                           vrow["account"], vrow["clerk"], approver_for(rng, amount)))  # fmt: skip
+        self._append(
+            frame(
+                np.full(len(dates), v),
+                dates,
+                chain,
+                amount,
+                rng.choice(ids, size=len(dates), p=probs),
+                vrow["account"],
+                vrow["clerk"],
+                approver_for(rng, amount),
+            )
+        )
         self.used[-len(dates) :] = True
 
     def sod(self, period: str) -> None:
         r = self._pick(period, D(self.inv["approved"]) <= self.cal.end)
         if r is not None:
             self.inv.loc[r, "approved_by"] = self.inv.loc[r, "created_by"]
-            self.inv.loc[r, ["plant", "note"]] = ["sod_invoice_creator_approver",
-                                                  "Invoice entered and approved by the same user"]  # fmt: skip
+            self.inv.loc[r, ["plant", "note"]] = [
+                "sod_invoice_creator_approver",
+                "Invoice entered and approved by the same user",
+            ]
 
     def paid_before_received(self, period: str) -> None:
         inv = self.inv
@@ -214,8 +283,10 @@ class Planter:
         if r is not None:
             received = np.datetime64(inv.loc[r, "received"], "D")
             inv.loc[r, "paid"] = self.cal.on_or_before(np.array([received - 1]))[0]
-            inv.loc[r, ["plant", "note"]] = ["invoice_paid_before_received",
-                                             "Invoice paid before the company received it"]  # fmt: skip
+            inv.loc[r, ["plant", "note"]] = [
+                "invoice_paid_before_received",
+                "Invoice paid before the company received it",
+            ]
 
     # -- look-alikes and the newer planted cases (their own random stream: the cases above are drawn as before) ----
     def _candidates(self, rng: np.random.Generator, categories: tuple[str, ...] = ()) -> np.ndarray:
@@ -241,7 +312,8 @@ class Planter:
                 # room for the bill and for a second bill 7 days later (the planted duplicate) in every window
                 days = np.concatenate([dates, dates + 7]).astype(np.int64)
                 if self._near_ok(int(v), days, np.full(len(days), amount)) and self._group_ok(
-                        int(v), days, np.full(len(days), amount)):  # fmt: skip
+                    int(v), days, np.full(len(days), amount)
+                ):
                     chosen = (int(v), amount)
                     break
             if chosen:
@@ -253,9 +325,22 @@ class Planter:
         ids, probs = self.dept_probs[vrow["category"]]
         chain = date_chain(rng, self.cal, dates)
         n = len(dates)
-        self._append(frame(np.full(n, v), dates, chain, np.full(n, amount), np.full(n, rng.choice(ids, p=probs)),
-                           vrow["account"], vrow["clerk"], approver_for(rng, np.full(n, amount)), "", "", -1,
-                           -1))  # fmt: skip
+        self._append(
+            frame(
+                np.full(n, v),
+                dates,
+                chain,
+                np.full(n, amount),
+                np.full(n, rng.choice(ids, p=probs)),
+                vrow["account"],
+                vrow["clerk"],
+                approver_for(rng, np.full(n, amount)),
+                "",
+                "",
+                -1,
+                -1,
+            )
+        )
         self.used[-n:] = True
         self.recurring = (v, amount, dates)
 
@@ -269,16 +354,36 @@ class Planter:
         inv_date = np.array([month[0] + int(rng.integers(7, 13))], dtype="datetime64[D]")
         received = self.cal.on_or_after(inv_date + int(rng.integers(0, 3)))
         approved = self.cal.shift(received, int(rng.integers(1, 4)))
-        chain = {"received": received, "approved": approved, "due": inv_date + PAYMENT_TERMS_DAYS,
-                 "paid": self.cal.shift(approved, int(rng.integers(1, 6)))}  # fmt: skip
+        chain = {
+            "received": received,
+            "approved": approved,
+            "due": inv_date + PAYMENT_TERMS_DAYS,
+            "paid": self.cal.shift(approved, int(rng.integers(1, 6))),
+        }
         vrow = self.vendors.iloc[v]
         base = self.inv[(self.inv["vendor"] == v) & (D(self.inv["invoice_date"]) == month[0])]
         dept = base["department_id"].iloc[0] if len(base) else rng.choice(self.dept_probs[vrow["category"]][0])
-        note = (f"The monthly recurring bill of Rp{amount:,} (billed on {month[0]}) billed again within the same "
-                f"month under another invoice number")  # fmt: skip
+        note = (
+            f"The monthly recurring bill of Rp{amount:,} (billed on {month[0]}) billed again within the same "
+            f"month under another invoice number"
+        )
         orig = int(base.index[0]) if len(base) else -1
-        self._append(frame(np.array([v]), inv_date, chain, np.array([amount]), dept, vrow["account"], vrow["clerk"],
-                           "U004", "duplicate_recurring_bill", note, -1, orig))  # fmt: skip
+        self._append(
+            frame(
+                np.array([v]),
+                inv_date,
+                chain,
+                np.array([amount]),
+                dept,
+                vrow["account"],
+                vrow["clerk"],
+                "U004",
+                "duplicate_recurring_bill",
+                note,
+                -1,
+                orig,
+            )
+        )
 
     def duplicate_cross_vendor(self, rng: np.random.Generator, period: str) -> None:
         """A paid invoice entered again under another vendor (same invoice number and amount), a few days later:
@@ -297,22 +402,45 @@ class Planter:
         amount = base["amount"].to_numpy()
         target = None
         for v in self._candidates(rng, (cat,)):
-            if int(v) != va and self._near_ok(int(v), inv_date.astype(np.int64), amount) and self._group_ok(
-                    int(v), inv_date.astype(np.int64), amount):  # fmt: skip
+            if (
+                int(v) != va
+                and self._near_ok(int(v), inv_date.astype(np.int64), amount)
+                and self._group_ok(int(v), inv_date.astype(np.int64), amount)
+            ):
                 target = int(v)
                 break
         if target is None:
             return
         received = self.cal.shift(D(base["received"]), int(rng.integers(3, 11)))
         approved = self.cal.shift(received, int(rng.integers(1, 4)))
-        chain = {"received": received, "approved": approved, "due": inv_date + PAYMENT_TERMS_DAYS,
-                 "paid": self.cal.shift(approved, int(rng.integers(1, 6)))}  # fmt: skip
+        chain = {
+            "received": received,
+            "approved": approved,
+            "due": inv_date + PAYMENT_TERMS_DAYS,
+            "paid": self.cal.shift(approved, int(rng.integers(1, 6))),
+        }
         vrow = self.vendors.iloc[target]
         clerk = [c for c in CLERKS if c != base["created_by"].iloc[0]][int(rng.integers(0, 3))]
-        note = (f"Invoice number and amount of an invoice of vendor {self.vendors.iloc[va]['vendor_id']} entered and "
-                f"paid again under vendor {vrow['vendor_id']}")  # fmt: skip
-        self._append(frame(np.array([target]), inv_date, chain, amount, base["department_id"].to_numpy(),
-                           vrow["account"], clerk, "U004", "duplicate_invoice_cross_vendor", note, b, b))  # fmt: skip
+        note = (
+            f"Invoice number and amount of an invoice of vendor {self.vendors.iloc[va]['vendor_id']} entered and "
+            f"paid again under vendor {vrow['vendor_id']}"
+        )
+        self._append(
+            frame(
+                np.array([target]),
+                inv_date,
+                chain,
+                amount,
+                base["department_id"].to_numpy(),
+                vrow["account"],
+                clerk,
+                "U004",
+                "duplicate_invoice_cross_vendor",
+                note,
+                b,
+                b,
+            )
+        )
 
     def split_small_pieces(self, rng: np.random.Generator, period: str) -> None:
         """A purchase split into two invoices of one vendor two working days apart, each well below the approval
@@ -339,13 +467,32 @@ class Planter:
         v, dates = choice
         received = cal.shift(dates, rng.integers(0, 2, 2))
         approved = cal.shift(received, rng.integers(1, 3, 2))
-        chain = {"received": received, "approved": approved, "due": dates + PAYMENT_TERMS_DAYS,
-                 "paid": cal.shift(approved, rng.integers(3, 10, 2))}  # fmt: skip
+        chain = {
+            "received": received,
+            "approved": approved,
+            "due": dates + PAYMENT_TERMS_DAYS,
+            "paid": cal.shift(approved, rng.integers(3, 10, 2)),
+        }
         vrow = self.vendors.iloc[v]
         ids, probs = self.dept_probs[vrow["category"]]
         clerks = np.array([vrow["clerk"], [c for c in CLERKS if c != vrow["clerk"]][int(rng.integers(0, 3))]])
-        note = (f"Split purchase: 2 invoices of one vendor 2 working days apart, Rp{amount[0]:,} and "
-                f"Rp{amount[1]:,}, each well below the Rp{APPROVAL_LIMIT_IDR:,} approval limit, together above it, "
-                f"entered by two clerks")  # fmt: skip
-        self._append(frame(np.full(2, v), dates, chain, amount, rng.choice(ids, p=probs), vrow["account"], clerks,
-                           "U004", "split_invoice_small_pieces", note, -1))  # fmt: skip
+        note = (
+            f"Split purchase: 2 invoices of one vendor 2 working days apart, Rp{amount[0]:,} and "
+            f"Rp{amount[1]:,}, each well below the Rp{APPROVAL_LIMIT_IDR:,} approval limit, together above it, "
+            f"entered by two clerks"
+        )
+        self._append(
+            frame(
+                np.full(2, v),
+                dates,
+                chain,
+                amount,
+                rng.choice(ids, p=probs),
+                vrow["account"],
+                clerks,
+                "U004",
+                "split_invoice_small_pieces",
+                note,
+                -1,
+            )
+        )

@@ -69,8 +69,9 @@ def _unique_digits(rng: np.random.Generator, n: int, digits: int, prefix: str, t
     return np.array(out)
 
 
-def make_vendors(rng: np.random.Generator, n: int, cal: WorkCalendar, employees: pd.DataFrame,
-                 fake_vendor_dates: list[np.datetime64]) -> pd.DataFrame:  # fmt: skip
+def make_vendors(
+    rng: np.random.Generator, n: int, cal: WorkCalendar, employees: pd.DataFrame, fake_vendor_dates: list[np.datetime64]
+) -> pd.DataFrame:
     """Vendor master: the ``n`` ordinary vendors plus one planted vendor per date in ``fake_vendor_dates``.
 
     Internal columns: idx (row position after sorting), weight (invoice activity), clerk (usual AP clerk),
@@ -90,19 +91,24 @@ def make_vendors(rng: np.random.Generator, n: int, cal: WorkCalendar, employees:
     taken_bank = set(employees["bank_account"].dropna().astype(str).str.strip())
     taken_tax = set(employees["tax_id"].dropna().astype(str).str.strip()) if "tax_id" in employees else set()
     total = n + n_fake
-    df = pd.DataFrame({
-        "vendor_name": np.concatenate([names, fake_names]),
-        "tax_id": _unique_digits(rng, total, 15, "0", taken_tax),
-        "bank_account": _unique_digits(rng, total, 10, "8", taken_bank),
-        "category": np.concatenate([cats, fake_cats]),
-        "created": np.concatenate([cal.on_or_after(created.astype("datetime64[D]")),
-                                   np.array(fake_vendor_dates, dtype="datetime64[D]")]),
-        "weight": np.concatenate([rng.lognormal(0.0, 0.6, n), np.zeros(n_fake)]),
-        "clerk": CLERKS[rng.integers(0, len(CLERKS), total)],
-        "planted": np.arange(total) >= n,
-    })  # fmt: skip
-    df["account"] = [CATEGORIES[c][3][i % len(CATEGORIES[c][3])] for i, c in
-                     zip(rng.integers(0, 6, total), df["category"], strict=True)]  # fmt: skip
+    df = pd.DataFrame(
+        {
+            "vendor_name": np.concatenate([names, fake_names]),
+            "tax_id": _unique_digits(rng, total, 15, "0", taken_tax),
+            "bank_account": _unique_digits(rng, total, 10, "8", taken_bank),
+            "category": np.concatenate([cats, fake_cats]),
+            "created": np.concatenate(
+                [cal.on_or_after(created.astype("datetime64[D]")), np.array(fake_vendor_dates, dtype="datetime64[D]")]
+            ),
+            "weight": np.concatenate([rng.lognormal(0.0, 0.6, n), np.zeros(n_fake)]),
+            "clerk": CLERKS[rng.integers(0, len(CLERKS), total)],
+            "planted": np.arange(total) >= n,
+        }
+    )
+    df["account"] = [
+        CATEGORIES[c][3][i % len(CATEGORIES[c][3])]
+        for i, c in zip(rng.integers(0, 6, total), df["category"], strict=True)
+    ]
     df = df.sort_values(["created", "vendor_name"], kind="stable").reset_index(drop=True)
     df["vendor_id"] = [f"V{i + 1:04d}" for i in range(len(df))]
     df["idx"] = np.arange(len(df))

@@ -22,7 +22,7 @@ from generator.data import (
     RETIREMENT_REASON,
     STAFF_GRADE_WEIGHTS,
     VOLUNTARY_REASONS,
-)  # fmt: skip
+)
 from generator.org import DEPT_REGION, PARENT, SPAN_MIN, assign_managers, management_layers, split_headcount
 from generator.paybands import PayBands
 from generator.people import IdentityFactory
@@ -260,9 +260,11 @@ class HR:
             return np.where(year >= last, s0_base[rows], b), np.where(year >= last, s0_alw[rows], a)
 
         ren_idx, ren_date, ren_end = self._renewals
-        all_ren = (np.concatenate(ren_idx) if ren_idx else np.zeros(0, int),
-                   np.concatenate(ren_date) if ren_date else np.zeros(0, "M8[D]"),
-                   np.concatenate(ren_end) if ren_end else np.zeros(0, "M8[D]"))  # fmt: skip
+        all_ren = (
+            np.concatenate(ren_idx) if ren_idx else np.zeros(0, int),
+            np.concatenate(ren_date) if ren_date else np.zeros(0, "M8[D]"),
+            np.concatenate(ren_end) if ren_end else np.zeros(0, "M8[D]"),
+        )
 
         def contract_at(rows: np.ndarray, dates: np.ndarray) -> np.ndarray:
             out = np.where(wf.emp_type[rows] == PKWTT, NAT, final_end[rows])
@@ -340,8 +342,9 @@ class HR:
             wf.grade_since[promo] = day1
             for i in promo:
                 wf.position[i] = self.title(int(wf.dept[i]), int(wf.grade[i]), PKWTT, self.family_of(wf.position[i]))
-            base = np.maximum(wf.base[promo] * rng.uniform(1.08, 1.15, len(promo)),
-                              self.bands.band_min(month.year, wf.grade[promo]))  # fmt: skip
+            base = np.maximum(
+                wf.base[promo] * rng.uniform(1.08, 1.15, len(promo)), self.bands.band_min(month.year, wf.grade[promo])
+            )
             self.set_pay(promo, base, month.year)
             wf.record(promo, day1, "promotion")
         moves = staff[(u > 1 - P_TRANSFER) & (wf.hire[staff] <= day1 - years(0.5))]
@@ -429,14 +432,16 @@ class HR:
         start, end = d64(month.start), d64(month.end)
         active = np.nonzero(wf.is_active())[0]
         lu = wf.leave_until[active]
-        ok = ((wf.level[active] == 0) & ~wf.protected[active] & (wf.hire[active] < start)
-              & (np.isnat(lu) | (lu < start)))  # fmt: skip
+        ok = (wf.level[active] == 0) & ~wf.protected[active] & (wf.hire[active] < start) & (np.isnat(lu) | (lu < start))
         ce = wf.contract_end[active]
         ok &= np.isnat(ce) | (ce > end + np.timedelta64(31, "D"))
         cand = active[ok]
         u = rng.random(len(cand))
-        kind = np.where(u < P_VOLUNTARY, 0, np.where(u < P_VOLUNTARY + P_INVOLUNTARY, 1,
-                        np.where(u < P_VOLUNTARY + P_INVOLUNTARY + P_OTHER, 2, -1)))  # fmt: skip
+        kind = np.where(
+            u < P_VOLUNTARY,
+            0,
+            np.where(u < P_VOLUNTARY + P_INVOLUNTARY, 1, np.where(u < P_VOLUNTARY + P_INVOLUNTARY + P_OTHER, 2, -1)),
+        )
         leavers = cand[kind >= 0]
         kind = kind[kind >= 0]
         working = month.dates[month.scheduled & ~month.collective]
@@ -515,17 +520,30 @@ class HR:
         finally:
             self.rng, self.ids.rng = saved
 
-    def hire(self, start: dt.date, dept: int, grade: int, position: str, emp_type: int | None = None,
-             allow_rehire: bool = True, manager: bool = True, pay: tuple[int, int] | None = None,
-             record: bool = True) -> int:  # fmt: skip
+    def hire(
+        self,
+        start: dt.date,
+        dept: int,
+        grade: int,
+        position: str,
+        emp_type: int | None = None,
+        allow_rehire: bool = True,
+        manager: bool = True,
+        pay: tuple[int, int] | None = None,
+        record: bool = True,
+    ) -> int:
         """Hire (or rehire) one person on ``start`` into ``dept``/``grade``; returns the slot."""
         wf, rng = self.wf, self.rng
         day = d64(start)
         rehire = -1
         if allow_rehire and rng.random() < P_REHIRE:
-            former = np.nonzero(~np.isnat(wf.term[: wf.n]) & (wf.term_type[: wf.n] == 0)
-                                & (wf.term[: wf.n] <= day - np.timedelta64(90, "D"))
-                                & ~wf.ghost[: wf.n] & ~wf.protected[: wf.n])[0]  # fmt: skip
+            former = np.nonzero(
+                ~np.isnat(wf.term[: wf.n])
+                & (wf.term_type[: wf.n] == 0)
+                & (wf.term[: wf.n] <= day - np.timedelta64(90, "D"))
+                & ~wf.ghost[: wf.n]
+                & ~wf.protected[: wf.n]
+            )[0]
             if former.size:
                 rehire = int(rng.choice(former))
         if rehire >= 0:
@@ -536,8 +554,9 @@ class HR:
         else:
             i = int(wf.add(1)[0])
             nik_npwp = np.array([start.year >= 2024 and rng.random() < 0.5])
-            self.ids.create(wf, np.array([i]), [DEPT_REGION[dept]], np.array([day]),
-                            np.array([20.0]), np.array([36.0]), nik_npwp)  # fmt: skip
+            self.ids.create(
+                wf, np.array([i]), [DEPT_REGION[dept]], np.array([day]), np.array([20.0]), np.array([36.0]), nik_npwp
+            )
         if emp_type is None:
             if grade == 1 and rng.random() < P_INTERN_AT_G1:
                 emp_type = INTERN

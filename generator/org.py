@@ -21,14 +21,16 @@ PARENT = np.array([DEPT_INDEX.get(d.parent, -1) for d in DEPARTMENTS])
 
 
 def departments_frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "department_id": [d.department_id for d in DEPARTMENTS],
-        "department_name": [d.name for d in DEPARTMENTS],
-        "parent_department_id": [d.parent for d in DEPARTMENTS],
-        "cost_center": [COST_CENTERS[d.department_id] for d in DEPARTMENTS],
-        "region_code": [d.region for d in DEPARTMENTS],
-        "domain": [d.domain for d in DEPARTMENTS],
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "department_id": [d.department_id for d in DEPARTMENTS],
+            "department_name": [d.name for d in DEPARTMENTS],
+            "parent_department_id": [d.parent for d in DEPARTMENTS],
+            "cost_center": [COST_CENTERS[d.department_id] for d in DEPARTMENTS],
+            "region_code": [d.region for d in DEPARTMENTS],
+            "domain": [d.domain for d in DEPARTMENTS],
+        }
+    )
 
 
 def split_headcount(total: int) -> np.ndarray:

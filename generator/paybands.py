@@ -44,9 +44,14 @@ class PayBands:
         rows = []
         for year, arr in sorted(self.table.items()):
             for grade in BAND_MULTIPLES:
-                rows.append({
-                    "grade": f"G{grade}", "min_idr": int(arr[grade, 0]), "mid_idr": int(arr[grade, 1]),
-                    "max_idr": int(arr[grade, 2]), "effective_from": dt.date(year, 1, 1),
-                    "effective_to": dt.date(year, 12, 31) if year < self.last_year else None,
-                })  # fmt: skip
+                rows.append(
+                    {
+                        "grade": f"G{grade}",
+                        "min_idr": int(arr[grade, 0]),
+                        "mid_idr": int(arr[grade, 1]),
+                        "max_idr": int(arr[grade, 2]),
+                        "effective_from": dt.date(year, 1, 1),
+                        "effective_to": dt.date(year, 12, 31) if year < self.last_year else None,
+                    }
+                )
         return pd.DataFrame(rows)

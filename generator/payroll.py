@@ -40,7 +40,7 @@ from generator.rules import (
     pph21_ter,
     prorate,
     thr_entitlement,
-)  # fmt: skip
+)
 from generator.workforce import Workforce, d64
 
 # code, name, type, category, program (JKK: configured risk class), taxable
@@ -69,10 +69,19 @@ P_BONUS_YEAR, P_BONUS = 0.75, 0.4
 
 
 def components_frame(jkk_program: str) -> pd.DataFrame:
-    return pd.DataFrame([{
-        "component_code": code, "component_name": name, "component_type": typ, "category": cat,
-        "program": jkk_program if prog == "JKK" else prog, "is_taxable": taxable,
-    } for code, name, typ, cat, prog, taxable in COMPONENTS])  # fmt: skip
+    return pd.DataFrame(
+        [
+            {
+                "component_code": code,
+                "component_name": name,
+                "component_type": typ,
+                "category": cat,
+                "program": jkk_program if prog == "JKK" else prog,
+                "is_taxable": taxable,
+            }
+            for code, name, typ, cat, prog, taxable in COMPONENTS
+        ]
+    )
 
 
 @dataclass
@@ -184,8 +193,9 @@ class Payroll:
         else:
             regular = pph21_annualised_month(ref, taxable, L["JHT_EE"], L["JP_EE"], ptkp, on)
         y = self._ytd_for(ix, month.year)
-        annual = pph21_annual(ref, y["gross"] + taxable, y["months"] + 1, y["jht"] + L["JHT_EE"],
-                              y["jp"] + L["JP_EE"], ptkp, on)  # fmt: skip
+        annual = pph21_annual(
+            ref, y["gross"] + taxable, y["months"] + 1, y["jht"] + L["JHT_EE"], y["jp"] + L["JP_EE"], ptkp, on
+        )
         return np.where(final, annual - y["pph"], regular)
 
     def _ytd_for(self, ix: np.ndarray, year: int) -> dict[str, np.ndarray]:
@@ -210,14 +220,16 @@ class Payroll:
         A = np.stack([L[c] for c in CODES], axis=1)
         r, c = np.nonzero(A)
         n = len(r)
-        return pa.table({
-            "run_id": pa.array(np.full(n, month.run_id), pa.string()),
-            "period": pa.array(np.full(n, month.period), pa.string()),
-            "pay_date": pa.array(np.full(n, np.datetime64(month.pay_date, "D")), pa.date32()),
-            "employee_id": pa.array(self.wf.employee_ids(ix)[r], pa.string()),
-            "component_code": pa.array(np.array(CODES)[c], pa.string()),
-            "amount_idr": pa.array(A[r, c], pa.int64()),
-        })  # fmt: skip
+        return pa.table(
+            {
+                "run_id": pa.array(np.full(n, month.run_id), pa.string()),
+                "period": pa.array(np.full(n, month.period), pa.string()),
+                "pay_date": pa.array(np.full(n, np.datetime64(month.pay_date, "D")), pa.date32()),
+                "employee_id": pa.array(self.wf.employee_ids(ix)[r], pa.string()),
+                "component_code": pa.array(np.array(CODES)[c], pa.string()),
+                "amount_idr": pa.array(A[r, c], pa.int64()),
+            }
+        )
 
     def _summary(self, month: Month, ix, L) -> pd.DataFrame:
         dept = self.wf.dept[ix]
@@ -234,9 +246,16 @@ class Payroll:
         pph = by_dept(L["PPH21"])
         heads = by_dept(np.ones(len(ix), np.int64))
         keep = heads > 0
-        return pd.DataFrame({
-            "period": month.period, "run_id": month.run_id, "pay_date": month.pay_date,
-            "department_id": DEPT_IDS[keep], "gross_cash_idr": gross[keep], "employer_contrib_idr": employer[keep],
-            "employee_bpjs_idr": employee[keep], "pph21_idr": pph[keep],
-            "net_pay_idr": (gross - employee - pph)[keep],
-        })  # fmt: skip
+        return pd.DataFrame(
+            {
+                "period": month.period,
+                "run_id": month.run_id,
+                "pay_date": month.pay_date,
+                "department_id": DEPT_IDS[keep],
+                "gross_cash_idr": gross[keep],
+                "employer_contrib_idr": employer[keep],
+                "employee_bpjs_idr": employee[keep],
+                "pph21_idr": pph[keep],
+                "net_pay_idr": (gross - employee - pph)[keep],
+            }
+        )

@@ -14,7 +14,7 @@ from generator.data import (
     MALE_FIRST,
     NIK_PREFIX,
     PTKP_MIX,
-)  # fmt: skip
+)
 from generator.workforce import Workforce
 
 DAYS_PER_YEAR = 365.25
@@ -33,9 +33,15 @@ class IdentityFactory:
         self.ptkp_p = np.array(list(PTKP_MIX.values())) / sum(PTKP_MIX.values())
 
     def create(
-        self, wf: Workforce, idx: np.ndarray, regions: list[str], hire: np.ndarray,
-        age_lo: np.ndarray, age_hi: np.ndarray, nik_as_npwp: np.ndarray | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        wf: Workforce,
+        idx: np.ndarray,
+        regions: list[str],
+        hire: np.ndarray,
+        age_lo: np.ndarray,
+        age_hi: np.ndarray,
+        nik_as_npwp: np.ndarray | None = None,
+    ) -> None:
         rng, k = self.rng, len(idx)
         female = rng.random(k) < 0.44
         age_days = (rng.uniform(age_lo, age_hi) * DAYS_PER_YEAR).astype(np.int64)

@@ -79,14 +79,30 @@ class Recruiting:
             filled = r.hired >= 0 and r.start is not None and r.start <= extract
             cancelled = r.cancelled is not None and r.cancelled <= extract
             status = "filled" if filled else "cancelled" if cancelled else "open"
-            rows.append({
-                "department_id": DEPT_IDS[r.dept], "position": r.position, "grade": f"G{r.grade}",
-                "opened_date": r.opened, "first_candidate_applied_date": r.applied if r.applied <= extract else None,
-                "offer_accepted_date": r.offer if filled else None, "filled_date": r.start if filled else None,
-                "status": status, "hired_employee_id": str(employee_ids[r.hired]) if filled else None,
-            })  # fmt: skip
-        columns = ["department_id", "position", "grade", "opened_date", "first_candidate_applied_date",
-                   "offer_accepted_date", "filled_date", "status", "hired_employee_id"]  # fmt: skip
+            rows.append(
+                {
+                    "department_id": DEPT_IDS[r.dept],
+                    "position": r.position,
+                    "grade": f"G{r.grade}",
+                    "opened_date": r.opened,
+                    "first_candidate_applied_date": r.applied if r.applied <= extract else None,
+                    "offer_accepted_date": r.offer if filled else None,
+                    "filled_date": r.start if filled else None,
+                    "status": status,
+                    "hired_employee_id": str(employee_ids[r.hired]) if filled else None,
+                }
+            )
+        columns = [
+            "department_id",
+            "position",
+            "grade",
+            "opened_date",
+            "first_candidate_applied_date",
+            "offer_accepted_date",
+            "filled_date",
+            "status",
+            "hired_employee_id",
+        ]
         df = pd.DataFrame(rows, columns=columns)
         df = df.sort_values(["opened_date", "department_id", "position"], kind="stable").reset_index(drop=True)
         df.insert(0, "requisition_id", [f"REQ{i + 1:06d}" for i in range(len(df))])

@@ -169,8 +169,10 @@ class Reference:
         rows = rows[rows["scenario"].str.strip() == scenario]
         if rows.empty:
             raise MissingReferenceError(f"overtime scenario {scenario} not in force on {on}")
-        tiers = [(float(a), float(b), float(m)) for a, b, m in
-                 zip(rows["hour_from"], rows["hour_to"], rows["multiplier"], strict=True)]  # fmt: skip
+        tiers = [
+            (float(a), float(b), float(m))
+            for a, b, m in zip(rows["hour_from"], rows["hour_to"], rows["multiplier"], strict=True)
+        ]
         return sorted(tiers)
 
     # -- calendar ---------------------------------------------------------------------------------------

@@ -132,9 +132,13 @@ def generate_service_desk(ctx: Context, departments: pd.DataFrame) -> int:
                 opened = dt.datetime.combine(day, dt.time(int(rng.integers(8, 16)), int(rng.integers(60))))
             group = list(GROUPS)[int(rng.integers(len(GROUPS)))]
             ticket = Ticket(
-                f"INC{len(tickets) + 1:07d}", opened, priority, dept_ids[int(rng.integers(len(dept_ids)))],
-                GROUPS[group][int(rng.integers(len(GROUPS[group])))], CONTACT_TYPES[int(rng.integers(4))],
-            )  # fmt: skip
+                f"INC{len(tickets) + 1:07d}",
+                opened,
+                priority,
+                dept_ids[int(rng.integers(len(dept_ids)))],
+                GROUPS[group][int(rng.integers(len(GROUPS[group])))],
+                CONTACT_TYPES[int(rng.integers(4))],
+            )
             _clean_life(ticket, group, rng, clock, targets, end)
             tickets.append(ticket)
     _plant(ctx, tickets, rng, clock, targets, end)
@@ -185,9 +189,10 @@ def _clean_life(ticket: Ticket, group: str, rng, clock: Clock, targets, end: dt.
 def _plant(ctx: Context, tickets: list[Ticket], rng, clock: Clock, targets, end: dt.datetime) -> None:
     """Turn some clean, closed, unreopened tickets into the planted anomalies."""
     candidates = [
-        t for t in tickets
+        t
+        for t in tickets
         if t.made_sla and [s for _, s, _ in t.events] == ["new", "active", "resolved", "closed"] and t.priority > 1
-    ]  # fmt: skip
+    ]
     order = rng.permutation(len(candidates))
     picks = iter(candidates[i] for i in order)
     for kind, default in DEFAULT_ANOMALIES.items():
@@ -226,8 +231,12 @@ def _apply(kind: str, t: Ticket, clock: Clock, targets) -> str:
     # ticket_sla_breach_recorded_as_met: resolved well past its target, recorded as within it
     _, target, clock_kind = targets[t.priority]
     late = clock.add(opened, target * 2.0, clock_kind)
-    t.events = [(opened, "new", desk), (worked, "active", group), (late, "resolved", group),
-                (late + dt.timedelta(days=3), "closed", group)]  # fmt: skip
+    t.events = [
+        (opened, "new", desk),
+        (worked, "active", group),
+        (late, "resolved", group),
+        (late + dt.timedelta(days=3), "closed", group),
+    ]
     t.made_sla = True
     return f"{t.ticket_id} took twice its resolution target but is recorded as within its SLA"
 
@@ -250,15 +259,27 @@ def _rows(t: Ticket, targets, clock: Clock) -> list[dict]:
             reassignments += 1
         resolved_at = moment if state == "resolved" else resolved_at
         closed_at = moment if state == "closed" else closed_at
-        rows.append({
-            "number": t.ticket_id, "incident_state": STATE_LABELS[state],
-            "active": "false" if state == "closed" else "true", "reassignment_count": reassignments,
-            "reopen_count": reopens, "made_sla": "?" if t.made_sla is None else str(t.made_sla).lower(),
-            "opened_at": _stamp(t.opened_field or t.opened), "sys_updated_at": _stamp(moment),
-            "contact_type": t.contact, "location": t.department, "category": t.category,
-            "priority": PRIORITY_LABELS[t.priority], "assignment_group": group,
-            "resolved_at": _stamp(resolved_at), "closed_at": _stamp(closed_at),
-            "sys_updated_at_sort": moment, "_seq": seq, "period": moment.strftime("%Y-%m"),
-        })  # fmt: skip
+        rows.append(
+            {
+                "number": t.ticket_id,
+                "incident_state": STATE_LABELS[state],
+                "active": "false" if state == "closed" else "true",
+                "reassignment_count": reassignments,
+                "reopen_count": reopens,
+                "made_sla": "?" if t.made_sla is None else str(t.made_sla).lower(),
+                "opened_at": _stamp(t.opened_field or t.opened),
+                "sys_updated_at": _stamp(moment),
+                "contact_type": t.contact,
+                "location": t.department,
+                "category": t.category,
+                "priority": PRIORITY_LABELS[t.priority],
+                "assignment_group": group,
+                "resolved_at": _stamp(resolved_at),
+                "closed_at": _stamp(closed_at),
+                "sys_updated_at_sort": moment,
+                "_seq": seq,
+                "period": moment.strftime("%Y-%m"),
+            }
+        )
         previous, group_before = state, group
     return rows

@@ -50,15 +50,20 @@ def kpi_targets(ctx: Context, payroll_cost_per_employee: float) -> pd.DataFrame:
         ("support_mttr_hours", "ALL", first, None, 16, LOWER, 4),
     ]
     if before_middle is not None:  # the company tightens its turnover target mid-history
-        rows += [("turnover_rate_monthly_pct", "ALL", first, before_middle, 2.0, LOWER, 0.5),
-                 ("turnover_rate_monthly_pct", "ALL", middle, None, 1.8, LOWER, 0.5),
-                 ("overtime_hours_per_employee", "D07", first, before_middle, 10, LOWER, 3),
-                 ("overtime_hours_per_employee", "D07", middle, None, 8, LOWER, 3)]  # fmt: skip
+        rows += [
+            ("turnover_rate_monthly_pct", "ALL", first, before_middle, 2.0, LOWER, 0.5),
+            ("turnover_rate_monthly_pct", "ALL", middle, None, 1.8, LOWER, 0.5),
+            ("overtime_hours_per_employee", "D07", first, before_middle, 10, LOWER, 3),
+            ("overtime_hours_per_employee", "D07", middle, None, 8, LOWER, 3),
+        ]
     else:
-        rows += [("turnover_rate_monthly_pct", "ALL", first, None, 2.0, LOWER, 0.5),
-                 ("overtime_hours_per_employee", "D07", first, None, 10, LOWER, 3)]  # fmt: skip
-    df = pd.DataFrame(rows, columns=["kpi_code", "department_id", "period_from", "period_to", "target",
-                                     "direction", "amber_band"])  # fmt: skip
+        rows += [
+            ("turnover_rate_monthly_pct", "ALL", first, None, 2.0, LOWER, 0.5),
+            ("overtime_hours_per_employee", "D07", first, None, 10, LOWER, 3),
+        ]
+    df = pd.DataFrame(
+        rows, columns=["kpi_code", "department_id", "period_from", "period_to", "target", "direction", "amber_band"]
+    )
     notes = [ACCOUNTABLE.get((k, d), ("", "")) for k, d in zip(df["kpi_code"], df["department_id"], strict=True)]
     df["owner"] = [owner for owner, _ in notes]
     df["comment"] = [comment for _, comment in notes]

@@ -28,10 +28,12 @@ def training_month(ctx: Context, wf: Workforce, month: Month) -> pd.DataFrame:
     course = rng.integers(0, len(COURSES), len(pick))
     hours = np.array([c[1] for c in COURSES])[course]
     cost = np.array([c[2] for c in COURSES])[course] * rng.uniform(0.9, 1.1, len(pick))
-    return pd.DataFrame({
-        "employee_id": wf.employee_ids(pick),
-        "course_name": np.array([c[0] for c in COURSES], dtype=object)[course],
-        "start_date": day.astype("M8[D]"),
-        "hours": hours.astype(np.int64),
-        "cost_idr": (np.round(cost / 10_000) * 10_000).astype(np.int64),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "employee_id": wf.employee_ids(pick),
+            "course_name": np.array([c[0] for c in COURSES], dtype=object)[course],
+            "start_date": day.astype("M8[D]"),
+            "hours": hours.astype(np.int64),
+            "cost_idr": (np.round(cost / 10_000) * 10_000).astype(np.int64),
+        }
+    )

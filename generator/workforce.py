@@ -87,8 +87,11 @@ class Workforce:
         idx = np.asarray(idx, dtype=np.int64)
         if idx.size == 0:
             return
-        batch = {"idx": idx, "date": np.broadcast_to(np.asarray(date, dtype="M8[D]"), idx.shape).copy(),
-                 "type": np.full(idx.size, event_type, dtype=object)}  # fmt: skip
+        batch = {
+            "idx": idx,
+            "date": np.broadcast_to(np.asarray(date, dtype="M8[D]"), idx.shape).copy(),
+            "type": np.full(idx.size, event_type, dtype=object),
+        }
         for name in EVENT_STATE:
             batch[name] = getattr(self, name)[idx].copy()
         self.events.append(batch)
@@ -98,8 +101,11 @@ class Workforce:
         idx = np.asarray(idx, dtype=np.int64)
         if idx.size == 0:
             return
-        batch = {"idx": idx, "date": np.asarray(date, dtype="M8[D]"),
-                 "type": np.full(idx.size, event_type, dtype=object)}  # fmt: skip
+        batch = {
+            "idx": idx,
+            "date": np.asarray(date, dtype="M8[D]"),
+            "type": np.full(idx.size, event_type, dtype=object),
+        }
         for name in EVENT_STATE:
             batch[name] = np.asarray(state[name]) if name in state else getattr(self, name)[idx].copy()
         self.events.append(batch)

@@ -19,9 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from assets.controls.registry import INPUT_MISSING, load_answer_key_map, load_registry
-
-FINDINGS_TABLES = ("marts.control_findings", "marts.compliance_findings")
+from assets.controls.registry import FINDINGS_MARTS, INPUT_MISSING, load_answer_key_map, load_registry
 
 
 @dataclass
@@ -61,7 +59,7 @@ def read_answer_key(answer_key_dir: Path) -> list[dict[str, str]]:
 
 def flagged_keys(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
-    for table in FINDINGS_TABLES:
+    for table in FINDINGS_MARTS.values():
         for code, key in con.execute(f"select distinct control_code, entity_key from {table}").fetchall():
             out.setdefault(code, set()).add(key)
     return out

@@ -33,6 +33,8 @@ PARAMETERS_TABLE = "core.control_parameters"
 BENFORD_BANDS_TABLE = "core.control_benford_bands"
 REVIEW_STATUSES_TABLE = "core.finding_review_statuses"
 INPUT_MISSING = "input_missing"
+# each kind of rule and the mart its findings land in (the order the pages list them in)
+FINDINGS_MARTS = {"control": "marts.control_findings", "compliance": "marts.compliance_findings"}
 
 Scalar = bool | int | float | str
 ParameterValue = Scalar | list[str]

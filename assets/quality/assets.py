@@ -43,33 +43,27 @@ def build_quality_views(con: duckdb.DuckDBPyConnection) -> list[str]:
     return ["marts.quality_check_daily", "marts.quality_quarantine_by_source", "marts.quality_findings_summary"]
 
 
+def view_spec(key: dg.AssetKey, description: str, **more) -> dg.AssetSpec:
+    return dg.AssetSpec(key, group_name=GROUP, owners=OWNERS, kinds={"duckdb", "sql"}, description=description, **more)
+
+
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(
+        view_spec(
             CHECK_DAILY_KEY,
-            group_name=GROUP,
-            owners=OWNERS,
-            kinds={"duckdb", "sql"},
-            description="Checks passed and failed per table and day (each check's last result of the day), from "
+            "Checks passed and failed per table and day (each check's last result of the day), from "
             "meta.check_results. Grain: one row per day and table.",
         ),
-        dg.AssetSpec(
+        view_spec(
             QUARANTINE_KEY,
-            group_name=GROUP,
-            owners=OWNERS,
-            kinds={"duckdb", "sql"},
-            description="Files, rows read, staged and quarantined, and the quarantine rules per source. "
+            "Files, rows read, staged and quarantined, and the quarantine rules per source. "
             "Grain: one row per source (contract).",
         ),
-        dg.AssetSpec(
+        view_spec(
             FINDINGS_KEY,
-            group_name=GROUP,
-            owners=OWNERS,
-            kinds={"duckdb", "sql"},
+            "Control and compliance findings and amount at risk per control, severity and department (empty until "
+            "the findings marts exist). Grain: one row per findings table, control code, severity and department.",
             deps=findings_assets(),
-            description="Control and compliance findings and amount at risk per control, severity and "
-            "department (empty until the findings marts exist). Grain: one row per findings table, control "
-            "code, severity and department.",
         ),
     ],
     can_subset=False,

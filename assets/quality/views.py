@@ -12,6 +12,8 @@ table built at one point of the run would miss the checks that ran after it.
 
 from __future__ import annotations
 
+from assets.controls.registry import FINDINGS_MARTS
+
 CHECK_DAILY = """
 create or replace view marts.quality_check_daily as
 with results as (
@@ -133,7 +135,8 @@ NO_FINDINGS = """select null::varchar as finding_source, null::varchar as contro
     where false"""
 
 # findings table -> what its rows are (the other engineer's marts, read only when they exist)
-FINDINGS_TABLES = {"control_findings": "control", "compliance_findings": "compliance"}
+# findings mart name -> the kind of its rules
+FINDINGS_TABLES = {table.split(".")[1]: kind for kind, table in FINDINGS_MARTS.items()}
 
 
 def quarantine_view(sources: list[str]) -> str:

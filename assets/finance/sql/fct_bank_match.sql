@@ -31,7 +31,7 @@ bank as (
 book as (
     select journal_id, line_no, bank_account_id, posting_date, amount_idr, coalesce(reference, '') as reference
     from core.fct_gl_line
-    where bank_account_id is not null and not is_brought_forward and amount_idr <> 0
+    where is_ledger_cash_line(bank_account_id, is_brought_forward, amount_idr)
 ),
 
 pass_1_candidates as (
@@ -45,8 +45,7 @@ pass_1_candidates as (
 pass_1 as (
     select bank_txn_id, journal_id, line_no, 1 as match_pass, 'reference' as match_rule
     from pass_1_candidates
-    qualify row_number() over (partition by bank_txn_id order by days_apart, journal_id, line_no) = 1
-        and row_number() over (partition by journal_id, line_no order by days_apart, bank_txn_id) = 1
+    qualify is_closest_match(bank_txn_id, journal_id, line_no, days_apart)
 ),
 
 bank_after_1 as (
@@ -68,8 +67,7 @@ pass_2a_candidates as (
 pass_2a as (
     select bank_txn_id, journal_id, line_no, 2 as match_pass, 'amount_date' as match_rule
     from pass_2a_candidates
-    qualify row_number() over (partition by bank_txn_id order by days_apart, journal_id, line_no) = 1
-        and row_number() over (partition by journal_id, line_no order by days_apart, bank_txn_id) = 1
+    qualify is_closest_match(bank_txn_id, journal_id, line_no, days_apart)
 ),
 
 -- second round: a line whose closest candidate was taken by a closer pair may still have another one
@@ -83,8 +81,7 @@ pass_2b_candidates as (
 pass_2b as (
     select bank_txn_id, journal_id, line_no, 2 as match_pass, 'amount_date' as match_rule
     from pass_2b_candidates
-    qualify row_number() over (partition by bank_txn_id order by days_apart, journal_id, line_no) = 1
-        and row_number() over (partition by journal_id, line_no order by days_apart, bank_txn_id) = 1
+    qualify is_closest_match(bank_txn_id, journal_id, line_no, days_apart)
 ),
 
 pass_2 as (

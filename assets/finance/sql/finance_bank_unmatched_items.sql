@@ -16,7 +16,7 @@ bank as (
 ),
 
 book as (
-    select * from core.fct_gl_line where bank_account_id is not null and not is_brought_forward and amount_idr <> 0
+    select * from core.fct_gl_line where is_ledger_cash_line(bank_account_id, is_brought_forward, amount_idr)
 ),
 
 matches as (

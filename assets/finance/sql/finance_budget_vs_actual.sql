@@ -75,7 +75,7 @@ final as (
         j.actual_idr,
         j.budget_idr,
         j.actual_idr - coalesce(j.budget_idr, 0) as variance_idr,
-        case when j.budget_idr <> 0 then (j.actual_idr - j.budget_idr) / abs(j.budget_idr) * 100 end as variance_pct,
+        budget_variance_pct(j.actual_idr, j.budget_idr) as variance_pct,
         c.variance_favourable_when,
         case c.variance_favourable_when
             when 'below_budget' then coalesce(j.budget_idr, 0) - j.actual_idr

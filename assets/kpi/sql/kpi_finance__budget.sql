@@ -49,7 +49,7 @@ final as (
     from with_company
     union all
     select period, department_id, 'opex_budget_variance_pct',
-           case when budget_idr <> 0 then (actual_idr - budget_idr) / abs(budget_idr) * 100 end,
+           budget_variance_pct(actual_idr, budget_idr),
            actual_idr - budget_idr, abs(budget_idr)
     from with_company
 )

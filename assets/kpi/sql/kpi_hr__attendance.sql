@@ -40,10 +40,7 @@ labour_parameters as (
 ),
 
 spine as (
-    select distinct period, department_id from workforce
-),
-
-avg_headcount as (
+    -- the months and departments (and ALL) of kpi_hr__workforce, each with its average daily headcount
     select period, department_id, value as headcount_avg_daily
     from workforce
     where kpi_code = 'headcount_avg_daily'
@@ -91,12 +88,11 @@ by_group as (
         coalesce(a.n_scheduled_days, 0) as n_scheduled_days,
         coalesce(a.n_unplanned_absence_days, 0) as n_unplanned_absence_days,
         coalesce(a.hours_overtime, 0)::double as hours_overtime,
-        hc.headcount_avg_daily
+        s.headcount_avg_daily
     from spine s
     join hours_per_day h using (period)
     left join employed_working_days w using (period, department_id)
     left join attendance_counts a using (period, department_id)
-    left join avg_headcount hc using (period, department_id)
 ),
 
 final as (

@@ -17,10 +17,7 @@ training as (
 ),
 
 spine as (
-    select distinct period, department_id from workforce
-),
-
-avg_headcount as (
+    -- the months and departments (and ALL) of kpi_hr__workforce, each with its average daily headcount
     select period, department_id, value as headcount_avg_daily
     from workforce
     where kpi_code = 'headcount_avg_daily'
@@ -42,10 +39,9 @@ by_group as (
         s.department_id,
         coalesce(t.hours_training, 0)::double as hours_training,
         coalesce(t.cost_idr, 0)::double as cost_idr,
-        h.headcount_avg_daily
+        s.headcount_avg_daily
     from spine s
     left join totals t using (period, department_id)
-    left join avg_headcount h using (period, department_id)
 ),
 
 final as (

@@ -62,7 +62,7 @@ final as (
     from joined
     union all
     select period, department_id, 'payroll_cost_budget_variance_pct',
-           case when budget_idr <> 0 then (actual_idr - budget_idr) / abs(budget_idr) * 100 end,
+           budget_variance_pct(actual_idr, budget_idr),
            actual_idr - budget_idr, abs(budget_idr)
     from joined
 )

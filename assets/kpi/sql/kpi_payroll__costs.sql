@@ -117,19 +117,6 @@ company as (
     group by s.period
 ),
 
-with_headcount as (
-    select
-        a.*,
-        coalesce(h.value, 0) as headcount_avg_daily
-    from (
-        select * from by_department
-        union all
-        select * from company
-    ) a
-    left join workforce h
-        on h.period = a.period and h.department_id = a.department_id and h.kpi_code = 'headcount_avg_daily'
-),
-
 summary_paid as (
     select
         period,
@@ -143,51 +130,46 @@ summary_paid as (
 ),
 
 summary_by_group as (
-    -- every department of the spine (and ALL) in the months the summaries fill
+    -- every department of the spine (and ALL) in the months the summaries fill; a register has no employer
+    -- contributions (the cost is the gross pay) and no net pay, PPh 21 or THR (null)
     select
         s.period,
         s.department_id,
         coalesce(p.n_employees_paid, 0) as n_employees_paid,
         coalesce(p.gross_idr, 0) as gross_idr,
+        null as net_pay_idr,
+        coalesce(p.gross_idr, 0) as employer_cost_idr,
+        null as employer_contribution_idr,
         coalesce(p.overtime_idr, 0) as overtime_idr,
         coalesce(p.base_pay_idr, 0) as base_pay_idr,
-        coalesce(h.value, 0) as headcount_avg_daily
+        null as pph21_idr,
+        null as thr_idr
     from (
         select period, department_id from spine where period in (select period from summary_periods)
         union all
         select period, 'ALL' from summary_periods
     ) s
     left join summary_paid p using (period, department_id)
+),
+
+with_headcount as (
+    -- the payslip months, and the months a register's summaries fill (a month with payslips never has summaries);
+    -- a month with neither has no payroll figures (not zeros)
+    select
+        a.*,
+        coalesce(h.value, 0) as headcount_avg_daily
+    from (
+        select * from by_department where period in (select distinct period from payslips)
+        union all
+        select * from company where period in (select distinct period from payslips)
+        union all
+        select * from summary_by_group
+    ) a
     left join workforce h
-        on h.period = s.period and h.department_id = s.department_id and h.kpi_code = 'headcount_avg_daily'
+        on h.period = a.period and h.department_id = a.department_id and h.kpi_code = 'headcount_avg_daily'
 ),
 
-from_summaries as (
-    select period, department_id, 'payroll_cost_total_idr' as kpi_code,
-           gross_idr::double as value, gross_idr::double as numerator, null::double as denominator
-    from summary_by_group
-    union all
-    select period, department_id, 'payroll_cost_per_employee_idr',
-           case when headcount_avg_daily > 0 then gross_idr / headcount_avg_daily end, gross_idr, headcount_avg_daily
-    from summary_by_group
-    union all
-    select period, department_id, 'gross_pay_avg_idr',
-           case when n_employees_paid > 0 then gross_idr / n_employees_paid end, gross_idr, n_employees_paid
-    from summary_by_group
-    union all
-    select period, department_id, 'net_pay_avg_idr', null, null, n_employees_paid
-    from summary_by_group
-    union all
-    select period, department_id, 'overtime_cost_ratio_pct',
-           case when base_pay_idr > 0 then overtime_idr / base_pay_idr * 100 end, overtime_idr, base_pay_idr
-    from summary_by_group
-    union all
-    select period, department_id, kpi_code, null, null, null
-    from summary_by_group
-    cross join (values ('employer_statutory_cost_idr'), ('pph21_withheld_idr'), ('thr_paid_idr')) t (kpi_code)
-),
-
-from_payslips as (
+final as (
     select period, department_id, 'payroll_cost_total_idr' as kpi_code,
            employer_cost_idr::double as value, employer_cost_idr::double as numerator, null::double as denominator
     from with_headcount
@@ -218,15 +200,6 @@ from_payslips as (
     union all
     select period, department_id, 'thr_paid_idr', thr_idr, thr_idr, null
     from with_headcount
-),
-
-final as (
-    -- a month with neither payslips nor a register has no payroll figures (not zeros)
-    select * from from_payslips
-    where period not in (select period from summary_periods)
-        and period in (select distinct period from payslips)
-    union all
-    select * from from_summaries
 )
 
 select * from final order by period, department_id, kpi_code

@@ -23,7 +23,7 @@ known_ids as (
 
 typed as (
     select
-        coalesce(try_strptime(period || '-01', '%Y-%m-%d')::date, date_trunc('month', pay_date)::date) as period,
+        payroll_period(period, pay_date) as period,
         employee_id,
         _file_sha256,
         _line_no

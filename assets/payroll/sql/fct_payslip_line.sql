@@ -24,10 +24,7 @@ employees as (
 typed as (
     select
         run_id,
-        coalesce(
-            try_strptime(period || '-01', '%Y-%m-%d')::date,
-            date_trunc('month', pay_date)::date
-        ) as period,
+        payroll_period(period, pay_date) as period,
         pay_date,
         employee_id,
         component_code,
