@@ -263,7 +263,7 @@ def open_list(rows: list[dict], site: Site, masker: Masker) -> list[list]:
                 department_shown(site, row["department_id"], i),
                 shown_key,
                 masker.text(row["description"], personal),
-                rupiah(row["amount_at_risk_idr"]),
+                whole_amount(row["amount_at_risk_idr"]),
                 age_days(row["period"], today),
                 row["review_status"],
                 masker.text(row["owner"]),
@@ -282,7 +282,8 @@ def rule_cells(row: dict, sources: dict[str, int]) -> list:
     return [sources[row["kind"]], redact(row["control_code"]), row["severity"] or ""]
 
 
-def rupiah(amount) -> int | None:
+def whole_amount(amount) -> int | None:
+    """An amount at risk in whole units of the reporting currency, as the tables and counts show it."""
     return None if amount is None else round(float(amount))
 
 
@@ -312,7 +313,7 @@ def count_rows(rows: list[dict], site: Site) -> list[list]:
         if i is None:
             continue  # outside the reporting window
         department = department_shown(site, row["department_id"], i)
-        out.append([*rule_cells(row, sources), i, department, 1, rupiah(row["amount_at_risk_idr"])])
+        out.append([*rule_cells(row, sources), i, department, 1, whole_amount(row["amount_at_risk_idr"])])
     return merge_rows(out, 5)
 
 
