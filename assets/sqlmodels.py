@@ -22,6 +22,7 @@ reads, from DuckDB's parse tree (a table named in a comment is not read). Settin
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +31,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from assets.metadata import table_metadata
-from pipelines.db import SCHEMAS
+from pipelines.db import SCHEMAS, table_exists
 from pipelines.partitions import PartitionBuild, fingerprint_path, is_fingerprint_file, run_partitioned
 from pipelines.resources import step_connection
 from pipelines.settings import Settings, get_settings
@@ -120,6 +121,8 @@ def sql_variables(settings: Settings) -> dict[str, object]:
     }
 
 
+MACROS = (Path(__file__).parent / "macros.sql").read_text(encoding="utf-8")
+
 CURRENCY_SYMBOLS = {"IDR": "Rp", "USD": "$", "GBP": "£", "EUR": "€", "JPY": "¥", "SGD": "S$", "AUD": "A$"}
 
 
@@ -129,42 +132,12 @@ def currency_symbol(currency: str) -> str:
 
 
 def set_variables(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """Settings as DuckDB variables, and ``money_text(x)``: an amount in the reporting currency as text, with
-    thousands separators and cents only where the amount has them; and the scalar macros ``payroll_period``,
-    ``is_ledger_cash_line``, ``budget_variance_pct`` and ``is_closest_match`` that models repeat."""
+    """Settings as DuckDB variables, and the scalar macros models share (``macros.sql``: ``money_text``, the
+    KPI rows, ``is_in_force``, ...)."""
     for name, value in sql_variables(settings).items():
         con.execute(f"set variable {name} = ?", [value])
     con.execute("set variable currency_symbol = ?", [currency_symbol(settings.currency)])
-    con.execute(
-        "create or replace temp macro money_text(x) as case when x is null then null "
-        "else getvariable('currency_symbol') || case when x::decimal(38, 2) = round(x::decimal(38, 2)) "
-        "then format('{:,}', round(x::decimal(38, 2))::hugeint) else format('{:,.2f}', x::double) end end"
-    )
-    # A payroll period's month start: the export's 'YYYY-MM', else the pay date's month (fct_payslip_line and the
-    # fingerprint of its monthly partitions must agree on it).
-    con.execute(
-        "create or replace temp macro payroll_period(period_text, pay_day) as "
-        "coalesce(try_strptime(period_text || '-01', '%Y-%m-%d')::date, date_trunc('month', pay_day)::date)"
-    )
-    # A ledger line the bank reconciliation matches: on a bank account's ledger account, not a brought-forward
-    # balance, not zero (fct_bank_match, finance_bank_reconciling_items, finance_bank_unmatched_items).
-    con.execute(
-        "create or replace temp macro is_ledger_cash_line(line_bank_account_id, line_is_brought_forward, "
-        "line_amount_idr) as line_bank_account_id is not null and not line_is_brought_forward and line_amount_idr <> 0"
-    )
-    # A variance against budget in percent of the budget's size; none without a budget (kpi_finance__budget,
-    # kpi_payroll__budget, finance_budget_vs_actual).
-    con.execute(
-        "create or replace temp macro budget_variance_pct(actual, budget) as "
-        "case when budget <> 0 then (actual - budget) / abs(budget) * 100 end"
-    )
-    # For a qualify: the pair of a bank line and a ledger line is each one's closest candidate (fewest days apart,
-    # then the lowest id), so ties never match a line twice (the passes of fct_bank_match).
-    con.execute(
-        "create or replace temp macro is_closest_match(txn_id, journal, line, days) as "
-        "row_number() over (partition by txn_id order by days, journal, line) = 1 "
-        "and row_number() over (partition by journal, line order by days, txn_id) = 1"
-    )
+    con.execute(MACROS)
 
 
 def run_model(con: duckdb.DuckDBPyConnection, model: SqlModel, settings: Settings) -> PartitionBuild | None:
@@ -178,24 +151,73 @@ def run_model(con: duckdb.DuckDBPyConnection, model: SqlModel, settings: Setting
     return None
 
 
-def model_asset(model: SqlModel, group_name: str, owners: list[str], extra_deps: list[dg.AssetKey] = ()):
+def table_asset(
+    table: str,
+    *,
+    deps: list[dg.AssetKey],
+    group_name: str,
+    owners: list[str],
+    description: str,
+    kinds: tuple[str, ...] = ("duckdb", "sql"),
+    mask: frozenset[str] = frozenset(),
+    **asset_args,
+):
+    """The one way a table of the warehouse is declared as an asset, for a SQL model as for a table built in
+    Python: the key is the table's name; the decorated ``build(con)`` makes the table on the step's connection
+    (``step_connection``) and may return more metadata, after the table's own (rows, schema, preview without the
+    ``mask`` columns, where the table exists)."""
+
+    def declare(build: Callable[[duckdb.DuckDBPyConnection], dict | None]) -> dg.AssetsDefinition:
+        @dg.asset(
+            key=dg.AssetKey(table.split(".")),
+            deps=deps,
+            group_name=group_name,
+            kinds=set(kinds),
+            owners=owners,
+            description=description,
+            **asset_args,
+        )
+        def _table(duckdb: DuckDBResource) -> dg.MaterializeResult:
+            with step_connection(duckdb) as con:
+                extra = build(con) or {}
+                # a model that stood in for a missing input may have left no table
+                metadata = table_metadata(con, table, mask=mask) if table_exists(con, table) else {}
+            return dg.MaterializeResult(metadata={**metadata, **extra})
+
+        return _table
+
+    return declare
+
+
+def built_model_metadata(con: duckdb.DuckDBPyConnection, model: SqlModel, settings: Settings) -> dict:
+    """Build ``model`` (``run_model``); what a partitioned build rebuilt, as metadata."""
+    build = run_model(con, model, settings)
+    return build.metadata() if build else {}
+
+
+def model_asset(
+    model: SqlModel,
+    group_name: str,
+    owners: list[str],
+    build: Callable[[duckdb.DuckDBPyConnection, SqlModel, Settings], dict] = built_model_metadata,
+    code_version: str | None = None,
+) -> dg.AssetsDefinition:
+    """A SQL model as an asset: its upstream tables from its SQL, its description and grain from its header;
+    ``build`` runs it (a findings family's stands in for a missing input), ``code_version`` defaults to the
+    SQL's own."""
     description = f"{model.summary} Grain: {model.grain}." if model.grain else model.summary
 
-    @dg.asset(
-        key=dg.AssetKey([model.schema, model.name]),
-        deps=[dg.AssetKey(list(ref)) for ref in model.upstream] + list(extra_deps),
+    @table_asset(
+        model.table,
+        deps=[dg.AssetKey(list(ref)) for ref in model.upstream],
         group_name=group_name,
-        kinds={"duckdb", "sql"},
         owners=owners,
         description=description,
-        code_version=model.code_sha256[:16],
+        code_version=code_version or model.code_sha256[:16],
         metadata={"sql_file": str(model.path.name), "grain": model.grain},
     )
-    def _model(duckdb: DuckDBResource) -> dg.MaterializeResult:
-        with step_connection(duckdb) as con:
-            build = run_model(con, model, get_settings())
-            partitions = build.metadata() if build else {}
-            return dg.MaterializeResult(metadata={**table_metadata(con, model.table), **partitions})
+    def _model(con: duckdb.DuckDBPyConnection) -> dict:
+        return build(con, model, get_settings())
 
     return _model
 

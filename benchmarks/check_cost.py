@@ -46,11 +46,11 @@ def build_company(workdir: Path, employees: int, months: int) -> Path:
 
 
 def suites_in(con) -> list:
-    from checks.core import core_suites
+    from checks.models import model_suites
     from checks.staging import staging_suites
 
     existing = {f"{s}.{t}" for s, t in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()}
-    return [s for s in staging_suites() + core_suites() if s.table in existing]
+    return [s for s in staging_suites() + model_suites("core") if s.table in existing]
 
 
 def measure(con, suite, engine: str, repeat: int) -> tuple[float, object]:

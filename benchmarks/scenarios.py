@@ -31,7 +31,9 @@ def nightly(workdir: Path) -> dict:
     import dagster as dg
 
     from pipelines.cli import run_nightly
-    from pipelines.definitions import defs
+    from pipelines.definitions import build_definitions
+
+    defs = build_definitions()
 
     startup = time.perf_counter() - started
     result = run_nightly(instance=dg.DagsterInstance.ephemeral(), defs=defs)

@@ -121,4 +121,6 @@ def journal_integrity(context: dg.AssetCheckExecutionContext, duckdb: DuckDBReso
         yield to_check_result(outcome, GL_LINES)
 
 
-defs = dg.Definitions(asset_checks=[journal_integrity])
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(asset_checks=[journal_integrity])

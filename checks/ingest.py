@@ -70,4 +70,6 @@ def build_source_checks(path: Path) -> dg.AssetChecksDefinition:
     return _check
 
 
-defs = dg.Definitions(asset_checks=[build_source_checks(p) for p in contract_paths()])
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(asset_checks=[build_source_checks(p) for p in contract_paths()])

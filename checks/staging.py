@@ -22,4 +22,6 @@ def staging_suites() -> list[Suite]:
     return suites
 
 
-defs = dg.Definitions(asset_checks=[step for s in staging_suites() for step in suite_asset_checks(s)])
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(asset_checks=[step for s in staging_suites() for step in suite_asset_checks(s)])

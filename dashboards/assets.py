@@ -396,4 +396,6 @@ def dashboard_assets() -> list:
     return [run_started, *pages, _published_asset(pages)]
 
 
-defs = dg.Definitions(assets=catalogued(dashboard_assets()))
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=catalogued(dashboard_assets()))

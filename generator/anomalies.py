@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -383,6 +384,20 @@ class AnomalyPlan:
         ok = ~draft.is_extra & ~draft.final & ~wf.ghost[draft.ix] & ~np.isin(draft.ix, list(self.used))
         return np.nonzero(ok if extra is None else ok & extra)[0]
 
+    def _payslip_picks(self, draft: Draft, kind: str, eligible: Callable[[], np.ndarray]) -> Iterator[int]:
+        """A payslip row of ``draft`` for each ``kind`` due this month, drawn from the free rows ``eligible()`` marks;
+        the mask is taken afresh for each, after the earlier ones changed the lines. With none left, one is skipped."""
+        for _ in range(self.take(draft.month.period, kind)):
+            rows = self._payroll_rows(draft, eligible())
+            if rows.size == 0:
+                continue
+            yield int(self.rng.choice(rows))
+
+    def _record_payslip(self, kind: str, draft: Draft, r: int, description: str) -> None:
+        """Record a planted amount on payslip row ``r``; its employee stays open to changes (not protected)."""
+        self.mark(int(draft.ix[r]), protect=False)
+        self.record(kind, "payslip_lines", int(draft.ix[r]), draft.month.period, description)
+
     def payroll_before_tax(self, draft: Draft) -> None:
         month, L, wf, rng = draft.month, draft.lines, self.wf, self.rng
         for slot, amount, _holiday in self.thr_deferred.pop(month.period, []):
@@ -391,26 +406,13 @@ class AnomalyPlan:
                 L["THR"][pos[0]] += amount
         if not month.in_window:
             return
-        for _ in range(self.take(month.period, "thr_short")):
-            rows = self._payroll_rows(draft, L["THR"] > 0)
-            if rows.size == 0:
-                continue
-            r = int(rng.choice(rows))
+        for r in self._payslip_picks(draft, "thr_short", lambda: L["THR"] > 0):
             due = int(L["THR"][r])
             L["THR"][r] = int(due * rng.uniform(0.5, 0.7)) // 1000 * 1000
-            self.mark(int(draft.ix[r]), protect=False)
-            self.record(
-                "thr_short",
-                "payslip_lines",
-                int(draft.ix[r]),
-                month.period,
-                f"{{id}}: THR paid Rp{int(L['THR'][r]):,} instead of the Rp{due:,} entitlement",
+            self._record_payslip(
+                "thr_short", draft, r, f"{{id}}: THR paid Rp{int(L['THR'][r]):,} instead of the Rp{due:,} entitlement"
             )
-        for _ in range(self.take(month.period, "thr_late")):
-            rows = self._payroll_rows(draft, (L["THR"] > 0) & np.isnat(wf.term[draft.ix]))
-            if rows.size == 0:
-                continue
-            r = int(rng.choice(rows))
+        for r in self._payslip_picks(draft, "thr_late", lambda: (L["THR"] > 0) & np.isnat(wf.term[draft.ix])):
             slot = int(draft.ix[r])
             nxt = period_of(add_months(month.start, 1))
             holiday = month.thr_holidays[0]
@@ -425,77 +427,62 @@ class AnomalyPlan:
                 nxt,
                 f"{{id}}: THR for the holiday of {holiday} paid in the {nxt} run, after the deadline {deadline}",
             )
-        for _ in range(self.take(month.period, "bpjs_wrong_base")):
-            jp = self.ref.bpjs("JP", month.start)
-            cap = jp.wage_cap_idr or 0
-            rows = self._payroll_rows(draft, draft.wage > cap * 1.1)
-            if rows.size == 0:
-                continue
-            r = int(rng.choice(rows))
+        jp = self.ref.bpjs("JP", month.start)
+        cap = jp.wage_cap_idr or 0
+        for r in self._payslip_picks(draft, "bpjs_wrong_base", lambda: draft.wage > cap * 1.1):
             L["JP_EE"][r] = apply_rate(int(draft.wage[r]), jp.employee_units)
-            self.mark(int(draft.ix[r]), protect=False)
-            self.record(
+            self._record_payslip(
                 "bpjs_wrong_base",
-                "payslip_lines",
-                int(draft.ix[r]),
-                month.period,
+                draft,
+                r,
                 f"{{id}}: JP employee contribution Rp{int(L['JP_EE'][r]):,} computed on the full wage "
                 f"Rp{int(draft.wage[r]):,} instead of the cap Rp{cap:,}",
             )
 
     def payroll_after_tax(self, draft: Draft) -> None:
-        month, L, rng = draft.month, draft.lines, self.rng
+        month, L = draft.month, draft.lines
         if not month.in_window:
             return
-        for _ in range(self.take(month.period, "pph21_wrong")):
-            rows = self._payroll_rows(draft, L["PPH21"] > 0)
-            if rows.size == 0:
-                continue
-            r = int(rng.choice(rows))
+        for r in self._payslip_picks(draft, "pph21_wrong", lambda: L["PPH21"] > 0):
             due = int(L["PPH21"][r])
             delta = max(100_000, int(round(due * 0.5, -3)))
             L["PPH21"][r] = due + delta
-            self.mark(int(draft.ix[r]), protect=False)
-            self.record(
-                "pph21_wrong",
-                "payslip_lines",
-                int(draft.ix[r]),
-                month.period,
-                f"{{id}}: PPh 21 withheld Rp{due + delta:,} instead of Rp{due:,}",
+            self._record_payslip(
+                "pph21_wrong", draft, r, f"{{id}}: PPh 21 withheld Rp{due + delta:,} instead of Rp{due:,}"
             )
 
     # -- at the extract date -----------------------------------------------------------------------------------------
+    def _share_between_two(
+        self, kind: str, values: np.ndarray, period: str, describe: Callable[[str, str], str]
+    ) -> None:
+        """Plant ``kind`` between pairs of staff: the second gets the first one's entry of ``values`` (a field of the
+        workforce), and both are recorded with ``describe(shared value, the other's employee id)``."""
+        for _ in range(self.n(kind)):
+            cand = self._staff()
+            if cand.size < 2:
+                continue
+            a, b = (int(x) for x in self.rng.choice(cand, 2, replace=False))
+            values[b] = values[a]
+            for x, y in ((a, b), (b, a)):
+                self.mark(x, protect=False)
+                other = str(self.wf.employee_ids(np.array([y]))[0])
+                self.record(kind, "employees", x, period, describe(values[a], other))
+
     def finalize(self) -> None:
         wf, rng = self.wf, self.rng
         period = self.window[-1]
-        for _ in range(self.n("shared_bank_account")):
-            cand = self._staff()
-            if cand.size < 2:
-                continue
-            a, b = (int(x) for x in rng.choice(cand, 2, replace=False))
-            wf.bank_account[b] = wf.bank_account[a]
-            for x, y in ((a, b), (b, a)):
-                self.mark(x, protect=False)
-                other = str(wf.employee_ids(np.array([y]))[0])
-                self.record(
-                    "shared_bank_account",
-                    "employees",
-                    x,
-                    period,
-                    f"{{id}} shares bank account {wf.bank_account[a]} with {other}",
-                )
-        for _ in range(self.n("duplicate_tax_id")):
-            cand = self._staff()
-            if cand.size < 2:
-                continue
-            a, b = (int(x) for x in rng.choice(cand, 2, replace=False))
-            wf.tax_id[b] = wf.tax_id[a]
-            for x, y in ((a, b), (b, a)):
-                self.mark(x, protect=False)
-                other = str(wf.employee_ids(np.array([y]))[0])
-                self.record(
-                    "duplicate_tax_id", "employees", x, period, f"{{id}} has the same tax id {wf.tax_id[a]} as {other}"
-                )
+        self._share_between_two(
+            "shared_bank_account",
+            wf.bank_account,
+            period,
+            lambda account, other: f"{{id}} shares bank account {account} with {other}",
+        )
+        self._share_between_two(
+            "duplicate_tax_id",
+            wf.tax_id,
+            period,
+            lambda tax_id, other: f"{{id}} has the same tax id {tax_id} as {other}",
+        )
         for _ in range(self.n("missing_tax_id")):
             cand = self._staff()
             if cand.size == 0:

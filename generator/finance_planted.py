@@ -46,6 +46,14 @@ class Planter:
         self.used[row] = True
         return row
 
+    def _approve_and_pay(
+        self, received: np.ndarray, due: np.ndarray, approval_days, payment_days
+    ) -> dict[str, np.ndarray]:
+        """The date chain of a planted invoice from its receipt on: approved ``approval_days`` working days after it
+        was received, paid ``payment_days`` working days after approval."""
+        approved = self.cal.shift(received, approval_days)
+        return {"received": received, "approved": approved, "due": due, "paid": self.cal.shift(approved, payment_days)}
+
     def _append(self, rows: pd.DataFrame) -> None:
         self.inv = pd.concat([self.inv, rows], ignore_index=True)
         self.used = np.concatenate([self.used, np.ones(len(rows), dtype=bool)])
@@ -82,13 +90,9 @@ class Planter:
             return
         base = self.inv.iloc[[b]]
         received = self.cal.shift(D(base["received"]), int(self.rng.integers(3, 11)))
-        approved = self.cal.shift(received, int(self.rng.integers(1, 4)))
-        chain = {
-            "received": received,
-            "approved": approved,
-            "due": D(base["due"]),
-            "paid": self.cal.shift(approved, int(self.rng.integers(1, 6))),
-        }
+        chain = self._approve_and_pay(
+            received, D(base["due"]), int(self.rng.integers(1, 4)), int(self.rng.integers(1, 6))
+        )
         clerk = [c for c in CLERKS if c != base["created_by"].iloc[0]][int(self.rng.integers(0, 3))]
         self._append(
             frame(
@@ -120,13 +124,9 @@ class Planter:
             how = "an amount within 5%"
         inv_date = self.cal.on_or_after(D(base["invoice_date"]) + int(self.rng.integers(8, 21)))
         received = self.cal.shift(inv_date, int(self.rng.integers(0, 3)))
-        approved = self.cal.shift(received, int(self.rng.integers(1, 4)))
-        chain = {
-            "received": received,
-            "approved": approved,
-            "due": inv_date + PAYMENT_TERMS_DAYS,
-            "paid": self.cal.shift(approved, int(self.rng.integers(1, 6))),
-        }
+        chain = self._approve_and_pay(
+            received, inv_date + PAYMENT_TERMS_DAYS, int(self.rng.integers(1, 4)), int(self.rng.integers(1, 6))
+        )
         note = f"Same vendor billed {how} again within 30 days under another invoice number"
         self._append(
             frame(
@@ -212,13 +212,9 @@ class Planter:
                 break
         v, dates = choice
         received = cal.shift(dates, rng.integers(0, 2, n_items))
-        approved = cal.shift(received, rng.integers(1, 3, n_items))
-        chain = {
-            "received": received,
-            "approved": approved,
-            "due": dates + PAYMENT_TERMS_DAYS,
-            "paid": cal.shift(approved, rng.integers(3, 10, n_items)),
-        }
+        chain = self._approve_and_pay(
+            received, dates + PAYMENT_TERMS_DAYS, rng.integers(1, 3, n_items), rng.integers(3, 10, n_items)
+        )
         vrow = self.vendors.iloc[v]
         ids, probs = self.dept_probs[vrow["category"]]
         dept = rng.choice(ids, p=probs)
@@ -353,13 +349,9 @@ class Planter:
         month = [d for d in dates if str(d)[:7] == period] or list(dates[1:-1] if len(dates) > 2 else dates)
         inv_date = np.array([month[0] + int(rng.integers(7, 13))], dtype="datetime64[D]")
         received = self.cal.on_or_after(inv_date + int(rng.integers(0, 3)))
-        approved = self.cal.shift(received, int(rng.integers(1, 4)))
-        chain = {
-            "received": received,
-            "approved": approved,
-            "due": inv_date + PAYMENT_TERMS_DAYS,
-            "paid": self.cal.shift(approved, int(rng.integers(1, 6))),
-        }
+        chain = self._approve_and_pay(
+            received, inv_date + PAYMENT_TERMS_DAYS, int(rng.integers(1, 4)), int(rng.integers(1, 6))
+        )
         vrow = self.vendors.iloc[v]
         base = self.inv[(self.inv["vendor"] == v) & (D(self.inv["invoice_date"]) == month[0])]
         dept = base["department_id"].iloc[0] if len(base) else rng.choice(self.dept_probs[vrow["category"]][0])
@@ -412,13 +404,9 @@ class Planter:
         if target is None:
             return
         received = self.cal.shift(D(base["received"]), int(rng.integers(3, 11)))
-        approved = self.cal.shift(received, int(rng.integers(1, 4)))
-        chain = {
-            "received": received,
-            "approved": approved,
-            "due": inv_date + PAYMENT_TERMS_DAYS,
-            "paid": self.cal.shift(approved, int(rng.integers(1, 6))),
-        }
+        chain = self._approve_and_pay(
+            received, inv_date + PAYMENT_TERMS_DAYS, int(rng.integers(1, 4)), int(rng.integers(1, 6))
+        )
         vrow = self.vendors.iloc[target]
         clerk = [c for c in CLERKS if c != base["created_by"].iloc[0]][int(rng.integers(0, 3))]
         note = (
@@ -466,13 +454,9 @@ class Planter:
             return
         v, dates = choice
         received = cal.shift(dates, rng.integers(0, 2, 2))
-        approved = cal.shift(received, rng.integers(1, 3, 2))
-        chain = {
-            "received": received,
-            "approved": approved,
-            "due": dates + PAYMENT_TERMS_DAYS,
-            "paid": cal.shift(approved, rng.integers(3, 10, 2)),
-        }
+        chain = self._approve_and_pay(
+            received, dates + PAYMENT_TERMS_DAYS, rng.integers(1, 3, 2), rng.integers(3, 10, 2)
+        )
         vrow = self.vendors.iloc[v]
         ids, probs = self.dept_probs[vrow["category"]]
         clerks = np.array([vrow["clerk"], [c for c in CLERKS if c != vrow["clerk"]][int(rng.integers(0, 3))]])

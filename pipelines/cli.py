@@ -141,7 +141,9 @@ def run_nightly(instance=None, defs=None, out=None, command: str | None = None):
     from pipelines.jobs import NIGHTLY_JOB
 
     if defs is None:
-        from pipelines.definitions import defs
+        from pipelines.definitions import build_definitions
+
+        defs = build_definitions()
     from pipelines.orphans import clear_orphaned_runs
 
     if instance is None:
@@ -524,10 +526,10 @@ def _send_alerts(result, settings) -> None:
 
 def report_assets() -> list:
     """The asset keys of the pages (``reports/...``): the run-started mark, every page and the publish step."""
-    from dashboards.assets import defs as report_defs
+    from pipelines.discovery import module_definitions
 
     keys = []
-    for item in report_defs.assets or []:
+    for item in module_definitions("dashboards.assets").assets or []:
         keys += sorted(getattr(item, "keys", None) or {item.key}, key=lambda k: k.path)
     return keys
 
@@ -543,7 +545,9 @@ def publish_pages(warehouse: Path | None, instance=None, defs=None, out=None, co
     from pipelines.resources import warehouse_resource
 
     if defs is None:
-        from pipelines.definitions import defs
+        from pipelines.definitions import build_definitions
+
+        defs = build_definitions()
     if instance is None:
         instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     settings = get_settings()
@@ -830,32 +834,35 @@ def _status_sources(con) -> None:
     print("  {:34} {:>6} {:>6} {:>10} {:>11} {:>11} {:>11}".format(*header))
     for name, loaded, failed, superseded, read, staged, quarantined in rows:
         print(f"  {name:34} {loaded:>6} {failed:>6} {superseded:>10} {read:>11,} {staged:>11,} {quarantined:>11,}")
-    failures = con.execute(
+    failed = (
         f"select contract, source_path, error from meta.load_manifest m where status = 'failed' and {_NOT_FIXED} "
         "order by 1, 2"
-    ).fetchall()
-    if failures:
-        print("  failed files:")
-        for name, source_path, error in failures:
-            print(f"    {name}: {source_path}: {error}")
+    )
+    for name, source_path, error in _listed(con, "  failed files:", failed):
+        print(f"    {name}: {source_path}: {error}")
     if not _has_status_reason(con):  # a warehouse not loaded since held and retracted files came in
         return
     _print_held(_held_files(con), "  ")
-    accepted = con.execute(
+    accepted = (
         "select contract, source_path, status_reason from meta.load_manifest where status = 'accepted' order by 1, 2"
-    ).fetchall()
-    if accepted:
-        print("  accepted files (the next run loads them):")
-        for name, source_path, reason in accepted:
-            print(f"    {name}: {source_path}: {reason}")
-    retracted = con.execute(
+    )
+    for name, source_path, reason in _listed(con, "  accepted files (the next run loads them):", accepted):
+        print(f"    {name}: {source_path}: {reason}")
+    retracted = (
         "select contract, source_path, status_changed_at from meta.load_manifest where status = 'retracted' "
         "order by status_changed_at desc, 1, 2 limit 10"
-    ).fetchall()
-    if retracted:
-        print("  retracted files (removed from the landing folder; their rows left staging), latest first:")
-        for name, source_path, at in retracted:
-            print(f"    {name}: {source_path} (on {at:%Y-%m-%d %H:%M})" if at else f"    {name}: {source_path}")
+    )
+    heading = "  retracted files (removed from the landing folder; their rows left staging), latest first:"
+    for name, source_path, at in _listed(con, heading, retracted):
+        print(f"    {name}: {source_path} (on {at:%Y-%m-%d %H:%M})" if at else f"    {name}: {source_path}")
+
+
+def _listed(con, heading: str, sql: str) -> list[tuple]:
+    """The rows of ``sql``, with ``heading`` printed above them when there are any."""
+    rows = con.execute(sql).fetchall()
+    if rows:
+        print(heading)
+    return rows
 
 
 def cmd_accept(args: argparse.Namespace) -> int:

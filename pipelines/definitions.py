@@ -1,5 +1,5 @@
 """The Kinerja code location. It only merges: every module under ``assets``, ``checks`` and ``dashboards`` that
-defines a module-level ``defs`` (a ``dg.Definitions``) is picked up, so a domain adds assets, checks or
+defines a module-level ``defs`` (a ``@dg.definitions`` function) is picked up, so a domain adds assets, checks or
 schedules without touching this file. Resources, the job, schedule, sensor and executor are set here, once."""
 
 import dagster as dg
@@ -13,19 +13,11 @@ from pipelines.resources import warehouse_resource
 from pipelines.settings import apply_file_privacy, get_settings
 
 DOMAIN_PACKAGES = ("assets", "checks", "dashboards")
-# The settings the domain modules' ``defs`` were built with (contracts decide the staging assets and checks).
-_built_with: dict[str, object] = {}
 
 
 def domain_definitions() -> list[dg.Definitions]:
-    """Every domain module's ``defs``; rebuilt (the modules reloaded) when the settings changed since they were
-    built, e.g. another contracts folder in the same process."""
-    settings = get_settings().model_dump()
-    stale = bool(_built_with) and _built_with != settings
-    found = [defs for name in DOMAIN_PACKAGES for defs in package_definitions(name, reload=stale)]
-    _built_with.clear()
-    _built_with.update(settings)
-    return found
+    """Every domain module's definitions, built once per settings (``pipelines/discovery.py``)."""
+    return [defs for name in DOMAIN_PACKAGES for defs in package_definitions(name)]
 
 
 def build_definitions() -> dg.Definitions:
@@ -53,4 +45,7 @@ def build_definitions() -> dg.Definitions:
     return dg.Definitions.merge(*domain_definitions(), platform, *([group] if group is not None else []))
 
 
-defs = build_definitions()
+@dg.definitions
+def defs() -> dg.Definitions:
+    """The code location: built when Dagster loads it, not when this module is imported."""
+    return build_definitions()

@@ -1,28 +1,54 @@
-"""The one discovery of the project's definitions: every module of a package that defines a module-level ``defs``
-(a ``dg.Definitions``). The code location merges them (pipelines/definitions.py); the quality marts, the suites'
-checks and the pages read the asset graph they describe (``asset_graph``)."""
+"""The one discovery of the project's definitions: every module of a package that defines a module-level ``defs``,
+a function decorated with ``@dg.definitions`` that builds that module's ``dg.Definitions``. Importing a module
+builds nothing; its definitions are built when the code location asks for them (pipelines/definitions.py), once
+per settings: contracts, landing and the warehouse decide which staging assets and checks exist, so other
+settings (another company in the same process) build them anew. The quality marts, the suites' checks and the
+pages read the asset graph those definitions describe (``asset_graph``)."""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable
 
 import dagster as dg
 
+from pipelines.settings import get_settings
 
-def package_definitions(package_name: str, skip: str | None = None, reload: bool = False) -> list[dg.Definitions]:
-    """The ``defs`` of every module below ``package_name`` in name order, leaving out the modules below ``skip``
-    (a package that reads the others' definitions to build its own); ``reload`` builds them anew (other settings)."""
+# module name -> its definitions, built under the settings in _built_for
+_built: dict[str, dg.Definitions] = {}
+_built_for: list[str] = []
+
+
+def _settings_key() -> str:
+    return get_settings().model_dump_json()
+
+
+def module_definitions(module_name: str) -> dg.Definitions | None:
+    """The definitions of one module (its ``defs()``), built once per settings; None when it has none."""
+    key = _settings_key()
+    if _built_for != [key]:
+        _built.clear()
+        _built_for[:] = [key]
+    if module_name not in _built:
+        build: Callable[[], dg.Definitions] | None = getattr(importlib.import_module(module_name), "defs", None)
+        if build is None or not callable(build):
+            return None
+        _built[module_name] = build()
+    return _built[module_name]
+
+
+def package_definitions(package_name: str, skip: str | None = None) -> list[dg.Definitions]:
+    """The definitions of every module below ``package_name`` in name order, leaving out the modules below ``skip``
+    (a package that reads the others' definitions to build its own)."""
     package = importlib.import_module(package_name)
     found = []
     for info in sorted(pkgutil.walk_packages(package.__path__, f"{package_name}."), key=lambda m: m.name):
         if skip is not None and (info.name == skip or info.name.startswith(skip + ".")):
             continue
-        module = importlib.import_module(info.name)
-        if reload and isinstance(getattr(module, "defs", None), dg.Definitions):
-            module = importlib.reload(module)
-        if isinstance(getattr(module, "defs", None), dg.Definitions):
-            found.append(module.defs)
+        defs = module_definitions(info.name)
+        if defs is not None:
+            found.append(defs)
     return found
 
 

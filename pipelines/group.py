@@ -44,6 +44,7 @@ from pipelines.settings import (
     TimeZoneName,
     load_settings,
     read_yaml_mapping,
+    validation_errors,
 )
 
 GROUP_ENV = "KINERJA_GROUP_CONFIG"
@@ -133,6 +134,12 @@ def _problem(path: Path, key: str, message: str, value=None) -> str:
     return f"key '{key}' ({path}): {message}{got}"
 
 
+def _invalid(path: Path, key: str, error: dict) -> str:
+    """A validation error of the group file as a problem; a missing key has no value to show."""
+    message = error["msg"].removeprefix("Value error, ")
+    return _problem(path, key, message, error.get("input") if error["type"] != "missing" else None)
+
+
 def _cross_checks(group: Group, path: Path) -> list[str]:
     """What one entry cannot say about itself: unique codes and settings files, intercompany suppliers that are
     other companies of the group, settings files that exist."""
@@ -191,11 +198,7 @@ def load_group(path: Path | str | None = None, environ: dict[str, str] | None = 
     try:
         group = Group(**data)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            key = ".".join(str(part) for part in error["loc"]) or "(file)"
-            message = error["msg"].removeprefix("Value error, ")
-            problems.append(_problem(path, key, message, error.get("input") if error["type"] != "missing" else None))
+        problems = [_invalid(path, key, error) for key, error in validation_errors(exc)]
         raise GroupError("invalid group file:\n  " + "\n  ".join(problems)) from None
     root = _root(path)
     group = group.model_copy(

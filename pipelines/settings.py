@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -160,6 +161,12 @@ def read_yaml_mapping(
     return data
 
 
+def validation_errors(exc: ValidationError) -> Iterator[tuple[str, dict]]:
+    """Each error of a file that does not validate, with the dotted key it is about (``(file)``: the whole file)."""
+    for error in exc.errors():
+        yield ".".join(str(part) for part in error["loc"]) or "(file)", error
+
+
 def _env_overrides(environ: dict[str, str]) -> dict[str, str]:
     keys = set(Settings.model_fields)
     overrides = {}
@@ -181,8 +188,7 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         settings = Settings(**data)
     except ValidationError as exc:
         problems = []
-        for error in exc.errors():
-            key = ".".join(str(part) for part in error["loc"]) or "(file)"
+        for key, error in validation_errors(exc):
             source = f"environment {ENV_PREFIX}{key.upper()}" if key in _env_overrides(environ) else str(path)
             problems.append(f"setting '{key}' ({source}): {error['msg']} (got {error.get('input')!r})")
         raise SettingsError("invalid settings:\n  " + "\n  ".join(problems)) from None

@@ -10,19 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
+import duckdb
 
 from assets.canonical.build import build_canonical, build_coverage
 from assets.canonical.catalog import CanonicalEntity, load_catalog, rates_files
 from assets.catalog import catalogued
 from assets.ingest.assets import contract_paths, staging_key, usable_contract
 from assets.ingest.contracts import Contract
-from assets.metadata import table_metadata
-from pipelines.resources import step_connection
+from assets.sqlmodels import table_asset
 from pipelines.settings import get_settings
 
 RATES_KEY = dg.AssetKey(["reference", "exchange_rates"])
-COVERAGE_KEY = dg.AssetKey(["marts", "canonical_coverage"])
 
 
 def mapped_contracts() -> dict[str, list[tuple[Path, Contract]]]:
@@ -36,26 +34,24 @@ def mapped_contracts() -> dict[str, list[tuple[Path, Contract]]]:
     return found
 
 
-@dg.asset(
-    key=RATES_KEY,
+@table_asset(
+    "reference.exchange_rates",
+    deps=[],
     group_name="reference",
-    kinds={"duckdb", "csv"},
+    kinds=("duckdb", "csv"),
     owners=["team:finance-data"],
     description="Exchange rates into the reporting currency, effective-dated: the shipped table plus the "
     "company's exchange_rates.csv beside its contracts. Grain: one row per currency pair and period.",
 )
-def exchange_rates(duckdb: DuckDBResource) -> dg.MaterializeResult:
-    files = [str(p) for p in rates_files()]
-    with duckdb.get_connection() as con:
-        con.execute("create schema if not exists reference")
-        con.execute(
-            "create or replace table reference.exchange_rates as "
-            "select from_currency, to_currency, rate, effective_from, effective_to, source "
-            "from read_csv(?, header = true, union_by_name = true, types = {'rate': 'DECIMAL(18,8)', "
-            "'effective_from': 'DATE', 'effective_to': 'DATE'}) order by all",
-            [files],
-        )
-        return dg.MaterializeResult(metadata=table_metadata(con, "reference.exchange_rates"))
+def exchange_rates(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists reference")
+    con.execute(
+        "create or replace table reference.exchange_rates as "
+        "select from_currency, to_currency, rate, effective_from, effective_to, source "
+        "from read_csv(?, header = true, union_by_name = true, types = {'rate': 'DECIMAL(18,8)', "
+        "'effective_from': 'DATE', 'effective_to': 'DATE'}) order by all",
+        [[str(p) for p in rates_files()]],
+    )
 
 
 def canonical_asset(entity: CanonicalEntity, sources: list[tuple[Path, Contract]]) -> dg.AssetsDefinition:
@@ -64,46 +60,45 @@ def canonical_asset(entity: CanonicalEntity, sources: list[tuple[Path, Contract]
     if entity.money_columns():
         deps.append(RATES_KEY)
 
-    @dg.asset(
-        key=dg.AssetKey(["canonical", entity.name]),
+    @table_asset(
+        entity.table,
         deps=deps,
         group_name="canonical",
-        kinds={"duckdb", "sql"},
         owners=["team:back-office-data"],
         description=f"{entity.description} Canonical entity; sources: {names}. Grain: {entity.grain}.",
+        mask=frozenset(name for name, column in entity.columns.items() if column.personal),
         metadata={"entity": entity.name, "sources": [c.name for _, c in sources]},
     )
-    def _canonical(duckdb: DuckDBResource) -> dg.MaterializeResult:
-        settings = get_settings()
-        contracts = [contract for _, contract in sources]
-        with step_connection(duckdb) as con:
-            counts = build_canonical(con, entity, contracts, settings.currency)
-            personal = {name for name, column in entity.columns.items() if column.personal}
-            metadata = table_metadata(con, entity.table, mask=personal)
-        return dg.MaterializeResult(metadata={**metadata, **{f"rows_from/{c.contract}": c.rows_mapped for c in counts}})
+    def _canonical(con: duckdb.DuckDBPyConnection) -> dict:
+        counts = build_canonical(con, entity, [contract for _, contract in sources], get_settings().currency)
+        return {f"rows_from/{c.contract}": c.rows_mapped for c in counts}
 
     return _canonical
 
 
-@dg.asset(
-    key=COVERAGE_KEY,
-    deps=[dg.AssetKey(["canonical", name]) for name in load_catalog()],
-    group_name="canonical",
-    kinds={"duckdb", "sql"},
-    owners=["team:back-office-data"],
-    description="How many rows fill each canonical column, and from which sources; a column no row fills makes "
-    "the KPIs and rules that need it not computable. Grain: one row per canonical entity and column.",
-)
-def canonical_coverage(duckdb: DuckDBResource) -> dg.MaterializeResult:
-    with step_connection(duckdb) as con:
+def canonical_coverage_asset() -> dg.AssetsDefinition:
+    """marts.canonical_coverage, after every canonical entity of the catalog."""
+
+    @table_asset(
+        "marts.canonical_coverage",
+        deps=[dg.AssetKey(["canonical", name]) for name in load_catalog()],
+        group_name="canonical",
+        owners=["team:back-office-data"],
+        description="How many rows fill each canonical column, and from which sources; a column no row fills makes "
+        "the KPIs and rules that need it not computable. Grain: one row per canonical entity and column.",
+    )
+    def canonical_coverage(con: duckdb.DuckDBPyConnection) -> None:
         build_coverage(con, load_catalog())
-        return dg.MaterializeResult(metadata=table_metadata(con, "marts.canonical_coverage"))
+
+    return canonical_coverage
 
 
 def canonical_assets() -> list:
     sources = mapped_contracts()
     entities = [canonical_asset(entity, sources.get(name, [])) for name, entity in load_catalog().items()]
-    return [exchange_rates, *entities, canonical_coverage]
+    return [exchange_rates, *entities, canonical_coverage_asset()]
 
 
-defs = dg.Definitions(assets=catalogued(canonical_assets()))
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=catalogued(canonical_assets()))

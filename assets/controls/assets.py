@@ -7,6 +7,7 @@ findings table instead of failing the run (see ``runner.py``).
 """
 
 import dagster as dg
+import duckdb
 from dagster_duckdb import DuckDBResource
 
 from assets.catalog import catalogued
@@ -27,14 +28,12 @@ from assets.controls.runner import (
     write_rule_computability,
 )
 from assets.metadata import table_metadata
-from assets.sqlmodels import SqlModel
-from pipelines.db import table_exists
+from assets.sqlmodels import SqlModel, model_asset, table_asset
 from pipelines.resources import step_connection
-from pipelines.settings import get_settings
+from pipelines.settings import Settings
 
 GROUP = "controls"
 OWNERS = ["team:internal-audit"]
-KINDS = {"duckdb", "sql"}
 
 
 def key_of(table: str) -> dg.AssetKey:
@@ -68,77 +67,69 @@ def control_config(duckdb: DuckDBResource):
     yield from results
 
 
-@dg.asset(
-    key=key_of(INPUT_STATUS_TABLE),
-    deps=sorted({key_of(t) for r in load_registry() for t in r.inputs}, key=lambda k: k.to_user_string()),
-    group_name=GROUP,
-    kinds={"duckdb", "python"},
-    owners=OWNERS,
-    description="Whether each input table of each control rule exists and how many rows it has (a missing or "
-    "empty input becomes an input_missing finding). Grain: one row per rule and input table.",
-)
-def control_input_status(duckdb: DuckDBResource) -> dg.MaterializeResult:
-    with step_connection(duckdb) as con:
+def control_input_status_asset() -> dg.AssetsDefinition:
+    """The input status of the control rules, after every input table the registry names."""
+
+    @table_asset(
+        INPUT_STATUS_TABLE,
+        deps=sorted({key_of(t) for r in load_registry() for t in r.inputs}, key=lambda k: k.to_user_string()),
+        group_name=GROUP,
+        kinds=("duckdb", "python"),
+        owners=OWNERS,
+        description="Whether each input table of each control rule exists and how many rows it has (a missing or "
+        "empty input becomes an input_missing finding). Grain: one row per rule and input table.",
+    )
+    def control_input_status(con: duckdb.DuckDBPyConnection) -> dict:
         write_input_status(con)
         problems = con.execute(
             f"select control_code || ': ' || input_table from {INPUT_STATUS_TABLE} "
             "where (not is_present or n_rows = 0) and not is_optional order by 1"
         ).fetchall()
-        metadata = table_metadata(con, INPUT_STATUS_TABLE)
-    return dg.MaterializeResult(metadata={**metadata, "missing_or_empty_inputs": [p[0] for p in problems]})
+        return {"missing_or_empty_inputs": [p[0] for p in problems]}
+
+    return control_input_status
 
 
-@dg.asset(
-    key=dg.AssetKey(["marts", "rule_computability"]),
+@table_asset(
+    "marts.rule_computability",
     deps=[dg.AssetKey(["marts", "canonical_coverage"])],
     group_name=GROUP,
-    kinds={"duckdb", "python"},
+    kinds=("duckdb", "python"),
     owners=OWNERS,
     description="Whether the loaded data holds the canonical columns each control and compliance rule needs; a "
     "rule that is not computable reports what it misses as an input_missing finding instead of its findings. "
     "Grain: one row per rule.",
 )
-def rule_computability(duckdb: DuckDBResource) -> dg.MaterializeResult:
-    with step_connection(duckdb) as con:
-        write_rule_computability(con)
-        not_computable = con.execute(
-            "select rule_code || ': ' || reason from marts.rule_computability where not is_computable order by 1"
-        ).fetchall()
-        metadata = table_metadata(con, "marts.rule_computability")
-    return dg.MaterializeResult(metadata={**metadata, "not_computable": [r[0] for r in not_computable]})
+def rule_computability(con: duckdb.DuckDBPyConnection) -> dict:
+    write_rule_computability(con)
+    not_computable = con.execute(
+        "select rule_code || ': ' || reason from marts.rule_computability where not is_computable order by 1"
+    ).fetchall()
+    return {"not_computable": [r[0] for r in not_computable]}
+
+
+def build_control_model(con: duckdb.DuckDBPyConnection, model: SqlModel, settings: Settings) -> dict:
+    """Build a control model, or stand in for it when an input is missing (said in the log and the metadata)."""
+    missing = run_control_model(con, model, settings)
+    if missing:
+        dg.get_dagster_logger().warning(f"{model.table}: inputs missing {missing}; stood in with an empty table")
+    return {"missing_inputs": missing}
 
 
 def control_model_asset(model: SqlModel) -> dg.AssetsDefinition:
-    description = f"{model.summary} Grain: {model.grain}." if model.grain else model.summary
-
-    @dg.asset(
-        key=key_of(model.table),
-        deps=[dg.AssetKey(list(ref)) for ref in model.upstream],
-        group_name=GROUP,
-        kinds=KINDS,
-        owners=OWNERS,
-        description=description,
-        code_version=code_version(model.sql),
-        metadata={"sql_file": model.path.name, "grain": model.grain},
-    )
-    def _model(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
-        with step_connection(duckdb) as con:
-            missing = run_control_model(con, model, get_settings())
-            if missing:
-                context.log.warning(f"{model.table}: inputs missing {missing}; stood in with an empty table")
-            metadata = table_metadata(con, model.table) if table_exists(con, model.table) else {}
-        return dg.MaterializeResult(metadata={**metadata, "missing_inputs": missing})
-
-    return _model
+    # the code version covers the macros the model calls (assets/controls/macros.py)
+    return model_asset(model, GROUP, OWNERS, build=build_control_model, code_version=code_version(model.sql))
 
 
 def control_assets() -> list:
     return [
         control_config,
-        control_input_status,
+        control_input_status_asset(),
         rule_computability,
         *(control_model_asset(m) for m in control_models()),
     ]
 
 
-defs = dg.Definitions(assets=catalogued(control_assets()))
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=catalogued(control_assets()))

@@ -15,8 +15,12 @@ look inside a macro):
 
 For the same reason the findings projection is not a table macro. Every table needs its columns traced from its
 final select, and the columns of ``select * from a_table_macro(...)`` cannot be named from the parse tree. So each
-family still writes the ten findings columns (``runner.FINDINGS_COLUMNS``) in its ``final`` select, and the
-findings marts take the union's columns with ``select * exclude (kind)``.
+family names the ten findings columns (``runner.FINDINGS_COLUMNS``) in its own SQL. Where its rules flag rows of
+one table (a payslip, an invoice, an employee, a vendor), each rule selects the row's key with its description and
+evidence, and ``final`` adds once what every finding takes from that row (joining the table back by its key). Where
+the rules judge different things (an employment spell and a contract record, a day and a week), each rule selects
+the findings columns itself and ``final`` is their union. The findings marts take the union's columns with
+``select * exclude (kind)``.
 """
 
 from __future__ import annotations
@@ -31,6 +35,11 @@ MACROS = """
 -- has no digit.
 create or replace temp macro digits_only(raw_value) as
     nullif(regexp_replace(coalesce(raw_value, ''), '[^0-9]', '', 'g'), '');
+
+-- A validity range (an employment record, a leave request; both ends included) covering at least one day of the
+-- month that starts on month_start (a payroll period): the month a payslip pays for.
+create or replace temp macro overlaps_month(range_start, range_end, month_start) as
+    range_start <= last_day(month_start) and range_end >= month_start;
 
 -- A row of the payroll recalculation (marts.payroll_recalculation) of a method starting with method_prefix
 -- ('pph21_', 'bpjs_') that differs from its recomputation by more than tolerance_idr. Nothing paid counts as 0; a

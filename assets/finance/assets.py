@@ -53,4 +53,6 @@ def finance_assets() -> list:
     return [finance_config, *model_assets(SQL_DIR, "core", GROUP, OWNERS)]
 
 
-defs = dg.Definitions(assets=catalogued(finance_assets()))
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=catalogued(finance_assets()))

@@ -14,4 +14,6 @@ def hr_assets() -> list:
     return model_assets(Path(__file__).parent / "sql", "core", "hr", ["team:hr-data"])
 
 
-defs = dg.Definitions(assets=catalogued(hr_assets()))
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=catalogued(hr_assets()))

@@ -123,4 +123,6 @@ def staging_assets() -> list[dg.AssetsDefinition]:
     return [build_staging_asset(path) for path in contract_paths()]
 
 
-defs = dg.Definitions(assets=catalogued(staging_assets()))
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=catalogued(staging_assets()))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -224,27 +225,31 @@ def _refuse_utf8(path: Path, head: bytes, declared: str) -> None:
     )
 
 
-def _scan_lines(path: Path, head: bytes) -> TextScan:
-    """ASCII-compatible bytes, line by line: UTF-8 where valid, else cp1252."""
-    newline = _newline_of(head)
-    has_bom = head.startswith(codecs.BOM_UTF8)
+def _byte_lines(path: Path, newline: str) -> Iterator[bytes]:
+    """The file's lines, read in chunks: split at CR for old-Mac files, else at LF (a CRLF line keeps its CR); a
+    last line without a newline counts, an empty one does not."""
     sep = b"\r" if newline == "\r" else b"\n"
-    blank: list[int] = []
-    cp1252: list[int] = []
-    non_ascii_utf8 = False
-    n = 0
     with path.open("rb") as handle:
         pending = b""
         for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
             pending += chunk
             lines = pending.split(sep)
             pending = lines.pop()
-            for line in lines:
-                n += 1
-                non_ascii_utf8 |= _classify(line, n, blank, cp1252)
+            yield from lines
         if pending:
-            n += 1
-            non_ascii_utf8 |= _classify(pending, n, blank, cp1252)
+            yield pending
+
+
+def _scan_lines(path: Path, head: bytes) -> TextScan:
+    """ASCII-compatible bytes, line by line: UTF-8 where valid, else cp1252."""
+    newline = _newline_of(head)
+    has_bom = head.startswith(codecs.BOM_UTF8)
+    blank: list[int] = []
+    cp1252: list[int] = []
+    non_ascii_utf8 = False
+    n = 0
+    for n, line in enumerate(_byte_lines(path, newline), start=1):
+        non_ascii_utf8 |= _classify(line, n, blank, cp1252)
     encoding = "utf-8-sig" if has_bom else "utf-8"
     if cp1252:
         encoding = "mixed" if non_ascii_utf8 else "cp1252"
@@ -337,21 +342,10 @@ def rewrite_as_utf8(path: Path, scan: TextScan, target: Path) -> None:
             for line in _decoded_lines(path, scan, scan.encoding):
                 dst.write(line.removeprefix("\ufeff") + "\n")
         return
-    sep = b"\r" if scan.newline == "\r" else b"\n"
     bad = set(scan.cp1252_lines)
-    with path.open("rb") as src, target.open("w", encoding="utf-8", newline="\n") as dst:
-        pending = b""
-        number = 0
-        for chunk in iter(lambda: src.read(CHUNK_BYTES), b""):
-            pending += chunk
-            lines = pending.split(sep)
-            pending = lines.pop()
-            for line in lines:
-                number += 1
-                dst.write(_decode_line(line, number in bad) + "\n")
-        if pending:
-            number += 1
-            dst.write(_decode_line(pending, number in bad) + "\n")
+    with target.open("w", encoding="utf-8", newline="\n") as dst:
+        for number, line in enumerate(_byte_lines(path, scan.newline), start=1):
+            dst.write(_decode_line(line, number in bad) + "\n")
 
 
 def _decode_line(line: bytes, is_cp1252: bool) -> str:

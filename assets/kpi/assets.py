@@ -2,14 +2,11 @@
 
 import dagster as dg
 import duckdb
-from dagster_duckdb import DuckDBResource
 
 from assets.canonical.needs import needs_of, write_computability
 from assets.catalog import catalogued
 from assets.kpi.registry import SQL_DIR, load_registry, registry_models, write_registry_table
-from assets.metadata import table_metadata
-from assets.sqlmodels import model_assets, set_variables
-from pipelines.resources import step_connection
+from assets.sqlmodels import model_assets, set_variables, table_asset
 from pipelines.settings import Settings, get_settings
 
 OWNERS = ["team:performance"]
@@ -72,30 +69,32 @@ def build_kpi_values(con: duckdb.DuckDBPyConnection, settings: Settings, models:
     )
 
 
-@dg.asset(
-    key=KPI_VALUES,
-    deps=[*(dg.AssetKey(["marts", m]) for m in registry_models()), COVERAGE],
-    group_name="kpi",
-    kinds={"duckdb", "sql"},
-    owners=OWNERS,
-    description="Every registered KPI in long format, with the group size and a small-group flag. "
-    "Grain: one row per month, department (or ALL) and KPI code.",
-)
-def kpi_values(duckdb: DuckDBResource) -> dg.MaterializeResult:
-    with step_connection(duckdb) as con:
+def kpi_values_asset() -> dg.AssetsDefinition:
+    """marts.kpi_values, after every KPI model the registry names."""
+
+    @table_asset(
+        "marts.kpi_values",
+        deps=[*(dg.AssetKey(["marts", m]) for m in registry_models()), COVERAGE],
+        group_name="kpi",
+        owners=OWNERS,
+        description="Every registered KPI in long format, with the group size and a small-group flag. "
+        "Grain: one row per month, department (or ALL) and KPI code.",
+    )
+    def kpi_values(con: duckdb.DuckDBPyConnection) -> dict:
         build_kpi_values(con, get_settings())
-        metadata = table_metadata(con, "marts.kpi_values")
         codes = [r[0] for r in con.execute("select distinct kpi_code from marts.kpi_values order by 1").fetchall()]
         not_computable = con.execute(
             "select kpi_code || ': ' || reason from marts.kpi_computability where not is_computable order by 1"
         ).fetchall()
-    return dg.MaterializeResult(
-        metadata={**metadata, "kpi_codes": codes, "not_computable": [r[0] for r in not_computable]}
-    )
+        return {"kpi_codes": codes, "not_computable": [r[0] for r in not_computable]}
+
+    return kpi_values
 
 
 def kpi_assets() -> list:
-    return [*model_assets(SQL_DIR, "marts", "kpi", OWNERS), kpi_values]
+    return [*model_assets(SQL_DIR, "marts", "kpi", OWNERS), kpi_values_asset()]
 
 
-defs = dg.Definitions(assets=catalogued(kpi_assets()))
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=catalogued(kpi_assets()))

@@ -10,6 +10,9 @@ import dagster as dg
 from assets.catalog import catalogued
 from assets.sqlmodels import model_assets
 
-defs = dg.Definitions(
-    assets=catalogued(model_assets(Path(__file__).parent / "sql", "core", "payroll", ["team:payroll"]))
-)
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(
+        assets=catalogued(model_assets(Path(__file__).parent / "sql", "core", "payroll", ["team:payroll"]))
+    )

@@ -26,4 +26,6 @@ def performance_assets() -> list:
     ]
 
 
-defs = dg.Definitions(assets=catalogued(performance_assets()))
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=catalogued(performance_assets()))

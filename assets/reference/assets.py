@@ -70,4 +70,6 @@ def reference_tables(duckdb: DuckDBResource):
             )
 
 
-defs = dg.Definitions(assets=catalogued([reference_tables]))
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=catalogued([reference_tables]))

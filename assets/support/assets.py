@@ -51,4 +51,6 @@ def write_support_reference(con, name: str) -> str:
     return load_csv_table(con, f"reference.{name}", HERE / f"{name}.csv", TYPES)
 
 
-defs = dg.Definitions(assets=catalogued([support_reference, *model_assets(HERE / "sql", "core", GROUP, OWNERS)]))
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=catalogued([support_reference, *model_assets(HERE / "sql", "core", GROUP, OWNERS)]))

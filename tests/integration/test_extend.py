@@ -33,10 +33,8 @@ KPI_ENTRY = """
   formula: "sum over days of the month of employees employed that day"
   source: docs/kpi_definitions.md 1.1
 """
-KPI_BRANCH = """    union all
-    select period, department_id, 'employee_days', n_employee_days, n_employee_days, null
-    from with_company
-"""
+KPI_ROW = "            kpi_total_row('employee_days', n_employee_days)\n"
+KPI_LIST_END = "        ]) as kpi\n        from with_company\n"
 
 # -- a control rule in the payroll-register family: net pay above a ceiling the company sets --------------------
 RULE_ENTRY = """
@@ -55,8 +53,11 @@ RULE_ENTRY = """
     net_pay_ceiling_idr: 10000000
 """
 RULE_CTE = """above_ceiling as (
-    select 'net_pay_above_ceiling' as control_code, 'net_pay_above_ceiling:' || p.employee_id || ':' || p.run_id
-        as finding_id, p.employee_id, p.period, p.department_id, p.net_pay_idr::bigint as amount_at_risk_idr,
+    select
+        'net_pay_above_ceiling' as control_code,
+        p.run_id,
+        p.employee_id,
+        p.net_pay_idr::bigint as amount_at_risk_idr,
         'net pay above the ceiling in payroll run ' || p.run_id as description,
         json_object('run_id', p.run_id, 'ceiling_idr', params.net_pay_ceiling_idr)::varchar as evidence
     from payslips p cross join params
@@ -64,7 +65,7 @@ RULE_CTE = """above_ceiling as (
 ),
 
 """
-UNION_START = "unioned as (\n    select * from after_termination\n"
+UNION_FIRST = "    select * from after_termination\n    union all\n"
 
 # -- a source export: courses of a learning system, staged as they are (no canonical entity) --------------------
 SOURCE_CONTRACT = """\
@@ -88,8 +89,10 @@ def add_kpi(project: Path) -> list[str]:
     registry.write_text(registry.read_text(encoding="utf-8") + KPI_ENTRY, encoding="utf-8")
     model = project / "assets/kpi/sql/kpi_hr__workforce.sql"
     text = model.read_text(encoding="utf-8")
-    end = text.rindex("\n)\n\nselect * from final")
-    model.write_text(text[:end] + "\n" + KPI_BRANCH.rstrip("\n") + text[end:], encoding="utf-8")
+    assert text.count(KPI_LIST_END) == 1
+    # the new row goes last in the model's list of KPI rows: the line before it gains its comma
+    head, tail = text.split(KPI_LIST_END)
+    model.write_text(head.rstrip("\n") + ",\n" + KPI_ROW + KPI_LIST_END + tail, encoding="utf-8")
     return ["assets/kpi/registry/hr.yaml", "assets/kpi/sql/kpi_hr__workforce.sql"]
 
 
@@ -98,9 +101,12 @@ def add_control_rule(project: Path) -> list[str]:
     registry.write_text(registry.read_text(encoding="utf-8") + RULE_ENTRY, encoding="utf-8")
     model = project / "assets/controls/sql/int_findings__payroll_register.sql"
     text = model.read_text(encoding="utf-8")
-    assert text.count(UNION_START) == 1
-    branch = "    union all\n    select * from above_ceiling\n"
-    model.write_text(text.replace(UNION_START, RULE_CTE + UNION_START + branch), encoding="utf-8")
+    # the rule's CTE goes before the family's union, and the union takes its rows
+    assert text.count("\nunioned as (\n") == 1
+    assert text.count(UNION_FIRST) == 1
+    text = text.replace("\nunioned as (\n", "\n" + RULE_CTE + "unioned as (\n")
+    branch = "    select * from above_ceiling\n    union all\n"
+    model.write_text(text.replace(UNION_FIRST, UNION_FIRST + branch), encoding="utf-8")
     return ["assets/controls/registry.yaml", "assets/controls/sql/int_findings__payroll_register.sql"]
 
 

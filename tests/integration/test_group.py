@@ -302,6 +302,7 @@ def test_the_consolidation_job_writes_the_same_group_values(group):
 def test_the_code_location_has_the_partitioned_job_with_a_group_file(group):
     probe = (
         "from pipelines.definitions import defs\n"
+        "defs = defs()\n"
         "job = defs.resolve_job_def('company_refresh')\n"
         "print(job.partitions_def.get_partition_keys())\n"
         "print(defs.resolve_job_def('group_consolidation').name)\n"

@@ -35,7 +35,9 @@ def test_a_step_lands_in_its_layer(step, layer):
 
 
 def test_every_layer_of_the_nightly_job_has_steps():
-    from pipelines.definitions import defs
+    from pipelines.definitions import build_definitions
+
+    defs = build_definitions()
 
     steps = [node.name for node in defs.resolve_job_def("nightly_refresh").graph.node_defs]
     found = {layer_of(s) for s in steps}

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import duckdb
 import pytest
+from fixtures.project import settings_from_env
 
 from pipelines.cli import _findings_lines, build_parser, main
 from pipelines.progress import Progress, RunState, Step, duration_text, prune_logs
@@ -300,12 +301,6 @@ def tiny(tmp_path, monkeypatch):
     """A job named nightly_refresh of two assets (one fails when asked), with settings pointed at tmp_path."""
     import dagster as dg
 
-    from pipelines import settings as settings_module
-
-    monkeypatch.setenv("KINERJA_WAREHOUSE_PATH", str(tmp_path / "warehouse.duckdb"))
-    monkeypatch.setenv("KINERJA_REPORTS_DIR", str(tmp_path / "reports"))
-    settings_module.get_settings.cache_clear()
-
     @dg.asset(key=["staging", "people"])
     def people(context) -> None:
         context.log.info("staged the people")
@@ -316,8 +311,8 @@ def tiny(tmp_path, monkeypatch):
             raise ValueError("headcount cannot be computed")
 
     defs = dg.Definitions(assets=[people, headcount], jobs=[dg.define_asset_job("nightly_refresh")])
-    yield SimpleNamespace(defs=defs, root=tmp_path, instance=dg.DagsterInstance.ephemeral())
-    settings_module.get_settings.cache_clear()
+    with settings_from_env(monkeypatch, WAREHOUSE_PATH=tmp_path / "warehouse.duckdb", REPORTS_DIR=tmp_path / "reports"):
+        yield SimpleNamespace(defs=defs, root=tmp_path, instance=dg.DagsterInstance.ephemeral())
 
 
 def test_a_run_shows_progress_and_writes_dagsters_lines_to_its_log_file(tiny):
@@ -409,14 +404,12 @@ def test_the_summary_reads_a_warehouse_a_failed_step_left_open(tmp_path, monkeyp
     """A step that fails inside ``with duckdb.get_connection()`` leaves its connection open (dagster_duckdb closes
     it only on success): the summary then opens the warehouse with the run's exact configuration."""
     from assets.ingest.manifest import ensure_schemas
-    from pipelines import settings as settings_module
     from pipelines.cli import _run_connection_config, print_load_summary
+    from pipelines.settings import get_settings
 
     warehouse = tmp_path / "warehouse.duckdb"
-    monkeypatch.setenv("KINERJA_WAREHOUSE_PATH", str(warehouse))
-    settings_module.get_settings.cache_clear()
-    try:
-        held = duckdb.connect(str(warehouse), config=_run_connection_config(settings_module.get_settings()))
+    with settings_from_env(monkeypatch, WAREHOUSE_PATH=warehouse):
+        held = duckdb.connect(str(warehouse), config=_run_connection_config(get_settings()))
         ensure_schemas(held)
         held.execute(
             "insert into meta.load_manifest (file_sha256, contract, source_path, rows_read, rows_staged, "
@@ -428,18 +421,10 @@ def test_the_summary_reads_a_warehouse_a_failed_step_left_open(tmp_path, monkeyp
         assert print_load_summary(warehouse) == (0, 0)
         assert "hris__employees" in capsys.readouterr().out
         held.close()
-    finally:
-        settings_module.get_settings.cache_clear()
 
 
 def test_publish_without_a_warehouse_says_so_in_one_line(tmp_path, monkeypatch, capsys):
-    from pipelines import settings as settings_module
-
-    monkeypatch.setenv("KINERJA_WAREHOUSE_PATH", str(tmp_path / "none.duckdb"))
-    settings_module.get_settings.cache_clear()
-    try:
+    with settings_from_env(monkeypatch, WAREHOUSE_PATH=tmp_path / "none.duckdb"):
         assert main(["publish"]) == 1
-    finally:
-        settings_module.get_settings.cache_clear()
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no warehouse at" in err and "kinerja run" in err

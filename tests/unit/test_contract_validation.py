@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fixtures.contracts import acme_staff, write_contract
+from fixtures.project import settings_from_env
 
 from assets.canonical.catalog import RATES_FILE
 from assets.ingest.contracts import load_contract
@@ -80,17 +81,12 @@ def test_a_lookup_file_must_exist_with_its_columns(tmp_path):
 
 
 def test_the_cli_says_invalid_and_exits_1(tmp_path, monkeypatch, capsys):
-    from pipelines import settings as settings_module
     from pipelines.cli import main
 
     contracts = tmp_path / "contracts"
     contracts.mkdir()
     write_contract(contracts, BASE + 'row_rules:\n  - {name: adult, sql: "agee > 16", reason: too young}\n')
-    monkeypatch.setenv("KINERJA_CONTRACTS_DIR", str(contracts))
-    settings_module.get_settings.cache_clear()
-    try:
+    with settings_from_env(monkeypatch, CONTRACTS_DIR=contracts):
         assert main(["validate-contracts"]) == 1
-    finally:
-        settings_module.get_settings.cache_clear()
     out = capsys.readouterr().out
     assert "INVALID contract acme__staff.yaml: row rule 'adult': 'agee > 16' names column 'agee'" in out

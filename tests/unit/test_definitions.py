@@ -52,7 +52,9 @@ def describe(defs: dg.Definitions) -> dict:
 
 
 def test_definitions_match_the_snapshot():
-    from pipelines.definitions import defs
+    from pipelines.definitions import build_definitions
+
+    defs = build_definitions()
 
     current = describe(defs)
     if os.environ.get("KINERJA_UPDATE_SNAPSHOTS") or not SNAPSHOT.exists():
@@ -61,7 +63,9 @@ def test_definitions_match_the_snapshot():
 
 
 def test_nightly_job_covers_every_asset_in_process_with_a_running_schedule():
-    from pipelines.definitions import defs
+    from pipelines.definitions import build_definitions
+
+    defs = build_definitions()
 
     current = describe(defs)
     assert current["nightly_refresh"]["assets"] == sorted(current["assets"])
@@ -81,3 +85,27 @@ def test_dagster_definitions_validate_passes(tmp_path):
         cwd=ROOT, capture_output=True, text=True, timeout=300, env=env,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_importing_the_modules_builds_no_definitions(tmp_path):
+    # every module of the three packages and the code location imported in a fresh process: no module's
+    # definitions are built (contracts, suites and registries are read when Dagster loads the location)
+    probe = (
+        "import importlib, pkgutil\n"
+        "import dagster as dg\n"
+        "for name in ('assets', 'checks', 'dashboards'):\n"
+        "    package = importlib.import_module(name)\n"
+        "    for info in pkgutil.walk_packages(package.__path__, name + '.'):\n"
+        "        importlib.import_module(info.name)\n"
+        "import pipelines.definitions as location\n"
+        "from pipelines import discovery\n"
+        "print(len(discovery._built), callable(location.defs), isinstance(location.defs, dg.Definitions))\n"
+        "defs = location.defs()\n"
+        "print(len(discovery._built) > 10, isinstance(defs, dg.Definitions))\n"
+    )
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["0 True False", "True True"]

@@ -52,12 +52,13 @@ def keys(planted, anomaly_type):
     return sorted(r["key"] for r in planted if r["anomaly_type"] == anomaly_type)
 
 
+def count_where(con, table: str, condition: str) -> int:
+    return con.execute(f"select count(*) from {table} where {condition}").fetchone()[0]
+
+
 def test_every_journal_balances_on_a_known_account(company):
     con, _ = company
-    bad = con.execute(
-        "select count(*) from core.fct_gl_line where not is_journal_balanced or not is_account_known"
-    ).fetchall()
-    assert bad == [(0,)]
+    assert count_where(con, "core.fct_gl_line", "not is_journal_balanced or not is_account_known") == 0
 
 
 def test_bank_match_rate_is_complete_except_in_months_with_a_planted_unmatched_line(company):
@@ -81,10 +82,7 @@ def test_the_planted_bank_lines_are_exactly_what_stays_unmatched(company):
         "select side, coalesce(bank_txn_id, journal_id) from marts.finance_bank_unmatched_items order by 2"
     ).fetchall()
     assert unmatched == [("bank", k) for k in keys(planted, "unmatched_bank_line")]
-    unexplained = con.execute(
-        "select count(*) from marts.finance_bank_reconciliation where not is_reconciled"
-    ).fetchall()
-    assert unexplained == [(0,)]
+    assert count_where(con, "marts.finance_bank_reconciliation", "not is_reconciled") == 0  # nothing unexplained
 
 
 def test_payroll_register_and_ledger_agree_every_month(company):

@@ -38,6 +38,21 @@ def test_digits_only_keeps_the_digits_and_blanks_a_value_without_any(mcon, raw, 
 
 
 @pytest.mark.parametrize(
+    ("start", "end", "covers"),
+    [
+        ("2024-03-31", "2024-03-31", True),  # the month's last day
+        ("2024-02-01", "2024-03-01", True),  # ends on its first day
+        ("2024-01-01", "2024-02-29", False),  # ends the day before
+        ("2024-04-01", "2024-12-31", False),  # starts the day after
+        ("2023-01-01", "9999-12-31", True),  # open-ended
+    ],
+)
+def test_overlaps_month_when_the_range_covers_a_day_of_it(mcon, start, end, covers):
+    sql = "overlaps_month(?::date, ?::date, date '2024-03-01')"
+    assert value(mcon, sql, [start, end]) is covers
+
+
+@pytest.mark.parametrize(
     ("method", "actual", "expected", "differs"),
     [
         ("pph21_ter", 100, 111, True),  # 11 > 10

@@ -11,16 +11,20 @@ January 2025 has 31 days, February 28. Departments D1 and D2.
 from __future__ import annotations
 
 import pytest
-from fixtures.warehouse import HR_CORE, create_five_person_company, job_event, load_reference, run_models
+from fixtures.warehouse import (
+    D1_JANUARY_EVENTS,
+    HR_CORE,
+    create_five_person_company,
+    job_event,
+    load_reference,
+    run_models,
+)
 
 from assets.kpi.assets import build_kpi_values
 from pipelines.settings import Settings
 
 EVENTS = [
-    job_event("1", "E1", "2024-06-01", "hire", "D1"),
-    job_event("2", "E2", "2024-06-01", "hire", "D1"),
-    job_event("3", "E2", "2025-01-15", "termination", "D1", "voluntary"),
-    job_event("4", "E3", "2025-01-20", "hire", "D1"),
+    *D1_JANUARY_EVENTS,
     job_event("5", "E4", "2024-01-01", "hire", "D2"),
     job_event("6", "E4", "2025-01-31", "termination", "D2", "involuntary"),
     job_event("7", "E5", "2024-01-01", "hire", "D2"),

@@ -33,6 +33,7 @@ import datetime as dt
 import pytest
 import yaml
 from fixtures.warehouse import (
+    D1_JANUARY_EVENTS,
     HR_CORE,
     PAYROLL_COSTS,
     ROOT,
@@ -53,10 +54,7 @@ CODES = {
 
 
 EVENTS = [
-    job_event("1", "E1", "2024-06-01", "hire", "D1"),
-    job_event("2", "E2", "2024-06-01", "hire", "D1"),
-    job_event("3", "E2", "2025-01-15", "termination", "D1", "voluntary"),
-    job_event("4", "E3", "2025-01-20", "hire", "D1"),
+    *D1_JANUARY_EVENTS,
     job_event("5", "E4", "2024-01-01", "hire", "D2"),
     job_event("6", "E4", "2025-02-10", "transfer", "D1"),
     job_event("7", "E5", "2023-01-01", "hire", "D2"),

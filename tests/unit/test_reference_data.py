@@ -340,25 +340,6 @@ def test_monthly_method_switches_to_ter_in_2024(day, method):
     assert parameter("pph21_parameters", "monthly_method", day) == method
 
 
-@pytest.mark.parametrize(
-    ("name", "value"),
-    [
-        ("biaya_jabatan_pct", 5),
-        ("biaya_jabatan_annual_cap_idr", 6_000_000),
-        ("biaya_jabatan_monthly_cap_idr", 500_000),
-        ("jht_employee_deductible_pct", 2),
-        ("jp_employee_deductible_pct", 1),
-        ("pkp_rounding_down_idr", 1_000),
-        ("no_npwp_surcharge_pct", 20),
-        ("daily_ter_zero_max_idr", 450_000),
-        ("daily_ter_rate_pct", 0.5),
-        ("daily_ter_upper_idr", 2_500_000),
-    ],
-)
-def test_pph21_parameters_in_2026(name, value):
-    assert float(parameter("pph21_parameters", name, "2026-01-31")) == value
-
-
 # ----------------------------------------------------------------------------------------------------
 # BPJS
 # ----------------------------------------------------------------------------------------------------
@@ -510,22 +491,33 @@ def test_workday_overtime_table_matches_the_daily_limit():
     )
 
 
-@pytest.mark.parametrize(
-    ("name", "value"),
-    [
-        ("overtime_hourly_divisor", 173),
-        ("overtime_max_hours_week", 18),
-        ("normal_hours_week", 40),
-        ("daily_wage_multiplier_5day", 21),
-        ("daily_wage_multiplier_6day", 25),
-        ("thr_deadline_days_before_holiday", 7),
-        ("annual_leave_days", 12),
-        ("pkwt_max_years", 5),
-        ("minimum_wage_max_service_months", 12),
-    ],
-)
-def test_labour_parameters_in_2026(name, value):
-    assert float(parameter("labour_parameters", name, "2026-01-31")) == value
+#: PPh 21 and labour-law parameters in force on 31 January 2026, by (table, parameter).
+IN_2026 = {
+    ("pph21_parameters", "biaya_jabatan_pct"): 5,
+    ("pph21_parameters", "biaya_jabatan_annual_cap_idr"): 6_000_000,
+    ("pph21_parameters", "biaya_jabatan_monthly_cap_idr"): 500_000,
+    ("pph21_parameters", "jht_employee_deductible_pct"): 2,
+    ("pph21_parameters", "jp_employee_deductible_pct"): 1,
+    ("pph21_parameters", "pkp_rounding_down_idr"): 1_000,
+    ("pph21_parameters", "no_npwp_surcharge_pct"): 20,
+    ("pph21_parameters", "daily_ter_zero_max_idr"): 450_000,
+    ("pph21_parameters", "daily_ter_rate_pct"): 0.5,
+    ("pph21_parameters", "daily_ter_upper_idr"): 2_500_000,
+    ("labour_parameters", "overtime_hourly_divisor"): 173,
+    ("labour_parameters", "overtime_max_hours_week"): 18,
+    ("labour_parameters", "normal_hours_week"): 40,
+    ("labour_parameters", "daily_wage_multiplier_5day"): 21,
+    ("labour_parameters", "daily_wage_multiplier_6day"): 25,
+    ("labour_parameters", "thr_deadline_days_before_holiday"): 7,
+    ("labour_parameters", "annual_leave_days"): 12,
+    ("labour_parameters", "pkwt_max_years"): 5,
+    ("labour_parameters", "minimum_wage_max_service_months"): 12,
+}
+
+
+@pytest.mark.parametrize(("table", "name"), IN_2026)
+def test_pph21_and_labour_parameters_in_2026(table, name):
+    assert float(parameter(table, name, "2026-01-31")) == IN_2026[table, name]
 
 
 # ----------------------------------------------------------------------------------------------------

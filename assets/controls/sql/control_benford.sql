@@ -109,10 +109,7 @@ totals as (
 
 shares as (
     select
-        g.population,
-        g.test,
-        g.digit,
-        g.last_period,
+        g.*,
         coalesce(t.n_amounts, 0) as n_amounts,
         coalesce(c.n_digit, 0) as n_digit,
         case when t.n_amounts > 0 then coalesce(c.n_digit, 0) / t.n_amounts end as observed_share,

@@ -30,34 +30,29 @@ rules as (
     where control_code not in (select code from registry)
 ),
 
-per_rule as (
-    -- by kind too: input_missing is a code of both kinds, each with its own findings
-    select
-        f.kind,
-        f.control_code,
-        count(*) as n_findings,
-        count(*) filter (where s.is_open) as n_open,
-        count(*) filter (where s.is_dispositioned) as n_closed,
-        count(*) filter (where s.is_dispositioned and not s.is_false_positive) as n_resolved,
-        count(*) filter (where s.is_false_positive) as n_false_positive
+reviewed as (
+    -- each finding with the flags of its latest review status
+    select f.kind, f.control_code, f.finding_id, s.is_open, s.is_dispositioned, s.is_false_positive
     from finding_status f
     join statuses s on s.status = f.review_status
-    group by f.kind, f.control_code
 ),
 
 final as (
+    -- by kind too: input_missing is a code of both kinds, each with its own findings; a rule without findings
+    -- counts 0 of each
     select
         r.control_code,
         r.kind,
         r.control_name,
-        coalesce(p.n_findings, 0) as n_findings,
-        coalesce(p.n_open, 0) as n_open,
-        coalesce(p.n_closed, 0) as n_closed,
-        coalesce(p.n_resolved, 0) as n_resolved,
-        coalesce(p.n_false_positive, 0) as n_false_positive,
-        100.0 * p.n_false_positive / nullif(p.n_closed, 0) as false_positive_rate_pct
+        count(f.finding_id) as n_findings,
+        count(*) filter (where f.is_open) as n_open,
+        count(*) filter (where f.is_dispositioned) as n_closed,
+        count(*) filter (where f.is_dispositioned and not f.is_false_positive) as n_resolved,
+        count(*) filter (where f.is_false_positive) as n_false_positive,
+        100.0 * n_false_positive / nullif(n_closed, 0) as false_positive_rate_pct
     from rules r
-    left join per_rule p on p.kind = r.kind and p.control_code = r.control_code
+    left join reviewed f on f.kind = r.kind and f.control_code = r.control_code
+    group by r.control_code, r.kind, r.control_name
 )
 
 select * from final order by kind, control_code

@@ -44,7 +44,7 @@ rules as (
         max(l.value::double) filter (where l.parameter = 'annual_leave_days') as annual_leave_days
     from labour_parameters l
     cross join lookback b
-    where b.start_date between l.effective_from and coalesce(l.effective_to, date '9999-12-31')
+    where is_in_force(b.start_date, l.effective_from, l.effective_to)
 ),
 
 spells as (

@@ -54,11 +54,7 @@ keyed as (
 exact_duplicates as (
     select
         'duplicate_payment_exact' as control_code,
-        'duplicate_payment_exact:' || k.invoice_id as finding_id,
         k.invoice_id,
-        k.invoice_date,
-        k.department_id,
-        k.amount_idr as amount_at_risk_idr,
         'Invoice ' || k.invoice_id || ' of vendor ' || k.vendor_id || ' repeats invoice number ' || k.invoice_no
             || ' and amount ' || money_text(k.amount_idr) || ' of ' || k.original_invoice_id
             || case when k.is_paid then ' and was paid on ' || strftime(k.paid_date, '%Y-%m-%d') else '' end
@@ -98,11 +94,7 @@ cross_vendor_pairs as (
 cross_vendor_duplicates as (
     select
         'duplicate_payment_cross_vendor' as control_code,
-        'duplicate_payment_cross_vendor:' || b.invoice_id as finding_id,
         b.invoice_id,
-        b.invoice_date,
-        b.department_id,
-        b.amount_idr as amount_at_risk_idr,
         'Invoice ' || b.invoice_id || ' of vendor ' || b.vendor_id || ' carries invoice number ' || b.invoice_no
             || ' and amount ' || money_text(b.amount_idr) || ', as '
             || string_agg(n.earlier_invoice_id || ' of vendor ' || n.earlier_vendor_id || ' (' || n.earlier_invoice_no
@@ -115,8 +107,7 @@ cross_vendor_duplicates as (
                     'received_date', b.received_date, 'paid_date', b.paid_date)::varchar as evidence
     from cross_vendor_pairs n
     join cross_keyed b using (invoice_id)
-    group by b.invoice_id, b.vendor_id, b.invoice_no, b.amount_idr, b.invoice_date, b.department_id, b.is_paid,
-        b.paid_date, b.received_date
+    group by b.invoice_id, b.vendor_id, b.invoice_no, b.amount_idr, b.is_paid, b.paid_date, b.received_date
 ),
 
 recurring_series as (
@@ -174,11 +165,7 @@ near_pairs as (
 near_duplicates as (
     select
         'duplicate_payment_near' as control_code,
-        'duplicate_payment_near:' || b.invoice_id as finding_id,
         b.invoice_id,
-        b.invoice_date,
-        b.department_id,
-        b.amount_idr as amount_at_risk_idr,
         'Invoice ' || b.invoice_id || ' of vendor ' || b.vendor_id || ' (' || b.invoice_no || ', '
             || money_text(b.amount_idr) || ', ' || strftime(b.invoice_date, '%Y-%m-%d') || ') looks like '
             || string_agg(n.earlier_invoice_id || ' (' || n.earlier_invoice_no || ', '
@@ -191,17 +178,13 @@ near_duplicates as (
                     'same_invoice_number', bool_or(n.is_same_number))::varchar as evidence
     from near_pairs n
     join keyed b using (invoice_id)
-    group by b.invoice_id, b.vendor_id, b.invoice_no, b.amount_idr, b.invoice_date, b.department_id
+    group by b.invoice_id, b.vendor_id, b.invoice_no, b.amount_idr, b.invoice_date
 ),
 
 self_approved as (
     select
         'sod_invoice' as control_code,
-        'sod_invoice:' || i.invoice_id as finding_id,
         i.invoice_id,
-        i.invoice_date,
-        i.department_id,
-        i.amount_idr as amount_at_risk_idr,
         'Invoice ' || i.invoice_id || ' of vendor ' || i.vendor_id || ' for ' || money_text(i.amount_idr)
             || ' was entered and approved by the same user ' || i.created_by
             || '; have an authorised approver review it.' as description,
@@ -259,11 +242,7 @@ split_members as (
 splits as (
     select
         'split_invoice' as control_code,
-        'split_invoice:' || i.invoice_id as finding_id,
         i.invoice_id,
-        i.invoice_date,
-        i.department_id,
-        i.amount_idr as amount_at_risk_idr,
         'Invoice ' || i.invoice_id || ' (' || money_text(i.amount_idr) || ') is one of '
             || arg_max(m.n_items, m.total_idr) || ' invoices of vendor ' || i.vendor_id || ' within '
             || (select split_window_days from params) || ' days ('
@@ -279,17 +258,13 @@ splits as (
                     'approved_by', i.approved_by)::varchar as evidence
     from split_members m
     join invoices i using (invoice_id)
-    group by i.invoice_id, i.invoice_date, i.department_id, i.amount_idr, i.vendor_id, i.created_by, i.approved_by
+    group by i.invoice_id, i.amount_idr, i.vendor_id, i.created_by, i.approved_by
 ),
 
 paid_before_received as (
     select
         'invoice_paid_before_received' as control_code,
-        'invoice_paid_before_received:' || invoice_id as finding_id,
         invoice_id,
-        invoice_date,
-        department_id,
-        amount_idr as amount_at_risk_idr,
         'Invoice ' || invoice_id || ' of vendor ' || vendor_id || ' for ' || money_text(amount_idr)
             || ' was paid on ' || strftime(paid_date, '%Y-%m-%d') || ', '
             || date_diff('day', paid_date, received_date) || ' day(s) before it was received on '
@@ -301,6 +276,7 @@ paid_before_received as (
 ),
 
 unioned as (
+    -- the invoices each rule flags; the invoice itself gives every finding its month, department and amount
     select * from exact_duplicates
     union all
     select * from cross_vendor_duplicates
@@ -316,17 +292,18 @@ unioned as (
 
 final as (
     select
-        finding_id,
-        control_code,
+        u.control_code || ':' || i.invoice_id as finding_id,
+        u.control_code,
         null::varchar as severity,
         'invoice' as entity,
-        invoice_id as entity_key,
-        date_trunc('month', invoice_date)::date as period,
-        department_id,
-        amount_at_risk_idr::bigint as amount_at_risk_idr,
-        description,
-        evidence
-    from unioned
+        i.invoice_id as entity_key,
+        date_trunc('month', i.invoice_date)::date as period,
+        i.department_id,
+        i.amount_idr::bigint as amount_at_risk_idr,
+        u.description,
+        u.evidence
+    from unioned u
+    join invoices i using (invoice_id)
 )
 
 select * from final order by control_code, entity_key

@@ -57,16 +57,19 @@ chain_limits as (
     from chains c
     join labour_parameters l
         on l.parameter = 'pkwt_max_years'
-        and c.agreed_on between l.effective_from and coalesce(l.effective_to, date '9999-12-31')
+        and is_in_force(c.agreed_on, l.effective_from, l.effective_to)
 ),
 
 too_long as (
     select
         'pkwt_max_duration:' || c.employee_id || ':' || c.spell_no as finding_id,
         'pkwt_max_duration' as control_code,
-        c.employee_id,
+        null::varchar as severity,
+        'employee' as entity,
+        c.employee_id as entity_key,
         date_trunc('month', c.agreed_on)::date as period,
         c.department_id,
+        null::bigint as amount_at_risk_idr,
         c.employee_id || ' has been on fixed-term (PKWT) contracts since ' || strftime(c.first_pkwt_day, '%Y-%m-%d')
             || ', agreed on ' || strftime(c.agreed_on, '%Y-%m-%d') || ' to run until '
             || strftime(c.last_end_date, '%Y-%m-%d') || ': '
@@ -86,9 +89,12 @@ expired as (
     select
         'pkwt_expired_active:' || r.employee_id || ':' || strftime(r.contract_end_date, '%Y%m%d') as finding_id,
         'pkwt_expired_active' as control_code,
-        r.employee_id,
+        null::varchar as severity,
+        'employee' as entity,
+        r.employee_id as entity_key,
         date_trunc('month', r.contract_end_date + 1)::date as period,
         r.department_id,
+        null::bigint as amount_at_risk_idr,
         r.employee_id || '''s fixed-term (PKWT) contract ended on ' || strftime(r.contract_end_date, '%Y-%m-%d')
             || ' but the employee is still employed on it on ' || strftime(least(r.valid_to, w.end_date), '%Y-%m-%d')
             || ' (' || date_diff('day', r.contract_end_date, least(r.valid_to, w.end_date))
@@ -110,25 +116,11 @@ expired as (
     qualify row_number() over (partition by r.employee_id, r.contract_end_date order by r.valid_from desc) = 1
 ),
 
-unioned as (
+final as (
+    -- each rule already selects the findings columns (runner.FINDINGS_COLUMNS), in order
     select * from too_long
     union all
     select * from expired
-),
-
-final as (
-    select
-        finding_id,
-        control_code,
-        null::varchar as severity,
-        'employee' as entity,
-        employee_id as entity_key,
-        period,
-        department_id,
-        null::bigint as amount_at_risk_idr,
-        description,
-        evidence
-    from unioned
 )
 
 select * from final order by control_code, entity_key

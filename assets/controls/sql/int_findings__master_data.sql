@@ -54,12 +54,7 @@ shared_accounts as (
 shared_bank_account as (
     select
         'shared_bank_account' as control_code,
-        'shared_bank_account:' || e.employee_id as finding_id,
-        'employee' as entity,
-        e.employee_id as entity_key,
-        e.period,
-        e.department_id,
-        e.net_pay_idr as amount_at_risk_idr,
+        e.employee_id,
         e.employee_id || ' is paid into bank account ' || s.bank_account || ', which is also the account of '
             || array_to_string(list_filter(s.employee_ids, lambda x: x <> e.employee_id), ', ')
             || '; confirm each person and their own account with HR.' as description,
@@ -72,12 +67,7 @@ shared_bank_account as (
 missing_tax_id as (
     select
         'missing_tax_id' as control_code,
-        'missing_tax_id:' || employee_id as finding_id,
-        'employee' as entity,
-        employee_id as entity_key,
-        period,
-        department_id,
-        net_pay_idr as amount_at_risk_idr,
+        employee_id,
         employee_id || ' has no tax id (NPWP or NIK) in the HR master but was paid in ' || n_payslips
             || ' payroll runs, the latest for ' || strftime(period, '%Y-%m')
             || '; obtain the tax id or confirm the person.' as description,
@@ -98,12 +88,7 @@ employee_tax_groups as (
 duplicate_tax_id as (
     select
         'duplicate_tax_id' as control_code,
-        'duplicate_tax_id:' || e.employee_id as finding_id,
-        'employee' as entity,
-        e.employee_id as entity_key,
-        e.period,
-        e.department_id,
-        e.net_pay_idr as amount_at_risk_idr,
+        e.employee_id,
         e.employee_id || ' has tax id ' || g.tax_id || ', the same as '
             || array_to_string(list_filter(g.ids, lambda x: x <> e.employee_id), ', ')
             || '; one person cannot hold two employee records: check for a ghost or a duplicate hire.'
@@ -115,6 +100,7 @@ duplicate_tax_id as (
 ),
 
 unioned as (
+    -- the employees each rule flags; their latest payslip (paid_employees) is added once, in final
     select * from shared_bank_account
     union all
     select * from missing_tax_id
@@ -124,17 +110,18 @@ unioned as (
 
 final as (
     select
-        finding_id,
-        control_code,
+        u.control_code || ':' || e.employee_id as finding_id,
+        u.control_code,
         null::varchar as severity,
-        entity,
-        entity_key,
-        period,
-        department_id,
-        amount_at_risk_idr,
-        description,
-        evidence
-    from unioned
+        'employee' as entity,
+        e.employee_id as entity_key,
+        e.period,
+        e.department_id,
+        e.net_pay_idr as amount_at_risk_idr,
+        u.description,
+        u.evidence
+    from unioned u
+    join paid_employees e using (employee_id)
 )
 
 select * from final order by control_code, entity_key

@@ -52,8 +52,7 @@ salary_record as (
     join employees e
         on e.employee_id = m.employee_id
         and e.is_employed
-        and e.valid_from <= last_day(m.period)
-        and e.valid_to >= m.period
+        and overlaps_month(e.valid_from, e.valid_to, m.period)
     left join departments d on d.department_id = e.department_id
     qualify row_number() over (partition by m.employee_id, m.period order by e.valid_from desc) = 1
 ),
@@ -65,7 +64,7 @@ service_limit as (
     from (select distinct period from employee_months) m
     join labour_parameters l
         on l.parameter = 'minimum_wage_max_service_months'
-        and m.period between l.effective_from and coalesce(l.effective_to, date '9999-12-31')
+        and is_in_force(m.period, l.effective_from, l.effective_to)
     group by m.period
 ),
 
@@ -82,7 +81,7 @@ with_minimum as (
     join service_limit l using (period)
     join minimum_wages w
         on w.region_code = s.region_code
-        and s.period between w.effective_from and coalesce(w.effective_to, date '9999-12-31')
+        and is_in_force(s.period, w.effective_from, w.effective_to)
     qualify row_number() over (partition by s.employee_id, s.period order by w.min_wage_idr desc) = 1
 ),
 

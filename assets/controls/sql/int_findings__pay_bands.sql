@@ -65,7 +65,7 @@ outside as (
     from decisions d
     join bands b
         on b.grade = d.grade
-        and d.valid_from between b.effective_from and coalesce(b.effective_to, date '9999-12-31')
+        and is_in_force(d.valid_from, b.effective_from, b.effective_to)
     cross join params x
     where d.base_salary_idr < b.min_idr * (1 - x.salary_band_tolerance_pct / 100)
         or d.base_salary_idr > b.max_idr * (1 + x.salary_band_tolerance_pct / 100)

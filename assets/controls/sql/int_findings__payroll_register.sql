@@ -42,13 +42,11 @@ employment as (
     where is_employed
 ),
 
-employed_in_period as (
-    select distinct p.run_id, p.employee_id
+payslip_employment as (
+    -- each payslip with the employment records covering a day of its period
+    select p.run_id, p.employee_id, p.period, e.valid_from, e.valid_to
     from payslips p
-    join employment e
-        on e.employee_id = p.employee_id
-        and e.valid_from <= last_day(p.period)
-        and e.valid_to >= p.period
+    join employment e on e.employee_id = p.employee_id and overlaps_month(e.valid_from, e.valid_to, p.period)
 ),
 
 last_day_before as (
@@ -65,10 +63,8 @@ last_day_before as (
 after_termination as (
     select
         'paid_after_termination' as control_code,
-        'paid_after_termination:' || p.employee_id || ':' || p.run_id as finding_id,
+        p.run_id,
         p.employee_id,
-        p.period,
-        p.department_id,
         p.net_pay_idr::bigint as amount_at_risk_idr,
         p.employee_id || ' left on ' || strftime(t.termination_date, '%Y-%m-%d') || ' but was paid '
             || money_text(p.gross_idr::bigint) || ' gross (' || money_text(p.net_pay_idr::bigint)
@@ -83,7 +79,7 @@ after_termination as (
     from payslips p
     join last_day_before t using (run_id, employee_id)
     cross join params
-    anti join employed_in_period ep using (run_id, employee_id)
+    anti join payslip_employment using (run_id, employee_id)
     where p.period > t.termination_date + params.paid_after_termination_grace_days
 ),
 
@@ -94,19 +90,15 @@ covered_periods as (
 
 working_days_employed as (
     select
-        p.run_id,
-        p.employee_id,
+        e.run_id,
+        e.employee_id,
         count(distinct d.date_day) as n_working_days
-    from payslips p
-    join employment e
-        on e.employee_id = p.employee_id
-        and e.valid_from <= last_day(p.period)
-        and e.valid_to >= p.period
+    from payslip_employment e
     join days d
-        on d.period = p.period
+        on d.period = e.period
         and d.is_working_day
         and d.date_day between e.valid_from and e.valid_to
-    group by p.run_id, p.employee_id
+    group by e.run_id, e.employee_id
 ),
 
 recorded_days as (
@@ -121,18 +113,15 @@ approved_leave as (
     join leave l
         on l.employee_id = p.employee_id
         and l.is_approved
-        and l.start_date <= last_day(p.period)
-        and l.end_date >= p.period
+        and overlaps_month(l.start_date, l.end_date, p.period)
     group by p.run_id, p.employee_id
 ),
 
 without_attendance as (
     select
         'paid_without_attendance' as control_code,
-        'paid_without_attendance:' || p.employee_id || ':' || p.run_id as finding_id,
+        p.run_id,
         p.employee_id,
-        p.period,
-        p.department_id,
         p.gross_idr::bigint as amount_at_risk_idr,
         p.employee_id || ' was paid ' || money_text(p.basic_idr::bigint) || ' basic salary in run '
             || p.run_id || ' for ' || strftime(p.period, '%Y-%m') || ' with ' || coalesce(r.n_recorded_days, 0)
@@ -158,6 +147,7 @@ without_attendance as (
 ),
 
 unioned as (
+    -- the payslips each rule flags; the payslip itself gives every finding its period and department
     select * from after_termination
     union all
     select * from without_attendance
@@ -165,17 +155,18 @@ unioned as (
 
 final as (
     select
-        finding_id,
-        control_code,
+        u.control_code || ':' || p.employee_id || ':' || p.run_id as finding_id,
+        u.control_code,
         null::varchar as severity,
         'employee' as entity,
-        employee_id as entity_key,
-        period,
-        department_id,
-        amount_at_risk_idr,
-        description,
-        evidence
-    from unioned
+        p.employee_id as entity_key,
+        p.period,
+        p.department_id,
+        u.amount_at_risk_idr,
+        u.description,
+        u.evidence
+    from unioned u
+    join payslips p using (run_id, employee_id)
 )
 
 select * from final order by control_code, period, entity_key

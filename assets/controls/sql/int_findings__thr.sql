@@ -49,7 +49,7 @@ thr_holidays as (
         max(l.value::integer) filter (where l.parameter = 'thr_full_service_months') as full_service_months
     from holidays h
     join labour_parameters l
-        on h.holiday_date between l.effective_from and coalesce(l.effective_to, date '9999-12-31')
+        on is_in_force(h.holiday_date, l.effective_from, l.effective_to)
         and l.parameter in ('thr_deadline_days_before_holiday', 'thr_min_service_months', 'thr_full_service_months')
     where h.is_thr_reference
     group by h.holiday_date, h.holiday_name

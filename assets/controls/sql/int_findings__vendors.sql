@@ -64,9 +64,6 @@ employee_vendor_bank_match as (
     select
         'employee_vendor_bank_match' as control_code,
         v.vendor_id,
-        v.period,
-        v.department_id,
-        v.paid_idr as amount_at_risk_idr,
         'Vendor ' || v.vendor_id || ' (' || v.vendor_name || ') is paid into bank account ' || v.bank_account
             || ', the account of employee ' || string_agg(e.employee_id, ', ' order by e.employee_id) || '; '
             || money_text(v.paid_idr) || ' was paid on ' || v.n_invoices
@@ -76,8 +73,7 @@ employee_vendor_bank_match as (
                     'paid_idr', v.paid_idr)::varchar as evidence
     from with_payments v
     join employees e on e.bank_account = v.bank_account
-    group by v.vendor_id, v.vendor_name, v.bank_account, v.created_date, v.period, v.department_id, v.n_invoices,
-        v.paid_idr
+    group by v.vendor_id, v.vendor_name, v.bank_account, v.created_date, v.n_invoices, v.paid_idr
 ),
 
 tax_groups as (
@@ -92,9 +88,6 @@ vendor_duplicate_tax_id as (
     select
         'vendor_duplicate_tax_id' as control_code,
         v.vendor_id,
-        v.period,
-        v.department_id,
-        v.paid_idr as amount_at_risk_idr,
         'Vendor ' || v.vendor_id || ' (' || v.vendor_name || ') has tax id ' || g.tax_id || ', the same as vendor '
             || array_to_string(list_filter(g.ids, lambda x: x <> v.vendor_id), ', ')
             || '; merge the duplicate vendor records or correct the tax id before paying either.' as description,
@@ -104,6 +97,7 @@ vendor_duplicate_tax_id as (
 ),
 
 unioned as (
+    -- the vendors each rule flags; their month, department and payments (with_payments) are added once, in final
     select * from employee_vendor_bank_match
     union all
     select * from vendor_duplicate_tax_id
@@ -111,17 +105,18 @@ unioned as (
 
 final as (
     select
-        control_code || ':' || vendor_id as finding_id,
-        control_code,
+        u.control_code || ':' || v.vendor_id as finding_id,
+        u.control_code,
         null::varchar as severity,
         'vendor' as entity,
-        vendor_id as entity_key,
-        period,
-        department_id,
-        amount_at_risk_idr,
-        description,
-        evidence
-    from unioned
+        v.vendor_id as entity_key,
+        v.period,
+        v.department_id,
+        v.paid_idr as amount_at_risk_idr,
+        u.description,
+        u.evidence
+    from unioned u
+    join with_payments v using (vendor_id)
 )
 
 select * from final order by control_code, entity_key

@@ -20,7 +20,7 @@ limits as (
         parameter,
         value::double as max_hours,
         effective_from,
-        coalesce(effective_to, date '9999-12-31') as effective_to
+        effective_to
     from labour_parameters
     where parameter in ('overtime_max_hours_day', 'overtime_max_hours_week')
 ),
@@ -35,9 +35,12 @@ daily as (
     select
         'overtime_daily_limit:' || o.employee_id || ':' || strftime(o.attendance_date, '%Y-%m-%d') as finding_id,
         'overtime_daily_limit' as control_code,
-        o.employee_id,
+        null::varchar as severity,
+        'employee' as entity,
+        o.employee_id as entity_key,
         date_trunc('month', o.attendance_date)::date as period,
         o.department_id,
+        null::bigint as amount_at_risk_idr,
         o.employee_id || ' had ' || format('{:.1f}', o.hours_overtime) || ' h of overtime approved on working day '
             || strftime(o.attendance_date, '%Y-%m-%d') || ', above the legal maximum of '
             || format('{:g}', l.max_hours) || ' h a day; review the overtime order.' as description,
@@ -46,7 +49,7 @@ daily as (
     from workday_overtime o
     join limits l
         on l.parameter = 'overtime_max_hours_day'
-        and o.attendance_date between l.effective_from and l.effective_to
+        and is_in_force(o.attendance_date, l.effective_from, l.effective_to)
     where o.hours_overtime > l.max_hours
 ),
 
@@ -66,9 +69,12 @@ weekly as (
     select
         'overtime_weekly_limit:' || w.employee_id || ':' || strftime(w.week_start, '%Y-%m-%d') as finding_id,
         'overtime_weekly_limit' as control_code,
-        w.employee_id,
+        null::varchar as severity,
+        'employee' as entity,
+        w.employee_id as entity_key,
         date_trunc('month', w.week_start)::date as period,
         w.department_id,
+        null::bigint as amount_at_risk_idr,
         w.employee_id || ' had ' || format('{:.1f}', w.hours_overtime) || ' h of working-day overtime in the week of '
             || strftime(w.week_start, '%Y-%m-%d') || ' (' || w.n_overtime_days || ' days), above the legal maximum of '
             || format('{:g}', l.max_hours) || ' h a week; review the overtime orders.' as description,
@@ -77,29 +83,15 @@ weekly as (
     from weeks w
     join limits l
         on l.parameter = 'overtime_max_hours_week'
-        and w.week_start between l.effective_from and l.effective_to
+        and is_in_force(w.week_start, l.effective_from, l.effective_to)
     where w.hours_overtime > l.max_hours
 ),
 
-unioned as (
+final as (
+    -- each rule already selects the findings columns (runner.FINDINGS_COLUMNS), in order
     select * from daily
     union all
     select * from weekly
-),
-
-final as (
-    select
-        finding_id,
-        control_code,
-        null::varchar as severity,
-        'employee' as entity,
-        employee_id as entity_key,
-        period,
-        department_id,
-        null::bigint as amount_at_risk_idr,
-        description,
-        evidence
-    from unioned
 )
 
 select * from final order by control_code, entity_key, period

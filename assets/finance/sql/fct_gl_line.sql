@@ -85,11 +85,11 @@ locked_periods as (
 
 closes as (
     select
-        coalesce(k.period, c.period) as period,
+        period,
         coalesce(k.locked_on, c.closed_on) as closed_on,
         case when k.period is not null then 'period_lock' else 'closing_journal' end as close_source
     from ledger_closes c
-    full join locked_periods k on k.period = c.period
+    full join locked_periods k using (period)
 ),
 
 journals as (

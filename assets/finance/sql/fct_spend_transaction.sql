@@ -15,8 +15,7 @@ with spend as (
 
 final as (
     select
-        coalesce(_source_contract, '') || ':' || coalesce(_source_path, '') || ':' || coalesce(_line_no, 0)
-            as spend_key,
+        source_line_key(_source_contract, _source_path, _line_no) as spend_key,
         transaction_id,
         date_trunc('month', transaction_date)::date as period,
         transaction_date,

@@ -28,23 +28,13 @@ employees as (
     select * from canonical.employees
 ),
 
-ordered as (
-    select
-        *,
-        case when event_type = 'termination' then event_date + 1 else event_date end as valid_from,
-        row_number() over (
-            partition by employee_id
-            order by event_date, event_type = 'termination', event_id
-        ) as event_seq
-    from events
-),
-
 numbered as (
     select
         *,
-        sum(case when event_type in ('hire', 'rehire') then 1 else 0 end)
-            over (partition by employee_id order by event_seq) as spell_no
-    from ordered
+        case when event_type = 'termination' then event_date + 1 else event_date end as valid_from,
+        job_event_seq(employee_id, event_date, event_type, event_id) as event_seq,
+        job_spell_no(employee_id, event_date, event_type, event_id) as spell_no
+    from events
 ),
 
 with_spells as (

@@ -17,29 +17,14 @@ employees as (
     select * from core.dim_employee
 ),
 
-known_ids as (
-    select distinct employee_id from employees
-),
-
-by_employee_month as (
-    select
-        date_trunc('month', attendance_date)::date as period,
-        employee_id,
-        count(*) as n_rows,
-        bit_xor(hash(_file_sha256, _line_no)) as rows_hash
-    from attendance
-    group by all
-),
-
 attendance_part as (
     select
-        b.period,
-        sum(b.n_rows) as n_rows,
-        bit_xor(b.rows_hash) as rows_hash,
-        bit_xor(hash(b.employee_id)) filter (where k.employee_id is not null) as known_hash
-    from by_employee_month b
-    left join known_ids k using (employee_id)
-    group by b.period
+        date_trunc('month', a.attendance_date)::date as period,
+        staged_rows_fingerprint(a._file_sha256, a._line_no, a.employee_id, k.employee_id is not null)
+            as rows_fingerprint
+    from attendance a
+    left join employees k on k.employee_id = a.employee_id and k.is_current
+    group by all
 ),
 
 calendar_part as (
@@ -61,8 +46,7 @@ employee_part as (
 final as (
     select
         a.period,
-        concat_ws(':', a.n_rows, a.rows_hash, coalesce(a.known_hash, 0), coalesce(c.days_hash, 0),
-                  coalesce(e.versions_hash, 0)) as fingerprint
+        concat_ws(':', a.rows_fingerprint, coalesce(c.days_hash, 0), coalesce(e.versions_hash, 0)) as fingerprint
     from attendance_part a
     left join calendar_part c using (period)
     left join employee_part e using (period)

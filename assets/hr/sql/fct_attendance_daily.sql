@@ -32,30 +32,13 @@ employees as (
     select * from core.dim_employee
 ),
 
-known_ids as (
-    select distinct employee_id from employees
-),
-
-on_the_day as (
-    select
-        a.employee_id,
-        a.attendance_date,
-        e.employee_version_id,
-        e.department_id
-    from attendance a
-    join employees e
-        on e.employee_id = a.employee_id
-        and a.attendance_date between e.valid_from and e.valid_to
-        and e.is_employed
-),
-
 final as (
     select
         a.employee_id,
         a.attendance_date,
         date_trunc('month', a.attendance_date)::date as period,
-        o.employee_version_id,
-        o.department_id,
+        e.employee_version_id,
+        e.department_id,
         a.status,
         a.day_type,
         a.clock_in,
@@ -65,7 +48,7 @@ final as (
         end as hours_clocked,
         coalesce(a.overtime_hours_approved, 0) as hours_overtime,
         k.employee_id is not null as is_known_employee,
-        o.employee_id is not null as is_employed_on_day,
+        e.employee_id is not null as is_employed_on_day,
         coalesce(d.is_working_day, false) as is_working_day,
         coalesce(d.is_rest_day, false) as is_rest_day,
         coalesce(d.is_public_holiday, false) as is_public_holiday,
@@ -76,8 +59,10 @@ final as (
         coalesce(d.is_working_day, false)
             and a.status not in ('annual_leave', 'other_leave', 'collective_leave') as is_scheduled_day
     from attendance a
-    left join on_the_day o using (employee_id, attendance_date)
-    left join known_ids k using (employee_id)
+    left join employees e
+        on e.employee_id = a.employee_id and is_employed_on(a.attendance_date, e.is_employed, e.valid_from, e.valid_to)
+    -- known: the id has a version in dim_employee, and exactly one of them is current
+    left join employees k on k.employee_id = a.employee_id and k.is_current
     left join days d on d.date_day = a.attendance_date
 )
 

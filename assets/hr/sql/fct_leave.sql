@@ -22,19 +22,6 @@ employees as (
     select * from core.dim_employee
 ),
 
-known_ids as (
-    select distinct employee_id from employees
-),
-
-on_start as (
-    select l.leave_id, e.employee_version_id, e.department_id
-    from leave l
-    join employees e
-        on e.employee_id = l.employee_id
-        and l.start_date between e.valid_from and e.valid_to
-        and e.is_employed
-),
-
 working_days as (
     select
         l.leave_id,
@@ -49,8 +36,8 @@ final as (
     select
         l.leave_id,
         l.employee_id,
-        o.employee_version_id,
-        o.department_id,
+        e.employee_version_id,
+        e.department_id,
         l.leave_type,
         l.start_date,
         l.end_date,
@@ -62,11 +49,13 @@ final as (
         l.approved_by,
         l.status = 'approved' as is_approved,
         k.employee_id is not null as is_known_employee,
-        o.leave_id is not null as is_employed_on_start
+        e.employee_id is not null as is_employed_on_start
     from leave l
-    left join on_start o using (leave_id)
+    left join employees e
+        on e.employee_id = l.employee_id and is_employed_on(l.start_date, e.is_employed, e.valid_from, e.valid_to)
     left join working_days w using (leave_id)
-    left join known_ids k on k.employee_id = l.employee_id
+    -- known: the id has a version in dim_employee, and exactly one of them is current
+    left join employees k on k.employee_id = l.employee_id and k.is_current
 )
 
 select * from final order by start_date, leave_id

@@ -22,10 +22,6 @@ employees as (
     select * from core.dim_employee
 ),
 
-known_ids as (
-    select distinct employee_id from employees
-),
-
 final as (
     select
         r.requisition_id,
@@ -48,7 +44,8 @@ final as (
         end as days_to_hire,
         r.hired_employee_id is null or k.employee_id is not null as is_hired_employee_known
     from requisitions r
-    left join known_ids k on k.employee_id = r.hired_employee_id
+    -- known: the id has a version in dim_employee, and exactly one of them is current
+    left join employees k on k.employee_id = r.hired_employee_id and k.is_current
 )
 
 select * from final order by opened_date, requisition_id

@@ -15,35 +15,24 @@ employees as (
     select * from core.dim_employee
 ),
 
-known_ids as (
-    select distinct employee_id from employees
-),
-
-on_start as (
-    select t.training_id, e.employee_version_id, e.department_id
-    from training t
-    join employees e
-        on e.employee_id = t.employee_id
-        and t.start_date between e.valid_from and e.valid_to
-        and e.is_employed
-),
-
 final as (
     select
         t.training_id,
         t.employee_id,
-        o.employee_version_id,
-        o.department_id,
+        e.employee_version_id,
+        e.department_id,
         t.course_name,
         t.start_date,
         date_trunc('month', t.start_date)::date as period,
         coalesce(t.hours, 0) as hours_training,
         coalesce(t.cost_idr, 0) as cost_idr,
         k.employee_id is not null as is_known_employee,
-        o.training_id is not null as is_employed_on_start
+        e.employee_id is not null as is_employed_on_start
     from training t
-    left join on_start o using (training_id)
-    left join known_ids k on k.employee_id = t.employee_id
+    left join employees e
+        on e.employee_id = t.employee_id and is_employed_on(t.start_date, e.is_employed, e.valid_from, e.valid_to)
+    -- known: the id has a version in dim_employee, and exactly one of them is current
+    left join employees k on k.employee_id = t.employee_id and k.is_current
 )
 
 select * from final order by start_date, training_id

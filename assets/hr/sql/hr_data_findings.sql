@@ -55,10 +55,6 @@ labour_parameters as (
     select * from reference.labour_parameters
 ),
 
-known_ids as (
-    select distinct employee_id from employees
-),
-
 attendance_findings as (
     select
         case when is_known_employee then 'attendance_not_employed' else 'attendance_unknown_employee' end
@@ -176,23 +172,13 @@ event_findings as (
         or e.event_date < f.first_hire_date
 ),
 
-event_order as (
-    -- the order dim_employee reads the events in: by day, a termination last on its day
-    select
-        *,
-        row_number() over (
-            partition by employee_id
-            order by event_date, event_type = 'termination', event_id
-        ) as event_seq
-    from events
-),
-
 event_spells as (
+    -- the events in the order and spells dim_employee reads them in
     select
         *,
-        sum(case when event_type in ('hire', 'rehire') then 1 else 0 end)
-            over (partition by employee_id order by event_seq) as spell_no
-    from event_order
+        job_event_seq(employee_id, event_date, event_type, event_id) as event_seq,
+        job_spell_no(employee_id, event_date, event_type, event_id) as spell_no
+    from events
 ),
 
 spell_ends as (
@@ -273,14 +259,14 @@ manager_findings as (
             || 'of control counts the manager in the employee''s own department. Fix manager_id.',
             employee_id, manager_id)
     from employees
-    where is_employed and manager_id is not null and manager_id not in (select employee_id from known_ids)
+    where is_employed and manager_id is not null and manager_id not in (select k.employee_id from employees k)
     group by employee_id, manager_id
 ),
 
 at_period_end as (
     select p.period, p.period_end, e.employee_id, e.grade
     from periods p
-    join employees e on p.period_end between e.valid_from and e.valid_to and e.is_employed
+    join employees e on is_employed_on(p.period_end, e.is_employed, e.valid_from, e.valid_to)
     where e.termination_date is null or e.termination_date > p.period_end
 ),
 
@@ -293,11 +279,7 @@ band_findings as (
             || 'compa-ratio leaves the person out. Add the band or fix the grade.',
             a.employee_id, coalesce(a.grade, '(none)'), strftime(a.period_end, '%Y-%m-%d'))
     from at_period_end a
-    where not exists (
-        select 1 from pay_bands b
-        where b.grade = a.grade
-            and a.period_end between b.effective_from and coalesce(b.effective_to, date '9999-12-31')
-    )
+    anti join pay_bands b on b.grade = a.grade and is_in_force(a.period_end, b.effective_from, b.effective_to)
 ),
 
 needed_parameters as (
@@ -320,11 +302,8 @@ reference_findings as (
             || 'it (FTE, gender pay gap) are null for that month. Add the row to labour_parameters.csv.',
             n.parameter, strftime(n.period_end, '%Y-%m-%d'))
     from needed_parameters n
-    where not exists (
-        select 1 from labour_parameters lp
-        where lp.parameter = n.parameter
-            and n.period_end between lp.effective_from and coalesce(lp.effective_to, date '9999-12-31')
-    )
+    anti join labour_parameters lp
+        on lp.parameter = n.parameter and is_in_force(n.period_end, lp.effective_from, lp.effective_to)
 ),
 
 unioned as (

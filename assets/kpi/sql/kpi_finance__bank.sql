@@ -27,62 +27,42 @@ items as (
 
 lines as (
     select
-        b.period,
-        count(*) as n_lines,
+        p.period,
+        count(b.period) as n_lines,
         count(m.bank_txn_id) as n_matched,
-        sum(abs(b.amount_idr)) as value_idr,
+        coalesce(sum(abs(b.amount_idr)), 0) as value_idr,
         coalesce(sum(abs(b.amount_idr)) filter (where m.bank_txn_id is not null), 0) as matched_value_idr
-    from bank b
+    from periods p
+    left join bank b using (period)
     left join matched m using (bank_txn_id)
-    group by b.period
+    group by p.period
 ),
 
 outstanding as (
     select
-        period,
-        sum(abs(amount_idr)) as amount_idr,
-        count(*) as n_items,
-        sum(age_days) as age_days_sum,
-        coalesce(sum(abs(amount_idr)) filter (where is_aged), 0) as aged_amount_idr
-    from items
-    group by period
-),
-
-monthly as (
-    select
         p.period,
-        coalesce(l.n_lines, 0) as n_lines,
-        coalesce(l.n_matched, 0) as n_matched,
-        coalesce(l.value_idr, 0) as value_idr,
-        coalesce(l.matched_value_idr, 0) as matched_value_idr,
-        coalesce(o.amount_idr, 0) as unreconciled_idr,
-        coalesce(o.n_items, 0) as n_items,
-        coalesce(o.age_days_sum, 0) as age_days_sum,
-        coalesce(o.aged_amount_idr, 0) as aged_amount_idr
+        coalesce(sum(abs(i.amount_idr)), 0) as unreconciled_idr,
+        count(i.period) as n_items,
+        coalesce(sum(i.age_days), 0) as age_days_sum,
+        coalesce(sum(abs(i.amount_idr)) filter (where i.is_aged), 0) as aged_amount_idr
     from periods p
-    left join lines l using (period)
-    left join outstanding o using (period)
+    left join items i using (period)
+    group by p.period
 ),
 
 final as (
-    select period, 'ALL' as department_id, 'bank_match_rate_count_pct' as kpi_code,
-           case when n_lines > 0 then n_matched / n_lines * 100 end::double as value,
-           n_matched::double as numerator, n_lines::double as denominator
-    from monthly
-    union all
-    select period, 'ALL', 'bank_match_rate_value_pct',
-           case when value_idr > 0 then matched_value_idr / value_idr * 100 end, matched_value_idr, value_idr
-    from monthly
-    union all
-    select period, 'ALL', 'bank_unreconciled_amount_idr', unreconciled_idr, unreconciled_idr, null
-    from monthly
-    union all
-    select period, 'ALL', 'bank_unreconciled_avg_age_days',
-           case when n_items > 0 then age_days_sum / n_items end, age_days_sum, n_items
-    from monthly
-    union all
-    select period, 'ALL', 'bank_unreconciled_aged_amount_idr', aged_amount_idr, aged_amount_idr, null
-    from monthly
+    select period, 'ALL' as department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
+    from (
+        select period, unnest([
+            kpi_pct_row('bank_match_rate_count_pct', n_matched, n_lines),
+            kpi_pct_row('bank_match_rate_value_pct', matched_value_idr, value_idr),
+            kpi_total_row('bank_unreconciled_amount_idr', unreconciled_idr),
+            kpi_ratio_row('bank_unreconciled_avg_age_days', age_days_sum, n_items),
+            kpi_total_row('bank_unreconciled_aged_amount_idr', aged_amount_idr)
+        ]) as kpi
+        from lines
+        join outstanding using (period)
+    )
 )
 
 select * from final order by period, kpi_code

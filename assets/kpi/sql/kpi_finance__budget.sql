@@ -20,38 +20,24 @@ departments as (
     select distinct department_id from budget_vs_actual
 ),
 
-by_department as (
+by_group as (
     select
         p.period,
-        d.department_id,
+        case when grouping(d.department_id) = 1 then 'ALL' else d.department_id end as department_id,
         coalesce(sum(b.actual_idr), 0) as actual_idr,
         coalesce(sum(b.budget_idr), 0) as budget_idr
     from periods p
     cross join departments d
     left join budget_vs_actual b using (period, department_id)
-    group by all
-),
-
-with_company as (
-    select * from by_department
-    union all
-    select period, 'ALL', sum(actual_idr), sum(budget_idr)
-    from by_department
-    group by period
+    group by grouping sets ((p.period, d.department_id), (p.period))
 ),
 
 final as (
-    select period, department_id, 'opex_budget_idr' as kpi_code,
-           budget_idr::double as value, budget_idr::double as numerator, null::double as denominator
-    from with_company
-    union all
-    select period, department_id, 'opex_budget_variance_idr', actual_idr - budget_idr, actual_idr - budget_idr, null
-    from with_company
-    union all
-    select period, department_id, 'opex_budget_variance_pct',
-           budget_variance_pct(actual_idr, budget_idr),
-           actual_idr - budget_idr, abs(budget_idr)
-    from with_company
+    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
+    from (
+        select period, department_id, unnest(budget_kpi_rows('opex_budget', actual_idr, budget_idr)) as kpi
+        from by_group
+    )
 )
 
 select * from final order by period, department_id, kpi_code

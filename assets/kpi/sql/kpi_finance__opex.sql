@@ -43,10 +43,10 @@ categories as (
     select distinct reporting_category from accounts
 ),
 
-by_category as (
+with_company as (
     select
         p.period,
-        d.department_id,
+        case when grouping(d.department_id) = 1 then 'ALL' else d.department_id end as department_id,
         c.reporting_category,
         coalesce(sum(e.amount_idr), 0) as opex_idr,
         coalesce(sum(e.amount_idr) filter (where e.is_payroll_expense), 0) as payroll_idr
@@ -54,15 +54,7 @@ by_category as (
     cross join departments d
     cross join categories c
     left join expense_lines e using (period, department_id, reporting_category)
-    group by all
-),
-
-with_company as (
-    select * from by_category
-    union all
-    select period, 'ALL', reporting_category, sum(opex_idr), sum(payroll_idr)
-    from by_category
-    group by period, reporting_category
+    group by grouping sets ((p.period, d.department_id, c.reporting_category), (p.period, c.reporting_category))
 ),
 
 totals as (
@@ -72,16 +64,22 @@ totals as (
 ),
 
 final as (
-    select period, department_id, 'opex_total_idr' as kpi_code,
-           opex_idr::double as value, opex_idr::double as numerator, null::double as denominator
-    from totals
-    union all
-    select period, department_id, 'opex_' || reporting_category || '_idr', opex_idr, opex_idr, null
-    from with_company
-    union all
-    select period, department_id, 'payroll_cost_pct_of_opex',
-           case when opex_idr <> 0 then payroll_idr / opex_idr * 100 end, payroll_idr, opex_idr
-    from totals
+    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
+    from (
+        select period, department_id, unnest([
+            kpi_total_row('opex_total_idr', opex_idr),
+            kpi_row(
+                'payroll_cost_pct_of_opex',
+                case when opex_idr <> 0 then payroll_idr / opex_idr * 100 end,
+                payroll_idr,
+                opex_idr
+            )
+        ]) as kpi
+        from totals
+        union all
+        select period, department_id, kpi_total_row('opex_' || reporting_category || '_idr', opex_idr)
+        from with_company
+    )
 )
 
 select * from final order by period, department_id, kpi_code

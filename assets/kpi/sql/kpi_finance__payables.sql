@@ -36,55 +36,44 @@ invoice_lines as (
     from invoices
 ),
 
-departments as (
+groups as (
     select distinct department_id from invoice_lines
+    union all
+    select 'ALL'
 ),
 
 spine as (
-    select p.period, p.n_calendar_days, d.department_id
+    select p.period, g.department_id
     from periods p
-    cross join departments d
+    cross join groups g
 ),
 
 approved as (
-    select approved_period as period, department_id,
-           sum(days_received_to_approved) as days_sum, count(days_received_to_approved) as n_invoices
-    from invoice_lines
-    where approved_period is not null
-    group by all
-),
-
-paid as (
-    select paid_period as period, department_id,
-           sum(days_received_to_paid) as days_sum, count(days_received_to_paid) as n_invoices,
-           count(*) filter (where is_paid_on_time) as n_on_time, count(is_paid_on_time) as n_with_due_date
-    from invoice_lines
-    where paid_period is not null
-    group by all
-),
-
-by_department as (
     select
         s.period,
         s.department_id,
-        coalesce(a.days_sum, 0) as approve_days_sum,
-        coalesce(a.n_invoices, 0) as n_approved,
-        coalesce(pd.days_sum, 0) as pay_days_sum,
-        coalesce(pd.n_invoices, 0) as n_paid,
-        coalesce(pd.n_on_time, 0) as n_on_time,
-        coalesce(pd.n_with_due_date, 0) as n_with_due_date
+        coalesce(sum(i.days_received_to_approved), 0) as approve_days_sum,
+        count(i.days_received_to_approved) as n_approved
     from spine s
-    left join approved a using (period, department_id)
-    left join paid pd using (period, department_id)
+    left join invoice_lines i on i.approved_period = s.period and is_in_group(s.department_id, i.department_id)
+    group by s.period, s.department_id
 ),
 
-with_company as (
-    select * from by_department
-    union all
-    select period, 'ALL', sum(approve_days_sum), sum(n_approved), sum(pay_days_sum), sum(n_paid), sum(n_on_time),
-           sum(n_with_due_date)
-    from by_department
-    group by period
+paid as (
+    select
+        s.period,
+        s.department_id,
+        coalesce(sum(i.days_received_to_paid), 0) as pay_days_sum,
+        count(i.days_received_to_paid) as n_paid,
+        count(*) filter (where i.is_paid_on_time) as n_on_time,
+        count(i.is_paid_on_time) as n_with_due_date
+    from spine s
+    left join invoice_lines i on i.paid_period = s.period and is_in_group(s.department_id, i.department_id)
+    group by s.period, s.department_id
+),
+
+by_group as (
+    select * from approved join paid using (period, department_id)
 ),
 
 ap_balance as (
@@ -99,23 +88,21 @@ ap_balance as (
 ),
 
 final as (
-    select period, department_id, 'ap_cycle_received_to_approved_days' as kpi_code,
-           case when n_approved > 0 then approve_days_sum / n_approved end::double as value,
-           approve_days_sum::double as numerator, n_approved::double as denominator
-    from with_company
-    union all
-    select period, department_id, 'ap_cycle_received_to_paid_days',
-           case when n_paid > 0 then pay_days_sum / n_paid end, pay_days_sum, n_paid
-    from with_company
-    union all
-    select period, department_id, 'ap_on_time_payment_rate_pct',
-           case when n_with_due_date > 0 then n_on_time / n_with_due_date * 100 end, n_on_time, n_with_due_date
-    from with_company
-    union all
-    select period, 'ALL', 'dpo_days',
-           case when purchases_idr > 0 then ap_end_idr / purchases_idr * n_calendar_days end,
-           ap_end_idr, purchases_idr
-    from ap_balance
+    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
+    from (
+        select period, department_id, unnest([
+            kpi_ratio_row('ap_cycle_received_to_approved_days', approve_days_sum, n_approved),
+            kpi_ratio_row('ap_cycle_received_to_paid_days', pay_days_sum, n_paid),
+            kpi_pct_row('ap_on_time_payment_rate_pct', n_on_time, n_with_due_date)
+        ]) as kpi
+        from by_group
+        union all
+        select
+            period,
+            'ALL',
+            kpi_row('dpo_days', kpi_ratio(ap_end_idr, purchases_idr) * n_calendar_days, ap_end_idr, purchases_idr)
+        from ap_balance
+    )
 )
 
 select * from final order by period, department_id, kpi_code

@@ -62,39 +62,28 @@ ranked as (
     from by_supplier
 ),
 
-totals as (
-    select
-        period,
-        department_id,
-        sum(amount_idr) as spend_idr,
-        count(*) as n_suppliers,
-        sum(amount_idr) filter (where supplier_rank <= 10) as top10_idr
-    from ranked
-    group by period, department_id
-),
-
 by_group as (
     select
         s.period,
         s.department_id,
-        coalesce(t.spend_idr, 0) as spend_idr,
-        coalesce(t.n_suppliers, 0) as n_suppliers,
-        coalesce(t.top10_idr, 0) as top10_idr
+        coalesce(sum(r.amount_idr), 0) as spend_idr,
+        count(r.supplier_rank) as n_suppliers,
+        coalesce(sum(r.amount_idr) filter (where r.supplier_rank <= 10), 0) as top10_idr
     from spine s
-    left join totals t using (period, department_id)
+    left join ranked r using (period, department_id)
+    group by s.period, s.department_id
 ),
 
 final as (
-    select period, department_id, 'spend_total' as kpi_code,
-           spend_idr::double as value, spend_idr::double as numerator, null::double as denominator
-    from by_group
-    union all
-    select period, department_id, 'spend_supplier_count', n_suppliers, n_suppliers, null
-    from by_group
-    union all
-    select period, department_id, 'spend_top10_supplier_share_pct',
-           case when spend_idr > 0 then top10_idr / spend_idr * 100 end, top10_idr, spend_idr
-    from by_group
+    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
+    from (
+        select period, department_id, unnest([
+            kpi_total_row('spend_total', spend_idr),
+            kpi_total_row('spend_supplier_count', n_suppliers),
+            kpi_pct_row('spend_top10_supplier_share_pct', top10_idr, spend_idr)
+        ]) as kpi
+        from by_group
+    )
 )
 
 select * from final order by period, department_id, kpi_code

@@ -51,7 +51,7 @@ hours_per_day as (
     from periods p
     left join labour_parameters lp
         on lp.parameter = 'normal_hours_day_' || getvariable('work_week_days') || 'day_week'
-        and p.period_end between lp.effective_from and coalesce(lp.effective_to, date '9999-12-31')
+        and is_in_force(p.period_end, lp.effective_from, lp.effective_to)
 ),
 
 employed_working_days as (
@@ -96,23 +96,17 @@ by_group as (
 ),
 
 final as (
-    select period, department_id, 'fte' as kpi_code,
-           case when n_working_days > 0 and hours_per_day > 0
-               then (n_working_days_employed - n_unpaid_working_days) * hours_per_day / (n_working_days * hours_per_day)
-           end::double as value,
-           ((n_working_days_employed - n_unpaid_working_days) * hours_per_day)::double as numerator,
-           (n_working_days * hours_per_day)::double as denominator
-    from by_group
-    union all
-    select period, department_id, 'absenteeism_rate_pct',
-           case when n_scheduled_days > 0 then n_unplanned_absence_days / n_scheduled_days * 100 end,
-           n_unplanned_absence_days, n_scheduled_days
-    from by_group
-    union all
-    select period, department_id, 'overtime_hours_per_employee',
-           case when headcount_avg_daily > 0 then hours_overtime / headcount_avg_daily end,
-           hours_overtime, headcount_avg_daily
-    from by_group
+    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
+    from (
+        select period, department_id, unnest([
+            kpi_ratio_row(
+                'fte', (n_working_days_employed - n_unpaid_working_days) * hours_per_day, n_working_days * hours_per_day
+            ),
+            kpi_pct_row('absenteeism_rate_pct', n_unplanned_absence_days, n_scheduled_days),
+            kpi_ratio_row('overtime_hours_per_employee', hours_overtime, headcount_avg_daily)
+        ]) as kpi
+        from by_group
+    )
 )
 
 select * from final order by period, department_id, kpi_code

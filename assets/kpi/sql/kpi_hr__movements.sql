@@ -49,13 +49,14 @@ hires as (
 
 hire_counts as (
     select
-        period,
-        case when grouping(department_id) = 1 then 'ALL' else department_id end as department_id,
-        count(*) as n_hires,
-        count(*) filter (where is_rehire) as n_rehires,
-        count(*) filter (where termination_date < hire_date + interval 1 year) as n_left_in_first_year
-    from hires
-    group by grouping sets ((period, department_id), (period))
+        s.period,
+        s.department_id,
+        count(h.employee_id) as n_hires,
+        count(*) filter (where h.is_rehire) as n_rehires,
+        count(*) filter (where h.termination_date < h.hire_date + interval 1 year) as n_left_in_first_year
+    from spine s
+    left join hires h on h.period = s.period and is_in_group(s.department_id, h.department_id)
+    group by s.period, s.department_id
 ),
 
 leavers as (
@@ -69,13 +70,14 @@ leavers as (
 
 leaver_counts as (
     select
-        period,
-        case when grouping(department_id) = 1 then 'ALL' else department_id end as department_id,
-        count(*) filter (where termination_type = 'voluntary') as n_voluntary,
-        count(*) filter (where termination_type = 'involuntary') as n_involuntary,
-        count(*) filter (where termination_type not in ('voluntary', 'involuntary')) as n_other
-    from leavers
-    group by grouping sets ((period, department_id), (period))
+        s.period,
+        s.department_id,
+        count(*) filter (where l.termination_type = 'voluntary') as n_voluntary,
+        count(*) filter (where l.termination_type = 'involuntary') as n_involuntary,
+        count(*) filter (where l.termination_type not in ('voluntary', 'involuntary')) as n_other
+    from spine s
+    left join leavers l on l.period = s.period and is_in_group(s.department_id, l.department_id)
+    group by s.period, s.department_id
 ),
 
 at_start as (
@@ -86,60 +88,42 @@ at_start as (
 
 retention_counts as (
     select
-        period,
-        case when grouping(department_id) = 1 then 'ALL' else department_id end as department_id,
-        count(*) as n_start,
-        count(*) filter (where termination_date is null or termination_date > period_end) as n_retained
-    from at_start
-    group by grouping sets ((period, department_id), (period))
+        s.period,
+        s.department_id,
+        count(a.period) as n_start,
+        count(*) filter (where a.termination_date is null or a.termination_date > a.period_end) as n_retained
+    from spine s
+    left join at_start a on a.period = s.period and is_in_group(s.department_id, a.department_id)
+    group by s.period, s.department_id
 ),
 
 by_group as (
-    select
-        s.period,
-        s.department_id,
-        s.period + interval 12 month <= l.last_period as is_mature_cohort,
-        coalesce(h.n_hires, 0) as n_hires,
-        coalesce(h.n_rehires, 0) as n_rehires,
-        coalesce(h.n_left_in_first_year, 0) as n_left_in_first_year,
-        coalesce(v.n_voluntary, 0) as n_voluntary,
-        coalesce(v.n_involuntary, 0) as n_involuntary,
-        coalesce(v.n_other, 0) as n_other,
-        coalesce(r.n_start, 0) as n_start,
-        coalesce(r.n_retained, 0) as n_retained
-    from spine s
-    cross join last_period l
-    left join hire_counts h using (period, department_id)
-    left join leaver_counts v using (period, department_id)
-    left join retention_counts r using (period, department_id)
+    select *, period + interval 12 month <= last_period as is_mature_cohort
+    from hire_counts
+    join leaver_counts using (period, department_id)
+    join retention_counts using (period, department_id)
+    cross join last_period
 ),
 
 final as (
-    select period, department_id, 'new_hires' as kpi_code,
-           n_hires::double as value, n_hires::double as numerator, null::double as denominator
-    from by_group
-    union all
-    select period, department_id, 'rehires', n_rehires, n_rehires, null
-    from by_group
-    union all
-    select period, department_id, 'separations_voluntary', n_voluntary, n_voluntary, null
-    from by_group
-    union all
-    select period, department_id, 'separations_involuntary', n_involuntary, n_involuntary, null
-    from by_group
-    union all
-    select period, department_id, 'separations_other', n_other, n_other, null
-    from by_group
-    union all
-    select period, department_id, 'retention_rate_pct',
-           case when n_start > 0 then n_retained / n_start * 100 end, n_retained, n_start
-    from by_group
-    union all
-    select period, department_id, 'first_year_attrition_pct',
-           case when is_mature_cohort and n_hires > 0 then n_left_in_first_year / n_hires * 100 end,
-           case when is_mature_cohort then n_left_in_first_year end,
-           n_hires
-    from by_group
+    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
+    from (
+        select period, department_id, unnest([
+            kpi_total_row('new_hires', n_hires),
+            kpi_total_row('rehires', n_rehires),
+            kpi_total_row('separations_voluntary', n_voluntary),
+            kpi_total_row('separations_involuntary', n_involuntary),
+            kpi_total_row('separations_other', n_other),
+            kpi_pct_row('retention_rate_pct', n_retained, n_start),
+            kpi_row(
+                'first_year_attrition_pct',
+                case when is_mature_cohort then kpi_pct(n_left_in_first_year, n_hires) end,
+                case when is_mature_cohort then n_left_in_first_year end,
+                n_hires
+            )
+        ]) as kpi
+        from by_group
+    )
 )
 
 select * from final order by period, department_id, kpi_code

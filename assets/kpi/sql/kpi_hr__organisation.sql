@@ -35,13 +35,14 @@ at_period_end as (
 
 tenure as (
     select
-        period,
-        case when grouping(department_id) = 1 then 'ALL' else department_id end as department_id,
-        count(*) as n_employees,
+        s.period,
+        s.department_id,
+        count(e.employee_id) as n_employees,
         -- sum whole days first, so the result does not depend on the order of a floating-point sum
-        sum(date_diff('day', hire_date, period_end)) / 365.25 as years_tenure
-    from at_period_end
-    group by grouping sets ((period, department_id), (period))
+        sum(date_diff('day', e.hire_date, e.period_end)) / 365.25 as years_tenure
+    from spine s
+    left join at_period_end e on e.period = s.period and is_in_group(s.department_id, e.department_id)
+    group by s.period, s.department_id
 ),
 
 reports as (
@@ -53,36 +54,28 @@ reports as (
 
 spans as (
     select
-        period,
-        case when grouping(department_id) = 1 then 'ALL' else department_id end as department_id,
-        count(*) as n_reports,
-        count(distinct manager_id) as n_managers
-    from reports
-    group by grouping sets ((period, department_id), (period))
+        s.period,
+        s.department_id,
+        count(r.employee_id) as n_reports,
+        count(distinct r.manager_id) as n_managers
+    from spine s
+    left join reports r on r.period = s.period and is_in_group(s.department_id, r.department_id)
+    group by s.period, s.department_id
 ),
 
 by_group as (
-    select
-        s.period,
-        s.department_id,
-        coalesce(t.n_employees, 0) as n_employees,
-        t.years_tenure,
-        coalesce(sp.n_reports, 0) as n_reports,
-        coalesce(sp.n_managers, 0) as n_managers
-    from spine s
-    left join tenure t using (period, department_id)
-    left join spans sp using (period, department_id)
+    select * from tenure join spans using (period, department_id)
 ),
 
 final as (
-    select period, department_id, 'avg_tenure_years' as kpi_code,
-           case when n_employees > 0 then years_tenure / n_employees end::double as value,
-           coalesce(years_tenure, 0)::double as numerator, n_employees::double as denominator
-    from by_group
-    union all
-    select period, department_id, 'span_of_control',
-           case when n_managers > 0 then n_reports / n_managers end, n_reports, n_managers
-    from by_group
+    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
+    from (
+        select period, department_id, unnest([
+            kpi_row('avg_tenure_years', kpi_ratio(years_tenure, n_employees), coalesce(years_tenure, 0), n_employees),
+            kpi_ratio_row('span_of_control', n_reports, n_managers)
+        ]) as kpi
+        from by_group
+    )
 )
 
 select * from final order by period, department_id, kpi_code

@@ -64,21 +64,22 @@ hourly as (
     from at_period_end a
     join labour_parameters lp
         on lp.parameter = 'overtime_hourly_divisor'
-        and a.period_end between lp.effective_from and coalesce(lp.effective_to, date '9999-12-31')
+        and is_in_force(a.period_end, lp.effective_from, lp.effective_to)
 ),
 
 gender_groups as (
     select
-        period,
-        case when grouping(department_id) = 1 then 'ALL' else department_id end as department_id,
-        count(*) filter (where gender = 'M') as n_men,
-        count(*) filter (where gender = 'F') as n_women,
-        avg(monthly_pay_idr) filter (where gender = 'M') / any_value(hourly_divisor) as mean_men,
-        avg(monthly_pay_idr) filter (where gender = 'F') / any_value(hourly_divisor) as mean_women,
-        median(monthly_pay_idr) filter (where gender = 'M') / any_value(hourly_divisor) as median_men,
-        median(monthly_pay_idr) filter (where gender = 'F') / any_value(hourly_divisor) as median_women
-    from hourly
-    group by grouping sets ((period, department_id), (period))
+        s.period,
+        s.department_id,
+        count(*) filter (where h.gender = 'M') >= getvariable('min_group_size')
+            and count(*) filter (where h.gender = 'F') >= getvariable('min_group_size') as is_gap_reportable,
+        avg(h.monthly_pay_idr) filter (where h.gender = 'M') / any_value(h.hourly_divisor) as mean_men,
+        avg(h.monthly_pay_idr) filter (where h.gender = 'F') / any_value(h.hourly_divisor) as mean_women,
+        median(h.monthly_pay_idr) filter (where h.gender = 'M') / any_value(h.hourly_divisor) as median_men,
+        median(h.monthly_pay_idr) filter (where h.gender = 'F') / any_value(h.hourly_divisor) as median_women
+    from spine s
+    left join hourly h on h.period = s.period and is_in_group(s.department_id, h.department_id)
+    group by s.period, s.department_id
 ),
 
 banded as (
@@ -86,57 +87,46 @@ banded as (
     from at_period_end a
     join pay_bands b
         on b.grade = a.grade
-        and a.period_end between b.effective_from and coalesce(b.effective_to, date '9999-12-31')
+        and is_in_force(a.period_end, b.effective_from, b.effective_to)
 ),
 
 band_groups as (
     select
-        period,
-        case when grouping(department_id) = 1 then 'ALL' else department_id end as department_id,
-        count(*) as n_banded,
-        sum(base_salary_idr) as pay_idr,
-        sum(mid_idr) as midpoints_idr
-    from banded
-    group by grouping sets ((period, department_id), (period))
+        s.period,
+        s.department_id,
+        count(b.period) >= getvariable('min_group_size') and count(b.period) > 0 as is_compa_reportable,
+        sum(b.base_salary_idr) as pay_idr,
+        sum(b.mid_idr) as midpoints_idr
+    from spine s
+    left join banded b on b.period = s.period and is_in_group(s.department_id, b.department_id)
+    group by s.period, s.department_id
 ),
 
 by_group as (
+    -- a group too small to report shows no pay figures
     select
-        s.period,
-        s.department_id,
-        coalesce(g.n_men, 0) >= getvariable('min_group_size')
-            and coalesce(g.n_women, 0) >= getvariable('min_group_size') as is_gap_reportable,
-        coalesce(b.n_banded, 0) >= getvariable('min_group_size')
-            and coalesce(b.n_banded, 0) > 0 as is_compa_reportable,
-        g.mean_men,
-        g.mean_women,
-        g.median_men,
-        g.median_women,
-        b.pay_idr,
-        b.midpoints_idr
-    from spine s
-    left join gender_groups g using (period, department_id)
-    left join band_groups b using (period, department_id)
+        period,
+        department_id,
+        case when is_gap_reportable then mean_men end as mean_men,
+        case when is_gap_reportable then mean_women end as mean_women,
+        case when is_gap_reportable then median_men end as median_men,
+        case when is_gap_reportable then median_women end as median_women,
+        case when is_compa_reportable then pay_idr end as pay_idr,
+        case when is_compa_reportable then midpoints_idr end as midpoints_idr
+    from gender_groups
+    join band_groups using (period, department_id)
 ),
 
 final as (
-    select period, department_id, 'gender_pay_gap_mean_pct' as kpi_code,
-           case when is_gap_reportable and mean_men > 0 then (mean_men - mean_women) / mean_men * 100 end as value,
-           case when is_gap_reportable then mean_men - mean_women end as numerator,
-           case when is_gap_reportable then mean_men end as denominator
-    from by_group
-    union all
-    select period, department_id, 'gender_pay_gap_median_pct',
-           case when is_gap_reportable and median_men > 0 then (median_men - median_women) / median_men * 100 end,
-           case when is_gap_reportable then median_men - median_women end,
-           case when is_gap_reportable then median_men end
-    from by_group
-    union all
-    select period, department_id, 'compa_ratio',
-           case when is_compa_reportable and midpoints_idr > 0 then pay_idr / midpoints_idr end,
-           case when is_compa_reportable then pay_idr end,
-           case when is_compa_reportable then midpoints_idr end
-    from by_group
+    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
+    from (
+        select period, department_id, unnest([
+            kpi_pct_row('gender_pay_gap_mean_pct', mean_men - mean_women, mean_men),
+            kpi_pct_row('gender_pay_gap_median_pct', median_men - median_women, median_men),
+            kpi_ratio_row('compa_ratio', pay_idr, midpoints_idr)
+        ]) as kpi
+        from by_group
+    )
 )
 
 select * from final order by period, department_id, kpi_code

@@ -20,40 +20,28 @@ spine as (
     select distinct period, department_id from workforce
 ),
 
-durations as (
-    select
-        filled_period as period,
-        case when grouping(department_id) = 1 then 'ALL' else department_id end as department_id,
-        count(days_to_fill) as n_filled,
-        sum(days_to_fill) as days_to_fill,
-        count(days_to_hire) as n_with_application,
-        sum(days_to_hire) as days_to_hire
-    from requisitions
-    group by grouping sets ((filled_period, department_id), (filled_period))
-),
-
 by_group as (
     select
         s.period,
         s.department_id,
-        coalesce(d.n_filled, 0) as n_filled,
-        coalesce(d.days_to_fill, 0) as days_to_fill,
-        coalesce(d.n_with_application, 0) as n_with_application,
-        coalesce(d.days_to_hire, 0) as days_to_hire
+        count(r.days_to_fill) as n_filled,
+        coalesce(sum(r.days_to_fill), 0) as days_to_fill,
+        count(r.days_to_hire) as n_with_application,
+        coalesce(sum(r.days_to_hire), 0) as days_to_hire
     from spine s
-    left join durations d using (period, department_id)
+    left join requisitions r on r.filled_period = s.period and is_in_group(s.department_id, r.department_id)
+    group by s.period, s.department_id
 ),
 
 final as (
-    select period, department_id, 'time_to_fill_days' as kpi_code,
-           case when n_filled > 0 then days_to_fill / n_filled end::double as value,
-           days_to_fill::double as numerator, n_filled::double as denominator
-    from by_group
-    union all
-    select period, department_id, 'time_to_hire_days',
-           case when n_with_application > 0 then days_to_hire / n_with_application end,
-           days_to_hire, n_with_application
-    from by_group
+    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
+    from (
+        select period, department_id, unnest([
+            kpi_ratio_row('time_to_fill_days', days_to_fill, n_filled),
+            kpi_ratio_row('time_to_hire_days', days_to_hire, n_with_application)
+        ]) as kpi
+        from by_group
+    )
 )
 
 select * from final order by period, department_id, kpi_code

@@ -23,37 +23,27 @@ spine as (
     where kpi_code = 'headcount_avg_daily'
 ),
 
-totals as (
-    select
-        period,
-        case when grouping(department_id) = 1 then 'ALL' else department_id end as department_id,
-        sum(hours_training) as hours_training,
-        sum(cost_idr) as cost_idr
-    from training
-    group by grouping sets ((period, department_id), (period))
-),
-
 by_group as (
     select
         s.period,
         s.department_id,
-        coalesce(t.hours_training, 0)::double as hours_training,
-        coalesce(t.cost_idr, 0)::double as cost_idr,
+        coalesce(sum(t.hours_training), 0)::double as hours_training,
+        coalesce(sum(t.cost_idr), 0)::double as cost_idr,
         s.headcount_avg_daily
     from spine s
-    left join totals t using (period, department_id)
+    left join training t on t.period = s.period and is_in_group(s.department_id, t.department_id)
+    group by all
 ),
 
 final as (
-    select period, department_id, 'training_hours_per_employee' as kpi_code,
-           case when headcount_avg_daily > 0 then hours_training / headcount_avg_daily end as value,
-           hours_training as numerator, headcount_avg_daily as denominator
-    from by_group
-    union all
-    select period, department_id, 'training_cost_per_employee_idr',
-           case when headcount_avg_daily > 0 then cost_idr / headcount_avg_daily end,
-           cost_idr, headcount_avg_daily
-    from by_group
+    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
+    from (
+        select period, department_id, unnest([
+            kpi_ratio_row('training_hours_per_employee', hours_training, headcount_avg_daily),
+            kpi_ratio_row('training_cost_per_employee_idr', cost_idr, headcount_avg_daily)
+        ]) as kpi
+        from by_group
+    )
 )
 
 select * from final order by period, department_id, kpi_code

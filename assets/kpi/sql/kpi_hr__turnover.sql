@@ -37,7 +37,7 @@ final as (
         period,
         department_id,
         'turnover_rate_annual_pct' as kpi_code,
-        case when n_months > 0 then sum_monthly_rates_pct * 12 / n_months end::double as value,
+        kpi_ratio(sum_monthly_rates_pct * 12, n_months)::double as value,
         sum_monthly_rates_pct::double as numerator,
         n_months::double as denominator
     from trailing_12_months

@@ -65,45 +65,33 @@ separations as (
     group by all
 ),
 
-by_department as (
+with_company as (
+    -- the company (ALL) adds up the departments
     select
         s.period,
-        s.department_id,
-        s.n_calendar_days,
-        coalesce(pe.n_employees, 0) as n_period_end,
-        coalesce(da.n_employee_days, 0) as n_employee_days,
-        coalesce(se.n_separations, 0) as n_separations
+        case when grouping(s.department_id) = 1 then 'ALL' else s.department_id end as department_id,
+        any_value(s.n_calendar_days) as n_calendar_days,
+        coalesce(sum(pe.n_employees), 0) as n_period_end,
+        coalesce(sum(da.n_employee_days), 0) as n_employee_days,
+        coalesce(sum(se.n_separations), 0) as n_separations
     from spine s
     left join period_end pe using (period, department_id)
     left join daily_active da using (period, department_id)
     left join separations se using (period, department_id)
-),
-
-with_company as (
-    select period, department_id, n_calendar_days, n_period_end, n_employee_days, n_separations
-    from by_department
-    union all
-    select period, 'ALL', any_value(n_calendar_days), sum(n_period_end), sum(n_employee_days), sum(n_separations)
-    from by_department
-    group by period
+    group by grouping sets ((s.period, s.department_id), (s.period))
 ),
 
 final as (
-    select period, department_id, 'headcount_period_end' as kpi_code,
-           n_period_end::double as value, n_period_end::double as numerator, null::double as denominator
-    from with_company
-    union all
-    select period, department_id, 'headcount_avg_daily',
-           n_employee_days / n_calendar_days, n_employee_days, n_calendar_days
-    from with_company
-    union all
-    select period, department_id, 'separations', n_separations, n_separations, null
-    from with_company
-    union all
-    select period, department_id, 'turnover_rate_monthly_pct',
-           case when n_employee_days > 0 then n_separations / (n_employee_days / n_calendar_days) * 100 end,
-           n_separations, n_employee_days / n_calendar_days
-    from with_company
+    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
+    from (
+        select period, department_id, unnest([
+            kpi_total_row('headcount_period_end', n_period_end),
+            kpi_row('headcount_avg_daily', n_employee_days / n_calendar_days, n_employee_days, n_calendar_days),
+            kpi_total_row('separations', n_separations),
+            kpi_pct_row('turnover_rate_monthly_pct', n_separations, n_employee_days / n_calendar_days)
+        ]) as kpi
+        from with_company
+    )
 )
 
 select * from final order by period, department_id, kpi_code

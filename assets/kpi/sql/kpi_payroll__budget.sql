@@ -53,18 +53,11 @@ joined as (
 ),
 
 final as (
-    select period, department_id, 'payroll_cost_budget_idr' as kpi_code,
-           budget_idr as value, budget_idr as numerator, null::double as denominator
-    from joined
-    union all
-    select period, department_id, 'payroll_cost_budget_variance_idr',
-           actual_idr - budget_idr, actual_idr - budget_idr, null
-    from joined
-    union all
-    select period, department_id, 'payroll_cost_budget_variance_pct',
-           budget_variance_pct(actual_idr, budget_idr),
-           actual_idr - budget_idr, abs(budget_idr)
-    from joined
+    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
+    from (
+        select period, department_id, unnest(budget_kpi_rows('payroll_cost_budget', actual_idr, budget_idr)) as kpi
+        from joined
+    )
 )
 
 select * from final order by period, department_id, kpi_code

@@ -36,14 +36,16 @@ tagged as (
 ),
 
 opened as (
-    select opened_period as period, department_id, count(*) as n_opened
-    from tagged group by all
+    -- every ticket has a department (UNASSIGNED when unknown), so a grouping set's row without one is the company's
+    select opened_period as period, coalesce(department_id, 'ALL') as department_id, count(*) as n_opened
+    from tagged
+    group by grouping sets ((opened_period, department_id), (opened_period))
 ),
 
 resolved as (
     select
         resolved_period as period,
-        department_id,
+        coalesce(department_id, 'ALL') as department_id,
         count(*) as n_resolved,
         avg(resolution_working_hours)::double as mttr_hours,
         median(resolution_working_hours)::double as mttr_median_hours,
@@ -59,7 +61,7 @@ resolved as (
 responded as (
     select
         date_trunc('month', first_response_at)::date as period,
-        department_id,
+        coalesce(department_id, 'ALL') as department_id,
         count(is_response_met) as n_response_measured,
         count(*) filter (where is_response_met) as n_response_met
     from tagged where first_response_at is not null
@@ -70,7 +72,7 @@ responded as (
 backlog as (
     select
         p.period,
-        t.department_id,
+        coalesce(t.department_id, 'ALL') as department_id,
         count(*) as n_backlog,
         -- whole seconds, summed exactly, so the mean does not depend on the order of a float sum
         sum(date_diff('second', t.opened_at, p.period_end + interval 1 day)) / count(*) / 86400.0 as backlog_age_days
@@ -92,73 +94,39 @@ spine as (
     select p.period, d.department_id from active_periods p cross join departments d
 ),
 
-opened_all as (
-    select period, department_id, n_opened from opened
-    union all
-    select period, 'ALL', sum(n_opened) from opened group by period
-),
-
 measures as (
+    -- nothing opened, resolved or in the backlog counts 0; a measure of no ticket stays null
     select
-        s.period,
-        s.department_id,
+        s.*,
         coalesce(o.n_opened, 0) as n_opened,
-        coalesce(r.n_resolved, 0) as n_resolved,
-        coalesce(b.n_backlog, 0) as n_backlog,
-        b.backlog_age_days,
-        r.mttr_hours,
-        r.mttr_median_hours,
-        r.n_resolution_measured,
-        r.n_resolution_met,
-        r.n_first_contact,
-        r.n_reopened,
-        r.n_reassigned,
-        x.n_response_measured,
-        x.n_response_met
+        r.* exclude (period, department_id) replace (coalesce(r.n_resolved, 0) as n_resolved),
+        x.* exclude (period, department_id),
+        b.* exclude (period, department_id) replace (coalesce(b.n_backlog, 0) as n_backlog)
     from spine s
-    left join opened_all o using (period, department_id)
-    left join (select * replace (coalesce(department_id, 'ALL') as department_id) from resolved) r
-        using (period, department_id)
-    left join (select * replace (coalesce(department_id, 'ALL') as department_id) from responded) x
-        using (period, department_id)
-    left join (select * replace (coalesce(department_id, 'ALL') as department_id) from backlog) b
-        using (period, department_id)
+    left join opened o using (period, department_id)
+    left join resolved r using (period, department_id)
+    left join responded x using (period, department_id)
+    left join backlog b using (period, department_id)
 ),
 
 final as (
-    select period, department_id, 'support_tickets_opened' as kpi_code,
-           n_opened::double as value, n_opened::double as numerator, null::double as denominator
-    from measures
-    union all
-    select period, department_id, 'support_tickets_resolved', n_resolved, n_resolved, null from measures
-    union all
-    select period, department_id, 'support_backlog', n_backlog, n_backlog, null from measures
-    union all
-    select period, department_id, 'support_backlog_age_days', backlog_age_days, null, n_backlog from measures
-    union all
-    select period, department_id, 'support_mttr_hours', mttr_hours, null, n_resolved from measures
-    union all
-    select period, department_id, 'support_mttr_median_hours', mttr_median_hours, null, n_resolved from measures
-    union all
-    select period, department_id, 'support_sla_response_pct',
-           n_response_met / nullif(n_response_measured, 0) * 100, n_response_met, n_response_measured
-    from measures
-    union all
-    select period, department_id, 'support_sla_resolution_pct',
-           n_resolution_met / nullif(n_resolution_measured, 0) * 100, n_resolution_met, n_resolution_measured
-    from measures
-    union all
-    select period, department_id, 'support_first_contact_resolution_pct',
-           n_first_contact / nullif(n_resolved, 0) * 100, n_first_contact, n_resolved
-    from measures
-    union all
-    select period, department_id, 'support_reopen_rate_pct',
-           n_reopened / nullif(n_resolved, 0) * 100, n_reopened, n_resolved
-    from measures
-    union all
-    select period, department_id, 'support_reassignment_rate_pct',
-           n_reassigned / nullif(n_resolved, 0) * 100, n_reassigned, n_resolved
-    from measures
+    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
+    from (
+        select period, department_id, unnest([
+            kpi_total_row('support_tickets_opened', n_opened),
+            kpi_total_row('support_tickets_resolved', n_resolved),
+            kpi_total_row('support_backlog', n_backlog),
+            kpi_row('support_backlog_age_days', backlog_age_days, null, n_backlog),
+            kpi_row('support_mttr_hours', mttr_hours, null, n_resolved),
+            kpi_row('support_mttr_median_hours', mttr_median_hours, null, n_resolved),
+            kpi_pct_row('support_sla_response_pct', n_response_met, n_response_measured),
+            kpi_pct_row('support_sla_resolution_pct', n_resolution_met, n_resolution_measured),
+            kpi_pct_row('support_first_contact_resolution_pct', n_first_contact, n_resolved),
+            kpi_pct_row('support_reopen_rate_pct', n_reopened, n_resolved),
+            kpi_pct_row('support_reassignment_rate_pct', n_reassigned, n_resolved)
+        ]) as kpi
+        from measures
+    )
 )
 
 select * from final order by period, department_id, kpi_code

@@ -22,8 +22,7 @@ with summaries as (
 
 keyed as (
     select
-        coalesce(_source_contract, '') || ':' || coalesce(_source_path, '') || ':' || coalesce(_line_no, 0)
-            as summary_key,
+        source_line_key(_source_contract, _source_path, _line_no) as summary_key,
         *,
         date_trunc('month', period_start)::date as first_month,
         date_trunc('month', period_end)::date as last_month

@@ -17,34 +17,14 @@ employees as (
     select * from core.dim_employee
 ),
 
-known_ids as (
-    select distinct employee_id from employees
-),
-
-typed as (
-    select
-        payroll_period(period, pay_date) as period,
-        employee_id,
-        _file_sha256,
-        _line_no
-    from lines
-),
-
-by_employee_period as (
-    select period, employee_id, count(*) as n_rows, bit_xor(hash(_file_sha256, _line_no)) as rows_hash
-    from typed
-    group by all
-),
-
 lines_part as (
     select
-        b.period,
-        sum(b.n_rows) as n_rows,
-        bit_xor(b.rows_hash) as rows_hash,
-        bit_xor(hash(b.employee_id)) filter (where k.employee_id is not null) as known_hash
-    from by_employee_period b
-    left join known_ids k using (employee_id)
-    group by b.period
+        payroll_period(l.period, l.pay_date) as period,
+        staged_rows_fingerprint(l._file_sha256, l._line_no, l.employee_id, k.employee_id is not null)
+            as rows_fingerprint
+    from lines l
+    left join employees k on k.employee_id = l.employee_id and k.is_current
+    group by all
 ),
 
 catalogue as (
@@ -57,15 +37,14 @@ employee_part as (
         bit_xor(hash(e.employee_id, e.department_id, e.valid_from, least(e.valid_to, last_day(l.period))))
             as versions_hash
     from lines_part l
-    join employees e on e.is_employed and e.valid_from <= last_day(l.period)
+    join employees e on is_employed_by_month_end(l.period, e.is_employed, e.valid_from)
     group by l.period
 ),
 
 final as (
     select
         l.period,
-        concat_ws(':', l.n_rows, l.rows_hash, coalesce(l.known_hash, 0), c.catalogue_hash,
-                  coalesce(e.versions_hash, 0)) as fingerprint
+        concat_ws(':', l.rows_fingerprint, c.catalogue_hash, coalesce(e.versions_hash, 0)) as fingerprint
     from lines_part l
     cross join catalogue c
     left join employee_part e using (period)

@@ -43,17 +43,11 @@ department_on_pay_date as (
         e.department_id
     from employee_runs r
     join employees e
-        on e.employee_id = r.employee_id
-        and e.is_employed
-        and e.valid_from <= last_day(r.period)
+        on e.employee_id = r.employee_id and is_employed_by_month_end(r.period, e.is_employed, e.valid_from)
     qualify row_number() over (
         partition by r.run_id, r.employee_id
         order by (r.pay_date between e.valid_from and e.valid_to) desc, e.valid_from desc
     ) = 1
-),
-
-known_employees as (
-    select distinct employee_id from employees
 ),
 
 final as (
@@ -75,7 +69,8 @@ final as (
     from typed t
     left join components c on c.component_code = t.component_code
     left join department_on_pay_date d on d.run_id = t.run_id and d.employee_id = t.employee_id
-    left join known_employees k on k.employee_id = t.employee_id
+    -- known: the id has a version in dim_employee, and exactly one of them is current
+    left join employees k on k.employee_id = t.employee_id and k.is_current
 )
 
 select * from final order by period, run_id, employee_id, component_code

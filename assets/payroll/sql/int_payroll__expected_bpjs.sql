@@ -51,7 +51,7 @@ regional_minimum as (
     from context c
     join minimum_wages m
         on m.region_code = c.region_code
-        and c.period between m.effective_from and coalesce(m.effective_to, date '9999-12-31')
+        and is_in_force(c.period, m.effective_from, m.effective_to)
     group by c.run_id, c.employee_id
 ),
 
@@ -78,7 +78,7 @@ contributions as (
     cross join bpjs_components b
     left join programs p
         on p.program = b.program
-        and c.period between p.effective_from and coalesce(p.effective_to, date '9999-12-31')
+        and is_in_force(c.period, p.effective_from, p.effective_to)
     left join regional_minimum m on m.run_id = c.run_id and m.employee_id = c.employee_id
 ),
 

@@ -73,7 +73,7 @@ day_tiers as (
     from overtime_days o
     left join multipliers m
         on m.scenario = o.scenario
-        and o.period between m.effective_from and coalesce(m.effective_to, date '9999-12-31')
+        and is_in_force(o.period, m.effective_from, m.effective_to)
 ),
 
 multiplier_hours as (
@@ -132,7 +132,7 @@ period_parameters as (
         select period from paid
     ) p
     left join labour_parameters l
-        on p.period between l.effective_from and coalesce(l.effective_to, date '9999-12-31')
+        on is_in_force(p.period, l.effective_from, l.effective_to)
         and l.parameter in ('overtime_hourly_divisor', 'overtime_base_min_fixed_share_pct')
     group by p.period
 ),

@@ -55,7 +55,7 @@ period_parameters as (
         max(m.value::bigint) filter (where m.parameter = 'pkp_rounding_down_idr') as pkp_rounding_idr
     from (select distinct period from context) p
     left join pph21_parameters m
-        on p.period between m.effective_from and coalesce(m.effective_to, date '9999-12-31')
+        on is_in_force(p.period, m.effective_from, m.effective_to)
         and m.parameter in (
             'biaya_jabatan_pct', 'biaya_jabatan_monthly_cap_idr', 'biaya_jabatan_annual_cap_idr',
             'pkp_rounding_down_idr'
@@ -77,7 +77,7 @@ with_status as (
     from context c
     left join ptkp k
         on k.ptkp_status = c.ptkp_status
-        and make_date(c.tax_year, 1, 1) between k.effective_from and coalesce(k.effective_to, date '9999-12-31')
+        and is_in_force(make_date(c.tax_year, 1, 1), k.effective_from, k.effective_to)
     left join period_parameters pp on pp.period = c.period
 ),
 
@@ -90,7 +90,7 @@ ter_rate as (
     from with_status s
     join ter t
         on t.category = s.ter_category
-        and s.period between t.effective_from and coalesce(t.effective_to, date '9999-12-31')
+        and is_in_force(s.period, t.effective_from, t.effective_to)
         and s.taxable_income_idr <= coalesce(t.gross_upper_incl_idr, s.taxable_income_idr)
     where s.method = 'TER'
     group by s.run_id, s.employee_id
@@ -146,7 +146,7 @@ pasal17_tax as (
         ) + 1000000) // 2000000 as tax_idr
     from pkp p
     join taxable_year t on t.run_id = p.run_id and t.employee_id = p.employee_id
-    left join pasal17 b on t.period between b.effective_from and coalesce(b.effective_to, date '9999-12-31')
+    left join pasal17 b on is_in_force(t.period, b.effective_from, b.effective_to)
     group by p.run_id, p.employee_id
 ),
 

@@ -61,9 +61,7 @@ wage_version as (
         e.ptkp_status
     from payslips p
     join employees e
-        on e.employee_id = p.employee_id
-        and e.is_employed
-        and e.valid_from <= last_day(p.period)
+        on e.employee_id = p.employee_id and is_employed_by_month_end(p.period, e.is_employed, e.valid_from)
     qualify row_number() over (partition by p.run_id, p.employee_id order by e.valid_from desc) = 1
 ),
 
@@ -72,8 +70,7 @@ employed_in_period as (
     from payslips p
     join employees e
         on e.employee_id = p.employee_id
-        and e.is_employed
-        and e.valid_from <= last_day(p.period)
+        and is_employed_by_month_end(p.period, e.is_employed, e.valid_from)
         and e.valid_to >= p.period
 ),
 
@@ -83,7 +80,7 @@ monthly_method as (
     from (select distinct period from payslips) p
     left join pph21_parameters m
         on m.parameter = 'monthly_method'
-        and p.period between m.effective_from and coalesce(m.effective_to, date '9999-12-31')
+        and is_in_force(p.period, m.effective_from, m.effective_to)
     group by p.period
 ),
 

@@ -70,32 +70,28 @@ actuals as (
     left join registry r using (kpi_code)
 ),
 
-own_targets as (
+targets_in_force as (
+    -- per KPI value the latest target in force of each scope: its department's own ('department'; the company's
+    -- own for ALL) and, for a department's KPI measured per head or as a rate, the company's ('company')
     select
         a.period, a.department_id, a.kpi_code, t.target, t.direction, t.amber_band, t.target_owner,
         t.target_comment,
-        'department' as target_scope
+        case when t.department_id = a.department_id then 'department' else 'company' end as target_scope
     from actuals a
     join target_months t
         on t.kpi_code = a.kpi_code
-        and t.department_id = a.department_id
         and a.period between t.month_from and t.month_to
-    qualify row_number() over (partition by a.period, a.department_id, a.kpi_code order by t.month_from desc) = 1
-),
-
-company_targets as (
-    select
-        a.period, a.department_id, a.kpi_code, t.target, t.direction, t.amber_band, t.target_owner,
-        t.target_comment,
-        'company' as target_scope
-    from actuals a
-    join target_months t
-        on t.kpi_code = a.kpi_code
-        and t.department_id = 'ALL'
-        and a.department_id <> 'ALL'
-        and a.unit in ('pct', 'ratio', 'days', 'hours', 'years')
-        and a.period between t.month_from and t.month_to
-    qualify row_number() over (partition by a.period, a.department_id, a.kpi_code order by t.month_from desc) = 1
+        and (
+            t.department_id = a.department_id
+            or (
+                t.department_id = 'ALL'
+                and a.department_id <> 'ALL'
+                and a.unit in ('pct', 'ratio', 'days', 'hours', 'years')
+            )
+        )
+    qualify row_number() over (
+        partition by a.period, a.department_id, a.kpi_code, target_scope order by t.month_from desc
+    ) = 1
 ),
 
 with_targets as (
@@ -108,8 +104,10 @@ with_targets as (
         case when o.target is not null then o.target_owner else c.target_owner end as target_owner,
         case when o.target is not null then o.target_comment else c.target_comment end as target_comment
     from actuals a
-    left join own_targets o using (period, department_id, kpi_code)
-    left join company_targets c using (period, department_id, kpi_code)
+    left join (select * from targets_in_force where target_scope = 'department') o
+        using (period, department_id, kpi_code)
+    left join (select * from targets_in_force where target_scope = 'company') c
+        using (period, department_id, kpi_code)
 ),
 
 with_status as (

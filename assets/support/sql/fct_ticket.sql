@@ -82,7 +82,7 @@ with_targets as (
     from tickets t
     left join sla_targets s
         on s.priority::varchar = t.priority
-        and t.opened_at::date between s.effective_from and coalesce(s.effective_to, date '9999-12-31')
+        and is_in_force(t.opened_at::date, s.effective_from, s.effective_to)
 ),
 
 spans as (
@@ -115,8 +115,7 @@ business_overlap as (
         ), 0)) / 3600.0 as business_hours
     from measured m
     join calendar c on c.date_day between m.started::date and m.ended::date and c.is_working_day
-    join business_hours b
-        on c.date_day between b.effective_from and coalesce(b.effective_to, date '9999-12-31')
+    join business_hours b on is_in_force(c.date_day, b.effective_from, b.effective_to)
     group by m.ticket_id, m.measure
 ),
 
