@@ -189,6 +189,47 @@ def table_asset(
     return declare
 
 
+def table_spec(
+    table: str,
+    *,
+    group_name: str,
+    owners: list[str],
+    description: str,
+    kinds: tuple[str, ...] = ("duckdb", "sql"),
+    **more,
+) -> dg.AssetSpec:
+    """One table of a step that writes several (``tables_asset``): the key is the table's name."""
+    return dg.AssetSpec(
+        dg.AssetKey(table.split(".")),
+        group_name=group_name,
+        owners=owners,
+        description=description,
+        kinds=set(kinds),
+        **more,
+    )
+
+
+def tables_asset(specs: list[dg.AssetSpec]):
+    """Several warehouse tables written by one step (a loader of CSV and YAML files, the quality views), declared
+    like ``table_asset``: the decorated ``build(con)`` writes them on the step's connection and returns their
+    names; each is materialized with its metadata. The step is named after the build."""
+
+    def declare(build: Callable[[duckdb.DuckDBPyConnection], list[str]]) -> dg.AssetsDefinition:
+        @dg.multi_asset(specs=specs, can_subset=False, name=build.__name__, description=build.__doc__)
+        def _tables(duckdb: DuckDBResource):
+            with step_connection(duckdb) as con:
+                tables = build(con)
+                results = [
+                    dg.MaterializeResult(asset_key=dg.AssetKey(t.split(".")), metadata=table_metadata(con, t))
+                    for t in tables
+                ]
+            yield from results
+
+        return _tables
+
+    return declare
+
+
 def built_model_metadata(con: duckdb.DuckDBPyConnection, model: SqlModel, settings: Settings) -> dict:
     """Build ``model`` (``run_model``); what a partitioned build rebuilt, as metadata."""
     build = run_model(con, model, settings)

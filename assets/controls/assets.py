@@ -8,7 +8,6 @@ findings table instead of failing the run (see ``runner.py``).
 
 import dagster as dg
 import duckdb
-from dagster_duckdb import DuckDBResource
 
 from assets.catalog import catalogued
 from assets.controls.macros import code_version
@@ -27,9 +26,7 @@ from assets.controls.runner import (
     write_input_status,
     write_rule_computability,
 )
-from assets.metadata import table_metadata
-from assets.sqlmodels import SqlModel, model_asset, table_asset
-from pipelines.resources import step_connection
+from assets.sqlmodels import SqlModel, model_asset, table_asset, table_spec, tables_asset
 from pipelines.settings import Settings
 
 GROUP = "controls"
@@ -52,19 +49,15 @@ CONFIG_DESCRIPTIONS = {
 }
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(key=key_of(t), group_name=GROUP, kinds={"duckdb", "yaml"}, owners=OWNERS, description=d)
+@tables_asset(
+    [
+        table_spec(t, group_name=GROUP, kinds=("duckdb", "yaml"), owners=OWNERS, description=d)
         for t, d in CONFIG_DESCRIPTIONS.items()
-    ],
-    can_subset=False,
+    ]
 )
-def control_config(duckdb: DuckDBResource):
+def control_config(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Load the registry of controls, its thresholds and the Benford bands."""
-    with step_connection(duckdb) as con:
-        tables = write_control_config(con)
-        results = [dg.MaterializeResult(asset_key=key_of(t), metadata=table_metadata(con, t)) for t in tables]
-    yield from results
+    return write_control_config(con)
 
 
 def control_input_status_asset() -> dg.AssetsDefinition:

@@ -4,20 +4,16 @@ meta.load_manifest, quarantine.* and the findings marts; see views.py for why th
 
 import dagster as dg
 import duckdb
-from dagster_duckdb import DuckDBResource
 
 from assets.catalog import catalogued
 from assets.ingest.manifest import ensure_schemas
-from assets.metadata import table_metadata
 from assets.quality.history import ensure_check_results
 from assets.quality.views import CHECK_DAILY, FINDINGS_TABLES, findings_view, quarantine_view
+from assets.sqlmodels import table_spec, tables_asset
 from pipelines.discovery import asset_graph
 
 GROUP = "quality"
 OWNERS = ["team:back-office-data"]
-CHECK_DAILY_KEY = dg.AssetKey(["marts", "quality_check_daily"])
-QUARANTINE_KEY = dg.AssetKey(["marts", "quality_quarantine_by_source"])
-FINDINGS_KEY = dg.AssetKey(["marts", "quality_findings_summary"])
 
 
 def findings_assets() -> list[dg.AssetKey]:
@@ -43,43 +39,37 @@ def build_quality_views(con: duckdb.DuckDBPyConnection) -> list[str]:
     return ["marts.quality_check_daily", "marts.quality_quarantine_by_source", "marts.quality_findings_summary"]
 
 
-def view_spec(key: dg.AssetKey, description: str, **more) -> dg.AssetSpec:
-    return dg.AssetSpec(key, group_name=GROUP, owners=OWNERS, kinds={"duckdb", "sql"}, description=description, **more)
+def view_spec(table: str, description: str, **more) -> dg.AssetSpec:
+    return table_spec(table, group_name=GROUP, owners=OWNERS, description=description, **more)
 
 
 def quality_marts_asset() -> dg.AssetsDefinition:
     """The three quality views, as one asset; the findings summary waits for the findings marts defined now."""
 
-    @dg.multi_asset(
-        specs=[
+    @tables_asset(
+        [
             view_spec(
-                CHECK_DAILY_KEY,
+                "marts.quality_check_daily",
                 "Checks passed and failed per table and day (each check's last result of the day), from "
                 "meta.check_results. Grain: one row per day and table.",
             ),
             view_spec(
-                QUARANTINE_KEY,
+                "marts.quality_quarantine_by_source",
                 "Files, rows read, staged and quarantined, and the quarantine rules per source. "
                 "Grain: one row per source (contract).",
             ),
             view_spec(
-                FINDINGS_KEY,
-                "Control and compliance findings and amount at risk per control, severity and department (empty until "
-                "the findings marts exist). Grain: one row per findings table, control code, severity and department.",
+                "marts.quality_findings_summary",
+                "Control and compliance findings and amount at risk per control, severity and department (empty "
+                "until the findings marts exist). Grain: one row per findings table, control code, severity and "
+                "department.",
                 deps=findings_assets(),
             ),
-        ],
-        can_subset=False,
+        ]
     )
-    def quality_marts(duckdb: DuckDBResource):
+    def quality_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
         """Create the quality views the dashboards read."""
-        with duckdb.get_connection() as con:
-            views = build_quality_views(con)
-            results = [
-                dg.MaterializeResult(asset_key=dg.AssetKey(v.split(".")), metadata=table_metadata(con, v))
-                for v in views
-            ]
-        yield from results
+        return build_quality_views(con)
 
     return quality_marts
 

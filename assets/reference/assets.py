@@ -6,10 +6,10 @@ Only the rows of the settings' country profile are loaded, so SQL downstream nev
 from pathlib import Path
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
+import duckdb
 
 from assets.catalog import catalogued
-from assets.metadata import table_metadata
+from assets.sqlmodels import table_spec, tables_asset
 from pipelines.settings import get_settings
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -46,30 +46,29 @@ def load_reference_table(con, path: Path, country: str) -> str:
     return load_csv_table(con, f"reference.{path.stem}", path, COLUMN_TYPES, "country = ?", [country])
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(
-            key=dg.AssetKey(["reference", path.stem]),
-            group_name="reference",
-            kinds={"duckdb", "csv"},
-            owners=["team:payroll"],
-            description=f"Reference table {path.stem} (versioned by effective dates). Source: {path.name}.",
-        )
-        for path in reference_files()
-    ],
-    can_subset=False,
-)
-def reference_tables(duckdb: DuckDBResource):
-    """Load the country profile's tax, social security, wage, overtime and holiday tables."""
-    settings = get_settings()
-    with duckdb.get_connection() as con:
-        for path in reference_files():
-            table = load_reference_table(con, path, settings.country)
-            yield dg.MaterializeResult(
-                asset_key=dg.AssetKey(["reference", path.stem]), metadata=table_metadata(con, table)
+def reference_tables_asset() -> dg.AssetsDefinition:
+    """The country profile's reference tables, one asset each, loaded by one step."""
+
+    @tables_asset(
+        [
+            table_spec(
+                f"reference.{path.stem}",
+                group_name="reference",
+                kinds=("duckdb", "csv"),
+                owners=["team:payroll"],
+                description=f"Reference table {path.stem} (versioned by effective dates). Source: {path.name}.",
             )
+            for path in reference_files()
+        ]
+    )
+    def reference_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+        """Load the country profile's tax, social security, wage, overtime and holiday tables."""
+        country = get_settings().country
+        return [load_reference_table(con, path, country) for path in reference_files()]
+
+    return reference_tables
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.Definitions(assets=catalogued([reference_tables]))
+    return dg.Definitions(assets=catalogued([reference_tables_asset()]))

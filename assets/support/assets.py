@@ -5,12 +5,11 @@ loaded as ``reference.sla_targets`` and ``reference.business_hours``."""
 from pathlib import Path
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
+import duckdb
 
 from assets.catalog import catalogued
-from assets.metadata import table_metadata
 from assets.reference.assets import load_csv_table
-from assets.sqlmodels import model_assets
+from assets.sqlmodels import model_assets, table_spec, tables_asset
 
 HERE = Path(__file__).parent
 GROUP = "support"
@@ -24,27 +23,21 @@ TYPES = {"effective_from": "DATE", "effective_to": "DATE", "priority": "VARCHAR"
          "day_end": "VARCHAR"}  # fmt: skip
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(
-            key=dg.AssetKey(["reference", name]),
+@tables_asset(
+    [
+        table_spec(
+            f"reference.{name}",
             group_name=GROUP,
-            kinds={"duckdb", "csv"},
+            kinds=("duckdb", "csv"),
             owners=OWNERS,
             description=f"{text} Source: assets/support/{name}.csv.",
         )
         for name, text in REFERENCE.items()
-    ],
-    can_subset=False,
+    ]
 )
-def support_reference(duckdb: DuckDBResource):
+def support_reference(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Load the SLA targets and the staffed hours."""
-    with duckdb.get_connection() as con:
-        tables = [write_support_reference(con, name) for name in REFERENCE]
-        results = [
-            dg.MaterializeResult(asset_key=dg.AssetKey(t.split(".")), metadata=table_metadata(con, t)) for t in tables
-        ]
-    yield from results
+    return [write_support_reference(con, name) for name in REFERENCE]
 
 
 def write_support_reference(con, name: str) -> str:
