@@ -41,6 +41,10 @@ from pipelines.sqllineage import LineageError, tables_read
 TABLE_REF = re.compile(r"\b(" + "|".join(SCHEMAS) + r")\.([a-z_][a-z0-9_]*)\b")
 
 
+# The scalar macros every model may call (set_variables creates them on the connection)
+MACROS = (Path(__file__).parent / "macros.sql").read_text(encoding="utf-8")
+
+
 @dataclass(frozen=True)
 class SqlModel:
     path: Path
@@ -74,7 +78,9 @@ class SqlModel:
 
     @property
     def code_sha256(self) -> str:
-        return hashlib.sha256((self.sql + (self.fingerprint_sql or "")).encode()).hexdigest()
+        """Its SQL, its fingerprint's and the shared macros they may call: a change to a macro changes the
+        code version of every model."""
+        return hashlib.sha256((self.sql + (self.fingerprint_sql or "") + MACROS).encode()).hexdigest()
 
 
 def parse_model(path: Path, default_schema: str) -> SqlModel:
@@ -121,8 +127,6 @@ def sql_variables(settings: Settings) -> dict[str, object]:
     }
 
 
-MACROS = (Path(__file__).parent / "macros.sql").read_text(encoding="utf-8")
-
 CURRENCY_SYMBOLS = {"IDR": "Rp", "USD": "$", "GBP": "£", "EUR": "€", "JPY": "¥", "SGD": "S$", "AUD": "A$"}
 
 
@@ -146,7 +150,7 @@ def run_model(con: duckdb.DuckDBPyConnection, model: SqlModel, settings: Setting
     set_variables(con, settings)
     con.execute(f"create schema if not exists {model.schema}")
     if model.fingerprint_sql is not None:
-        return run_partitioned(con, model.table, model.sql, model.fingerprint_sql)
+        return run_partitioned(con, model.table, model.sql, model.fingerprint_sql, MACROS)
     con.execute(f"create or replace table {model.table} as\n{model.sql}")
     return None
 

@@ -28,7 +28,7 @@ from pipelines.db import keyed, table_exists, transaction
 STATE_DDL = """
 create table if not exists meta.partition_state (
     table_name varchar not null,
-    code_sha256 varchar not null,      -- model SQL + fingerprint SQL the months were built with
+    code_sha256 varchar not null,      -- model SQL + fingerprint SQL + macros the months were built with
     period date not null,
     fingerprint varchar not null,
     built_at timestamp not null,
@@ -65,9 +65,14 @@ def _dates(periods: list[dt.date]) -> str:
     return ", ".join(f"date '{p.isoformat()}'" for p in periods)
 
 
-def run_partitioned(con: duckdb.DuckDBPyConnection, table: str, model_sql: str, fingerprint_sql: str) -> PartitionBuild:
-    """Bring ``table`` up to date month by month (variables must already be set on ``con``)."""
-    code = hashlib.sha256((model_sql + "\n-- fingerprint --\n" + fingerprint_sql).encode()).hexdigest()
+def run_partitioned(
+    con: duckdb.DuckDBPyConnection, table: str, model_sql: str, fingerprint_sql: str, macros_sql: str = ""
+) -> PartitionBuild:
+    """Bring ``table`` up to date month by month (variables and ``macros_sql``, the macros the two queries may
+    call, must already be set on ``con``). The months were built by the code of both queries and the macros: a
+    change to any of them rebuilds the table whole."""
+    code_text = model_sql + "\n-- fingerprint --\n" + fingerprint_sql + "\n-- macros --\n" + macros_sql
+    code = hashlib.sha256(code_text.encode()).hexdigest()
     con.execute("create schema if not exists meta")
     con.execute(keyed(con, STATE_DDL))
     con.execute(f"create or replace temp table _fingerprints as select period, fingerprint from ({fingerprint_sql})")

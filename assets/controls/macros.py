@@ -30,6 +30,8 @@ import re
 
 import duckdb
 
+from assets.sqlmodels import MACROS as SHARED_MACROS
+
 MACROS = """
 -- A bank account or tax id as the rules compare it: its digits only ('820-390 5508' = '8203905508'); null when it
 -- has no digit.
@@ -97,5 +99,5 @@ def create_macros(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def code_version(sql: str) -> str:
-    """A control model's code version: its SQL and the macros it may call."""
-    return hashlib.sha256((sql + MACROS).encode()).hexdigest()[:16]
+    """A control model's code version: its SQL and the macros it may call (these and the shared ones)."""
+    return hashlib.sha256((sql + MACROS + SHARED_MACROS).encode()).hexdigest()[:16]

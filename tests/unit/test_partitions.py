@@ -61,6 +61,15 @@ def test_changed_sql_rebuilds_everything(src):
     assert build.mode == "full"
 
 
+def test_changed_macros_rebuild_everything(src):
+    # a macro the model calls is part of its code: months built with the old one are not kept
+    run_partitioned(src, "core.t", MODEL, FINGERPRINT, "create or replace temp macro m(x) as x;")
+    same = run_partitioned(src, "core.t", MODEL, FINGERPRINT, "create or replace temp macro m(x) as x;")
+    assert (same.mode, same.periods_rebuilt) == ("incremental", [])
+    build = run_partitioned(src, "core.t", MODEL, FINGERPRINT, "create or replace temp macro m(x) as x + 1;")
+    assert build.mode == "full"
+
+
 def test_a_failed_build_leaves_the_table_and_its_state_as_they_were(src):
     run_partitioned(src, "core.t", MODEL, FINGERPRINT)
     src.execute("insert into staging.src values (5, '2025-03-01', 1)")
