@@ -15,27 +15,21 @@ import dagster as dg
 
 from pipelines.settings import get_settings
 
-# module name -> its definitions, built under the settings in _built_for
-_built: dict[str, dg.Definitions] = {}
-_built_for: list[str] = []
-
-
-def _settings_key() -> str:
-    return get_settings().model_dump_json()
+# (settings, module name) -> that module's definitions; only the current settings' are kept
+_built: dict[tuple[str, str], dg.Definitions] = {}
 
 
 def module_definitions(module_name: str) -> dg.Definitions | None:
     """The definitions of one module (its ``defs()``), built once per settings; None when it has none."""
-    key = _settings_key()
-    if _built_for != [key]:
-        _built.clear()
-        _built_for[:] = [key]
-    if module_name not in _built:
+    key = (get_settings().model_dump_json(), module_name)
+    if key not in _built:
         build: Callable[[], dg.Definitions] | None = getattr(importlib.import_module(module_name), "defs", None)
         if build is None or not callable(build):
             return None
-        _built[module_name] = build()
-    return _built[module_name]
+        for stale in [k for k in _built if k[0] != key[0]]:  # other settings: their definitions are not used again
+            del _built[stale]
+        _built[key] = build()
+    return _built[key]
 
 
 def package_definitions(package_name: str, skip: str | None = None) -> list[dg.Definitions]:
