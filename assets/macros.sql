@@ -103,3 +103,9 @@ create or replace temp macro source_line_key(source_contract, source_path, line_
 create or replace temp macro staged_rows_fingerprint(file_sha256, line_no, employee_id, is_known_employee) as
     concat_ws(':', count(*), bit_xor(hash(file_sha256, line_no)),
               coalesce(bit_xor(distinct hash(employee_id)) filter (where is_known_employee), 0));
+
+-- A version of core.dim_employee keeps its person in the headcount after the close of day: it employs them on day
+-- and day is not their last day employed (headcount_period_end of kpi_hr__workforce; the period-end populations of
+-- kpi_hr__organisation and kpi_hr__pay).
+create or replace temp macro is_in_headcount_after(day, is_employed, valid_from, valid_to, termination_date) as
+    is_employed_on(day, is_employed, valid_from, valid_to) and (termination_date is null or termination_date > day);

@@ -245,39 +245,78 @@ def test_posting_into_a_closed_period_blocks(defects):
     ]
 
 
-def test_days_to_close_counts_working_days_after_the_month_end(clean):
-    # January closed by J07 entered Wed 5 Feb: Sat 1 and Sun 2 do not count; Mon 3, Tue 4, Wed 5 = 3 days
-    assert kpi(clean, "kpi_finance__close", "2025-01", "ALL", "days_to_close") == 3
-    assert kpi(clean, "kpi_finance__close", "2025-02", "ALL", "days_to_close") is None  # no close recorded
-    departments = clean.execute("select distinct department_id from marts.kpi_finance__close").fetchall()
-    assert departments == [("ALL",)]
-
-
-def test_operating_expense_by_department_and_category(clean):
+# Every KPI figure of the tiny company, worked out by hand: (model, period, department, KPI code, value).
+KPI_FIGURES = [
+    # days to close: working days after the month end. January closed by J07 entered Wed 5 Feb: Sat 1 and Sun 2 do
+    # not count; Mon 3, Tue 4, Wed 5 = 3 days
+    ("kpi_finance__close", "2025-01", "ALL", "days_to_close", 3),
+    ("kpi_finance__close", "2025-02", "ALL", "days_to_close", None),  # no close recorded
+    # operating expense by department and category
     # January D1: 6110 10,000,000 + 6120 500,000 + 6210 2,000,000 - 500,000 reclassed to D2 = 12,000,000
     # January D2: 6110 6,000,000 + 6310 4,000,000 + 6210 500,000 = 10,500,000
-    assert kpi(clean, "kpi_finance__opex", "2025-01", "D1", "opex_total_idr") == 12_000_000
-    assert kpi(clean, "kpi_finance__opex", "2025-01", "D2", "opex_total_idr") == 10_500_000
-    assert kpi(clean, "kpi_finance__opex", "2025-01", "ALL", "opex_total_idr") == 22_500_000
-    assert kpi(clean, "kpi_finance__opex", "2025-01", "D1", "opex_personnel_idr") == 10_500_000
-    assert kpi(clean, "kpi_finance__opex", "2025-01", "D1", "opex_it_idr") == 1_500_000
-    assert kpi(clean, "kpi_finance__opex", "2025-01", "ALL", "opex_it_idr") == 2_000_000
-    assert kpi(clean, "kpi_finance__opex", "2025-01", "D2", "opex_facilities_idr") == 4_000_000
-    assert kpi(clean, "kpi_finance__opex", "2025-01", "D1", "opex_facilities_idr") == 0
+    ("kpi_finance__opex", "2025-01", "D1", "opex_total_idr", 12_000_000),
+    ("kpi_finance__opex", "2025-01", "D2", "opex_total_idr", 10_500_000),
+    ("kpi_finance__opex", "2025-01", "ALL", "opex_total_idr", 22_500_000),
+    ("kpi_finance__opex", "2025-01", "D1", "opex_personnel_idr", 10_500_000),
+    ("kpi_finance__opex", "2025-01", "D1", "opex_it_idr", 1_500_000),
+    ("kpi_finance__opex", "2025-01", "ALL", "opex_it_idr", 2_000_000),
+    ("kpi_finance__opex", "2025-01", "D2", "opex_facilities_idr", 4_000_000),
+    ("kpi_finance__opex", "2025-01", "D1", "opex_facilities_idr", 0),
     # February: D1 10,500,000 + 3,000,000 = 13,500,000; D2 6,000,000
-    assert kpi(clean, "kpi_finance__opex", "2025-02", "ALL", "opex_total_idr") == 19_500_000
+    ("kpi_finance__opex", "2025-02", "ALL", "opex_total_idr", 19_500_000),
+    # payroll cost share of opex, payroll expense accounts 6110 + 6120: January D1 10,500,000 / 12,000,000;
+    # D2 6,000,000 / 10,500,000
+    ("kpi_finance__opex", "2025-01", "D1", "payroll_cost_pct_of_opex", pytest.approx(87.5)),
+    ("kpi_finance__opex", "2025-01", "D2", "payroll_cost_pct_of_opex", pytest.approx(600 / 10.5)),
+    ("kpi_finance__opex", "2025-01", "ALL", "payroll_cost_pct_of_opex", pytest.approx(16.5 / 22.5 * 100)),  # 73.33%
+    ("kpi_finance__opex", "2025-02", "ALL", "payroll_cost_pct_of_opex", pytest.approx(16.5 / 19.5 * 100)),  # 84.62%
+    # opex budget variance. January D2: actual 10,500,000 vs budget 6,000,000 + 3,000,000 = 9,000,000: +1,500,000,
+    # +16.67%
+    ("kpi_finance__budget", "2025-01", "D2", "opex_budget_idr", 9_000_000),
+    ("kpi_finance__budget", "2025-01", "D2", "opex_budget_variance_idr", 1_500_000),
+    ("kpi_finance__budget", "2025-01", "D2", "opex_budget_variance_pct", pytest.approx(1.5 / 9 * 100)),
+    # January ALL: 22,500,000 vs 21,000,000 (revenue budget is not opex) = +1,500,000, +7.14%
+    ("kpi_finance__budget", "2025-01", "ALL", "opex_budget_variance_idr", 1_500_000),
+    ("kpi_finance__budget", "2025-01", "ALL", "opex_budget_variance_pct", pytest.approx(1.5 / 21 * 100)),
+    # February D1 on budget: 13,500,000 vs 10,500,000 + 3,000,000
+    ("kpi_finance__budget", "2025-02", "D1", "opex_budget_variance_pct", 0),
+    # days payable outstanding, ending payables over purchases. January: AP end 2m + 4m - 2m = 4,000,000; purchases
+    # (credits to 2100) 6,000,000; 31 days
+    ("kpi_finance__payables", "2025-01", "ALL", "dpo_days", pytest.approx(4 / 6 * 31)),
+    # February: AP end 4m + 3m - 4m = 3,000,000; purchases 3,000,000; 28 days
+    ("kpi_finance__payables", "2025-02", "ALL", "dpo_days", pytest.approx(28)),
+    # invoice cycle times. received -> approved, invoices approved in the month: January INV-1 3 days (D1), INV-2
+    # 7 days (D2)
+    ("kpi_finance__payables", "2025-01", "D1", "ap_cycle_received_to_approved_days", 3),
+    ("kpi_finance__payables", "2025-01", "ALL", "ap_cycle_received_to_approved_days", 5),
+    # February: INV-3 2 days (D1), INV-4 1 day (D2): mean 1.5
+    ("kpi_finance__payables", "2025-02", "ALL", "ap_cycle_received_to_approved_days", 1.5),
+    # received -> paid, invoices paid in the month: January INV-1 14 days; February INV-2 33 days (10 Jan to
+    # 12 Feb); INV-4 was paid before it was received and has no cycle time
+    ("kpi_finance__payables", "2025-01", "ALL", "ap_cycle_received_to_paid_days", 14),
+    ("kpi_finance__payables", "2025-02", "D2", "ap_cycle_received_to_paid_days", 33),
+    ("kpi_finance__payables", "2025-02", "D1", "ap_cycle_received_to_paid_days", None),
+    # on-time payment rate. January: INV-1 paid 01-20, due 02-02: on time
+    ("kpi_finance__payables", "2025-01", "ALL", "ap_on_time_payment_rate_pct", 100),
+    # February D2: INV-2 paid 02-12 after its due date 02-07; INV-4 paid 02-14, due 03-03: 1 of 2
+    ("kpi_finance__payables", "2025-02", "D2", "ap_on_time_payment_rate_pct", 50),
+    ("kpi_finance__payables", "2025-02", "ALL", "ap_on_time_payment_rate_pct", 50),
+]
 
 
-def test_payroll_cost_share_of_operating_expense(clean):
-    # payroll expense accounts 6110 + 6120: January D1 10,500,000 / 12,000,000; D2 6,000,000 / 10,500,000
-    assert kpi(clean, "kpi_finance__opex", "2025-01", "D1", "payroll_cost_pct_of_opex") == pytest.approx(87.5)
-    assert kpi(clean, "kpi_finance__opex", "2025-01", "D2", "payroll_cost_pct_of_opex") == pytest.approx(600 / 10.5)
-    assert kpi(clean, "kpi_finance__opex", "2025-01", "ALL", "payroll_cost_pct_of_opex") == pytest.approx(
-        16.5 / 22.5 * 100
-    )  # 73.33%
-    assert kpi(clean, "kpi_finance__opex", "2025-02", "ALL", "payroll_cost_pct_of_opex") == pytest.approx(
-        16.5 / 19.5 * 100
-    )  # 84.62%
+@pytest.mark.parametrize(("model", "period", "department", "code", "expected"), KPI_FIGURES)
+def test_kpi_figures_are_the_hand_worked_ones(clean, model, period, department, code, expected):
+    assert kpi(clean, model, period, department, code) == expected
+
+
+def test_days_to_close_and_dpo_have_only_the_company_row(clean):
+    # the close and the payables balance (account 2100 carries no department) belong to the company as a whole
+    close = clean.execute("select distinct department_id from marts.kpi_finance__close").fetchall()
+    dpo = clean.execute(
+        "select distinct department_id from marts.kpi_finance__payables where kpi_code = 'dpo_days'"
+    ).fetchall()
+    assert close == [("ALL",)]
+    assert dpo == [("ALL",)]
 
 
 def test_budget_vs_actual_applies_the_sign_convention_of_each_class(clean):
@@ -293,53 +332,6 @@ def test_budget_vs_actual_applies_the_sign_convention_of_each_class(clean):
     assert rows[("2025-01", "D1", "revenue")] == [30_000_000, 25_000_000, 5_000_000, 20.0, 5_000_000, True]
     # actual without a budget: no variance %
     assert rows[("2025-01", "D2", "it")][:4] == [500_000, None, 500_000, None]
-
-
-def test_opex_budget_variance_kpis(clean):
-    # January D2: actual 10,500,000 vs budget 6,000,000 + 3,000,000 = 9,000,000: +1,500,000, +16.67%
-    assert kpi(clean, "kpi_finance__budget", "2025-01", "D2", "opex_budget_idr") == 9_000_000
-    assert kpi(clean, "kpi_finance__budget", "2025-01", "D2", "opex_budget_variance_idr") == 1_500_000
-    assert kpi(clean, "kpi_finance__budget", "2025-01", "D2", "opex_budget_variance_pct") == pytest.approx(
-        1.5 / 9 * 100
-    )
-    # January ALL: 22,500,000 vs 21,000,000 (revenue budget is not opex) = +1,500,000, +7.14%
-    assert kpi(clean, "kpi_finance__budget", "2025-01", "ALL", "opex_budget_variance_idr") == 1_500_000
-    assert kpi(clean, "kpi_finance__budget", "2025-01", "ALL", "opex_budget_variance_pct") == pytest.approx(
-        1.5 / 21 * 100
-    )
-    # February D1 on budget: 13,500,000 vs 10,500,000 + 3,000,000
-    assert kpi(clean, "kpi_finance__budget", "2025-02", "D1", "opex_budget_variance_pct") == 0
-
-
-def test_days_payable_outstanding_uses_ending_payables_over_purchases(clean):
-    # January: AP end 2m + 4m - 2m = 4,000,000; purchases (credits to 2100) 6,000,000; 31 days
-    assert kpi(clean, "kpi_finance__payables", "2025-01", "ALL", "dpo_days") == pytest.approx(4 / 6 * 31)
-    # February: AP end 4m + 3m - 4m = 3,000,000; purchases 3,000,000; 28 days
-    assert kpi(clean, "kpi_finance__payables", "2025-02", "ALL", "dpo_days") == pytest.approx(28)
-    assert clean.execute(
-        "select distinct department_id from marts.kpi_finance__payables where kpi_code = 'dpo_days'"
-    ).fetchall() == [("ALL",)]
-
-
-def test_invoice_cycle_times(clean):
-    # received -> approved, invoices approved in the month: January INV-1 3 days (D1), INV-2 7 days (D2)
-    assert kpi(clean, "kpi_finance__payables", "2025-01", "D1", "ap_cycle_received_to_approved_days") == 3
-    assert kpi(clean, "kpi_finance__payables", "2025-01", "ALL", "ap_cycle_received_to_approved_days") == 5
-    # February: INV-3 2 days (D1), INV-4 1 day (D2): mean 1.5
-    assert kpi(clean, "kpi_finance__payables", "2025-02", "ALL", "ap_cycle_received_to_approved_days") == 1.5
-    # received -> paid, invoices paid in the month: January INV-1 14 days; February INV-2 33 days (10 Jan to
-    # 12 Feb); INV-4 was paid before it was received and has no cycle time
-    assert kpi(clean, "kpi_finance__payables", "2025-01", "ALL", "ap_cycle_received_to_paid_days") == 14
-    assert kpi(clean, "kpi_finance__payables", "2025-02", "D2", "ap_cycle_received_to_paid_days") == 33
-    assert kpi(clean, "kpi_finance__payables", "2025-02", "D1", "ap_cycle_received_to_paid_days") is None
-
-
-def test_on_time_payment_rate(clean):
-    # January: INV-1 paid 01-20, due 02-02: on time
-    assert kpi(clean, "kpi_finance__payables", "2025-01", "ALL", "ap_on_time_payment_rate_pct") == 100
-    # February D2: INV-2 paid 02-12 after its due date 02-07; INV-4 paid 02-14, due 03-03: 1 of 2
-    assert kpi(clean, "kpi_finance__payables", "2025-02", "D2", "ap_on_time_payment_rate_pct") == 50
-    assert kpi(clean, "kpi_finance__payables", "2025-02", "ALL", "ap_on_time_payment_rate_pct") == 50
 
 
 def test_invoice_paid_before_received_is_a_finding_and_checked_against_the_approval_limits(clean):

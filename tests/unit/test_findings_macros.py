@@ -80,35 +80,43 @@ def test_recalculation_differs_by_more_than_the_tolerance(mcon, method, actual, 
     ],
 )
 def test_benford_finding_and_severity(mcon, conformity, small, is_finding, severity):
-    assert value(mcon, "benford_is_finding(?, ?)", [conformity, small]) is is_finding
-    assert value(mcon, "benford_severity(?, ?)", [conformity, small]) == severity
+    result = "{'conformity': ?::varchar, 'is_small_sample': ?::boolean}"
+    assert value(mcon, f"benford_is_finding({result})", [conformity, small]) is is_finding
+    assert value(mcon, f"benford_severity({result})", [conformity, small]) == severity
 
 
-def test_benford_significant_digits_sentence_and_evidence(mcon):
+@pytest.fixture
+def digits(mcon):
+    """A test's rows (its own figures repeated on each) and its result: 5, 7, 8 and 9 are significant."""
     mcon.execute(
-        "create table t as select * from (values (1, 0.30, 0.301, 0.5, false), (5, 0.20, 0.079, 9.25, true), "
-        "(7, 0.10, 0.058, 3.1, true), (8, 0.01, 0.051, 2.5, true), (9, 0.02, 0.046, 2.0, true)) "
-        "v(digit, observed_share, expected_share, z_stat, is_significant)"
+        "create table t as select 250 as n_amounts, 0.01234 as mad, 'marginal' as conformity, true as is_small_sample, "
+        "* from (values (1, 0.30, 0.301, 0.5, false), (5, 0.20, 0.079, 9.25, true), (7, 0.10, 0.058, 3.1, true), "
+        "(8, 0.01, 0.051, 2.5, true), (9, 0.02, 0.046, 2.0, true)) v(digit, observed_share, expected_share, z_stat, "
+        "is_significant)"
     )
     mcon.execute(
-        "create table s as select "
-        "benford_significant_digits(digit, observed_share, expected_share, z_stat, is_significant) as digits from t"
+        "create table s as select benford_result(n_amounts, mad, conformity, is_small_sample, digit, observed_share, "
+        "expected_share, z_stat, is_significant) as result from t"
     )
-    digits = value(mcon, "digits from s")
-    assert [d["digit"] for d in digits] == [5, 7, 8, 9]  # the significant ones, largest Z first
-    text = value(
-        mcon,
-        "benford_result_text(250, 0.01234, 'marginal') || benford_advice_text('marginal', true, digits) from s",
-    )
+    return mcon
+
+
+def test_benford_result_sentence_and_evidence(digits):
+    result = value(digits, "result from s")
+    assert {k: result[k] for k in ("n_amounts", "conformity", "is_small_sample")} == {
+        "n_amounts": 250, "conformity": "marginal", "is_small_sample": True}  # fmt: skip
+    assert [d["digit"] for d in result["significant_digits"]] == [5, 7, 8, 9]  # the significant ones, largest Z first
+    text = value(digits, "benford_result_text(result) || benford_advice_text(result) from s")
     assert text == (
         "250 amounts, MAD 0.0123 = marginal (fewer amounts than the minimum sample, so not reliable); look first at "
         "the amounts starting with 5, 7, 8."
     )
-    assert value(mcon, "benford_advice_text('acceptable', false, digits) from s") == "."
-    evidence = json.loads(
-        value(mcon, "benford_evidence('payments', 'first_digit', 250, 0.01, 'marginal', false, digits) from s")
-    )
+    acceptable = "struct_update(result, conformity := 'acceptable', is_small_sample := false)"
+    assert value(digits, f"benford_advice_text({acceptable}) from s") == "."
+    evidence = json.loads(value(digits, "benford_evidence('payments', 'first_digit', result) from s"))
     assert evidence["population"] == "payments" and evidence["test"] == "first_digit"
+    assert evidence["mad"] == pytest.approx(0.01234)
     assert [d["digit"] for d in evidence["significant_digits"]] == [5, 7, 8, 9]
-    no_digits = json.loads(value(mcon, "benford_evidence('p', 't', 0, null, 'acceptable', true, null)"))
+    none_significant = "struct_update(result, significant_digits := null)"
+    no_digits = json.loads(value(digits, f"benford_evidence('p', 't', {none_significant}) from s"))
     assert no_digits["significant_digits"] == []

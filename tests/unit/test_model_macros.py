@@ -70,3 +70,13 @@ def test_budget_rows_give_the_budget_the_variance_and_its_percentage(mcon):
 @pytest.mark.parametrize(("amount", "text"), [(5000, "Rp5,000"), (12.5, "Rp12.50"), (None, None)])
 def test_money_text_writes_cents_only_where_the_amount_has_them(mcon, amount, text):
     assert value(mcon, "money_text(?::decimal(18, 2))", [amount]) == text
+
+
+@pytest.mark.parametrize(
+    ("termination_date", "in_headcount"),
+    [(None, True), ("2024-02-01", True), ("2024-01-31", False), ("2024-01-15", False)],
+)
+def test_is_in_headcount_after_leaves_out_the_last_day_employed(mcon, termination_date, in_headcount):
+    # a version valid through the month end: only a termination after the day keeps the person in the headcount
+    sql = "is_in_headcount_after(date '2024-01-31', true, date '2024-01-01', date '2024-12-31', ?::date)"
+    assert value(mcon, sql, [termination_date]) is in_headcount

@@ -18,11 +18,8 @@ tests as (
         case test when 'first_digit' then 'benford_first_digit' when 'first_two_digits' then 'benford_first_two_digits'
         end as control_code,
         any_value(period) as period,
-        any_value(n_amounts) as n_amounts,
-        any_value(mad) as mad,
-        any_value(conformity) as conformity,
-        any_value(is_small_sample) as is_small_sample,
-        benford_significant_digits(digit, observed_share, expected_share, z_stat, is_significant) as significant_digits
+        benford_result(n_amounts, mad, conformity, is_small_sample, digit, observed_share, expected_share, z_stat,
+                       is_significant) as result
     from benford
     group by population, test
 ),
@@ -31,7 +28,7 @@ final as (
     select
         control_code || ':' || population as finding_id,
         control_code,
-        benford_severity(conformity, is_small_sample) as severity,
+        benford_severity(result) as severity,
         'population' as entity,
         population as entity_key,
         period,
@@ -39,13 +36,13 @@ final as (
         null::bigint as amount_at_risk_idr,
         'Benford ' || replace(test, '_', ' ') || ' test on ' || replace(population, '_', ' ') || ': '
             || case
-                when n_amounts = 0 then 'no amounts to test'
-                else benford_result_text(n_amounts, mad, conformity)
+                when result.n_amounts = 0 then 'no amounts to test'
+                else benford_result_text(result)
             end
-            || benford_advice_text(conformity, is_small_sample, significant_digits) as description,
-        benford_evidence(population, test, n_amounts, mad, conformity, is_small_sample, significant_digits) as evidence
+            || benford_advice_text(result) as description,
+        benford_evidence(population, test, result) as evidence
     from tests
-    where benford_is_finding(conformity, is_small_sample)
+    where benford_is_finding(result)
 )
 
 select * from final order by control_code, entity_key

@@ -43,25 +43,38 @@ paid_employees as (
     join latest_payslip p using (employee_id)
 ),
 
-shared_accounts as (
-    select bank_account, list(employee_id order by employee_id) as employee_ids
+holders as (
+    -- each paid employee's bank account and tax id (a blank one is left out), with every paid employee who has
+    -- the same one
+    select
+        employee_id,
+        net_pay_idr,
+        identifier,
+        value,
+        list(employee_id order by employee_id) over (partition by identifier, value) as employee_ids
     from paid_employees
-    where bank_account is not null
-    group by bank_account
-    having count(*) > 1
+    unpivot (value for identifier in (bank_account, tax_id))
 ),
 
-shared_bank_account as (
+shared_identifier as (
+    -- shared_bank_account and duplicate_tax_id: an account or a tax id that other paid employees have too
     select
-        'shared_bank_account' as control_code,
-        e.employee_id,
-        e.employee_id || ' is paid into bank account ' || s.bank_account || ', which is also the account of '
-            || array_to_string(list_filter(s.employee_ids, lambda x: x <> e.employee_id), ', ')
-            || '; confirm each person and their own account with HR.' as description,
-        json_object('bank_account', s.bank_account, 'employee_ids', s.employee_ids,
-                    'latest_net_pay_idr', e.net_pay_idr)::varchar as evidence
-    from paid_employees e
-    join shared_accounts s using (bank_account)
+        case identifier when 'bank_account' then 'shared_bank_account' else 'duplicate_tax_id' end as control_code,
+        employee_id,
+        employee_id
+            || case identifier
+                when 'bank_account' then ' is paid into bank account ' || value || ', which is also the account of '
+                else ' has tax id ' || value || ', the same as '
+            end
+            || array_to_string(list_filter(employee_ids, lambda x: x <> employee_id), ', ')
+            || case identifier
+                when 'bank_account' then '; confirm each person and their own account with HR.'
+                else '; one person cannot hold two employee records: check for a ghost or a duplicate hire.'
+            end as description,
+        json_object(identifier, value, 'employee_ids', employee_ids, 'latest_net_pay_idr', net_pay_idr)::varchar
+            as evidence
+    from holders
+    where len(employee_ids) > 1
 ),
 
 missing_tax_id as (
@@ -77,35 +90,11 @@ missing_tax_id as (
     where tax_id is null
 ),
 
-employee_tax_groups as (
-    select tax_id, list(employee_id order by employee_id) as ids
-    from paid_employees
-    where tax_id is not null
-    group by tax_id
-    having count(*) > 1
-),
-
-duplicate_tax_id as (
-    select
-        'duplicate_tax_id' as control_code,
-        e.employee_id,
-        e.employee_id || ' has tax id ' || g.tax_id || ', the same as '
-            || array_to_string(list_filter(g.ids, lambda x: x <> e.employee_id), ', ')
-            || '; one person cannot hold two employee records: check for a ghost or a duplicate hire.'
-            as description,
-        json_object('tax_id', g.tax_id, 'employee_ids', g.ids, 'latest_net_pay_idr', e.net_pay_idr)::varchar
-            as evidence
-    from paid_employees e
-    join employee_tax_groups g using (tax_id)
-),
-
 unioned as (
     -- the employees each rule flags; their latest payslip (paid_employees) is added once, in final
-    select * from shared_bank_account
+    select * from shared_identifier
     union all
     select * from missing_tax_id
-    union all
-    select * from duplicate_tax_id
 ),
 
 final as (

@@ -79,11 +79,8 @@ duplicates as (
 benford_test as (
     select
         any_value(period) as period,
-        any_value(n_amounts) as n_amounts,
-        any_value(mad) as mad,
-        any_value(conformity) as conformity,
-        any_value(is_small_sample) as is_small_sample,
-        benford_significant_digits(digit, observed_share, expected_share, z_stat, is_significant) as significant_digits
+        benford_result(n_amounts, mad, conformity, is_small_sample, digit, observed_share, expected_share, z_stat,
+                       is_significant) as result
     from benford
     having count(*) > 0
 ),
@@ -92,18 +89,17 @@ benford_findings as (
     select
         'benford_spend_first_digit' as control_code,
         'benford_spend_first_digit:spend_transactions' as finding_id,
-        benford_severity(conformity, is_small_sample) as severity,
+        benford_severity(result) as severity,
         'population' as entity,
         'spend_transactions' as entity_key,
         period,
         null::varchar as department_id,
         null::bigint as amount_at_risk_idr,
-        'Benford first digit test on supplier spend: ' || benford_result_text(n_amounts, mad, conformity)
-            || benford_advice_text(conformity, is_small_sample, significant_digits) as description,
-        benford_evidence('spend_transactions', 'first_digit', n_amounts, mad, conformity, is_small_sample,
-                         significant_digits) as evidence
+        'Benford first digit test on supplier spend: ' || benford_result_text(result)
+            || benford_advice_text(result) as description,
+        benford_evidence('spend_transactions', 'first_digit', result) as evidence
     from benford_test
-    where benford_is_finding(conformity, is_small_sample)
+    where benford_is_finding(result)
 ),
 
 final as (

@@ -15,6 +15,14 @@ labour_parameters as (
     select * from reference.labour_parameters
 ),
 
+windows as (
+    -- the two limits: on the overtime of a day, and of a week (Monday to Sunday)
+    select * from (values
+        ('day', 'overtime_daily_limit', 'overtime_max_hours_day'),
+        ('week', 'overtime_weekly_limit', 'overtime_max_hours_week')
+    ) t (unit, control_code, parameter)
+),
+
 limits as (
     select
         parameter,
@@ -22,7 +30,7 @@ limits as (
         effective_from,
         effective_to
     from labour_parameters
-    where parameter in ('overtime_max_hours_day', 'overtime_max_hours_week')
+    where parameter in (select w.parameter from windows w)
 ),
 
 workday_overtime as (
@@ -31,67 +39,52 @@ workday_overtime as (
     where is_working_day and hours_overtime > 0
 ),
 
-daily as (
+totals as (
+    -- each employee's working-day overtime by window: each day (the day's own row) and each week from its Monday
     select
-        'overtime_daily_limit:' || o.employee_id || ':' || strftime(o.attendance_date, '%Y-%m-%d') as finding_id,
-        'overtime_daily_limit' as control_code,
-        null::varchar as severity,
-        'employee' as entity,
-        o.employee_id as entity_key,
-        date_trunc('month', o.attendance_date)::date as period,
-        o.department_id,
-        null::bigint as amount_at_risk_idr,
-        o.employee_id || ' had ' || format('{:.1f}', o.hours_overtime) || ' h of overtime approved on working day '
-            || strftime(o.attendance_date, '%Y-%m-%d') || ', above the legal maximum of '
-            || format('{:g}', l.max_hours) || ' h a day; review the overtime order.' as description,
-        json_object('attendance_date', o.attendance_date, 'hours_overtime', o.hours_overtime,
-                    'max_hours_day', l.max_hours)::varchar as evidence
-    from workday_overtime o
-    join limits l
-        on l.parameter = 'overtime_max_hours_day'
-        and is_in_force(o.attendance_date, l.effective_from, l.effective_to)
-    where o.hours_overtime > l.max_hours
-),
-
-weeks as (
-    select
-        employee_id,
-        date_trunc('week', attendance_date)::date as week_start,
-        sum(hours_overtime) as hours_overtime,
+        w.unit,
+        w.control_code,
+        w.parameter,
+        o.employee_id,
+        date_trunc(w.unit, o.attendance_date)::date as window_start,
+        sum(o.hours_overtime) as hours_overtime,
         count(*) as n_overtime_days,
-        list({'date': attendance_date, 'hours': hours_overtime} order by attendance_date) as days,
-        arg_max(department_id, attendance_date) as department_id
-    from workday_overtime
-    group by employee_id, date_trunc('week', attendance_date)
-),
-
-weekly as (
-    select
-        'overtime_weekly_limit:' || w.employee_id || ':' || strftime(w.week_start, '%Y-%m-%d') as finding_id,
-        'overtime_weekly_limit' as control_code,
-        null::varchar as severity,
-        'employee' as entity,
-        w.employee_id as entity_key,
-        date_trunc('month', w.week_start)::date as period,
-        w.department_id,
-        null::bigint as amount_at_risk_idr,
-        w.employee_id || ' had ' || format('{:.1f}', w.hours_overtime) || ' h of working-day overtime in the week of '
-            || strftime(w.week_start, '%Y-%m-%d') || ' (' || w.n_overtime_days || ' days), above the legal maximum of '
-            || format('{:g}', l.max_hours) || ' h a week; review the overtime orders.' as description,
-        json_object('week_start', w.week_start, 'hours_overtime', w.hours_overtime, 'days', w.days,
-                    'max_hours_week', l.max_hours)::varchar as evidence
-    from weeks w
-    join limits l
-        on l.parameter = 'overtime_max_hours_week'
-        and is_in_force(w.week_start, l.effective_from, l.effective_to)
-    where w.hours_overtime > l.max_hours
+        list({'date': o.attendance_date, 'hours': o.hours_overtime} order by o.attendance_date) as days,
+        arg_max(o.department_id, o.attendance_date) as department_id
+    from workday_overtime o
+    cross join windows w
+    group by all
 ),
 
 final as (
-    -- each rule already selects the findings columns (runner.FINDINGS_COLUMNS), in order
-    select * from daily
-    union all
-    select * from weekly
+    select
+        t.control_code || ':' || t.employee_id || ':' || strftime(t.window_start, '%Y-%m-%d') as finding_id,
+        t.control_code,
+        null::varchar as severity,
+        'employee' as entity,
+        t.employee_id as entity_key,
+        date_trunc('month', t.window_start)::date as period,
+        t.department_id,
+        null::bigint as amount_at_risk_idr,
+        t.employee_id || ' had ' || format('{:.1f}', t.hours_overtime) || ' h of '
+            || case t.unit
+                when 'day' then 'overtime approved on working day ' || strftime(t.window_start, '%Y-%m-%d')
+                else 'working-day overtime in the week of ' || strftime(t.window_start, '%Y-%m-%d')
+                    || ' (' || t.n_overtime_days || ' days)'
+            end
+            || ', above the legal maximum of ' || format('{:g}', l.max_hours) || ' h a ' || t.unit
+            || '; review the overtime ' || case t.unit when 'day' then 'order.' else 'orders.' end as description,
+        case t.unit
+            when 'day' then json_object('attendance_date', t.window_start, 'hours_overtime', t.hours_overtime,
+                                        'max_hours_day', l.max_hours)
+            else json_object('week_start', t.window_start, 'hours_overtime', t.hours_overtime, 'days', t.days,
+                             'max_hours_week', l.max_hours)
+        end::varchar as evidence
+    from totals t
+    join limits l
+        on l.parameter = t.parameter
+        and is_in_force(t.window_start, l.effective_from, l.effective_to)
+    where t.hours_overtime > l.max_hours
 )
 
 select * from final order by control_code, entity_key, period

@@ -67,15 +67,15 @@ book_balances as (
 ),
 
 bank_balances as (
-    select s.bank_account_id, s.period, sum(b.amount_idr) as bank_movements_idr
+    -- every bank line to the month end moves the balance; the month's own lines are counted
+    select
+        s.bank_account_id,
+        s.period,
+        sum(b.amount_idr) as bank_movements_idr,
+        count(*) filter (where b.period = s.period) as n_bank_lines,
+        count(m.bank_txn_id) filter (where b.period = s.period) as n_bank_lines_matched
     from spine s
     join bank b on b.bank_account_id = s.bank_account_id and b.txn_date <= s.period_end
-    group by all
-),
-
-month_lines as (
-    select b.bank_account_id, b.period, count(*) as n_bank_lines, count(m.bank_txn_id) as n_bank_lines_matched
-    from bank b
     left join matches m using (bank_txn_id)
     group by all
 ),
@@ -108,13 +108,12 @@ balances as (
         coalesce(t.bank_items_idr, 0) as statement_items_not_in_books_idr,
         coalesce(t.n_bank_items, 0) as n_statement_items_not_in_books,
         coalesce(t.unmatched_abs_idr, 0) as unmatched_items_abs_idr,
-        coalesce(ml.n_bank_lines, 0) as n_bank_lines,
-        coalesce(ml.n_bank_lines_matched, 0) as n_bank_lines_matched
+        coalesce(kb.n_bank_lines, 0) as n_bank_lines,
+        coalesce(kb.n_bank_lines_matched, 0) as n_bank_lines_matched
     from spine s
     left join book_balances bb using (bank_account_id, period)
     left join bank_balances kb using (bank_account_id, period)
     left join item_totals t using (bank_account_id, period)
-    left join month_lines ml using (bank_account_id, period)
 ),
 
 final as (

@@ -5,31 +5,20 @@
 --   employees   the versions overlapping the month, validity clipped to the month, so a termination or a hire
 --               in a later month leaves earlier months alone
 --   known ids   which ids seen in the month's attendance the HRIS knows (an unknown id may become known later)
-with attendance as (
-    select * from canonical.attendance
-),
-
-days as (
-    select * from core.dim_date
-),
-
-employees as (
-    select * from core.dim_employee
-),
-
-attendance_part as (
+-- Each part reads the model's input tables itself: it is their fingerprint, not a model of its own.
+with attendance_part as (
     select
         date_trunc('month', a.attendance_date)::date as period,
         staged_rows_fingerprint(a._file_sha256, a._line_no, a.employee_id, k.employee_id is not null)
             as rows_fingerprint
-    from attendance a
-    left join employees k on k.employee_id = a.employee_id and k.is_current
+    from canonical.attendance a
+    left join core.dim_employee k on k.employee_id = a.employee_id and k.is_current
     group by all
 ),
 
 calendar_part as (
     select period, bit_xor(hash(date_day, is_working_day, is_rest_day, is_public_holiday)) as days_hash
-    from days
+    from core.dim_date
     group by period
 ),
 
@@ -39,7 +28,7 @@ employee_part as (
         bit_xor(hash(e.employee_id, e.employee_version_id, e.department_id, e.is_employed,
                      greatest(e.valid_from, a.period), least(e.valid_to, last_day(a.period)))) as versions_hash
     from attendance_part a
-    join employees e on e.valid_from <= last_day(a.period) and e.valid_to >= a.period
+    join core.dim_employee e on e.valid_from <= last_day(a.period) and e.valid_to >= a.period
     group by a.period
 ),
 

@@ -25,19 +25,25 @@ payables_lines as (
     select * from core.fct_gl_line where is_payables
 ),
 
-invoice_lines as (
+invoice_events as (
+    -- an invoice counts in the month it is approved (approval cycle time) and in the month it is paid (payment cycle
+    -- time, on time or not), in its department (UNASSIGNED when unknown)
     select
+        date_trunc('month', approved_date)::date as period,
         coalesce(department_id, 'UNASSIGNED') as department_id,
-        date_trunc('month', approved_date)::date as approved_period,
-        date_trunc('month', paid_date)::date as paid_period,
-        days_received_to_approved,
+        days_received_to_approved
+    from invoices
+    union all by name
+    select
+        date_trunc('month', paid_date)::date as period,
+        coalesce(department_id, 'UNASSIGNED') as department_id,
         days_received_to_paid,
         is_paid_on_time
     from invoices
 ),
 
 groups as (
-    select distinct department_id from invoice_lines
+    select distinct department_id from invoice_events
     union all
     select 'ALL'
 ),
@@ -48,39 +54,27 @@ spine as (
     cross join groups g
 ),
 
-approved as (
+by_group as (
     select
         s.period,
         s.department_id,
         coalesce(sum(i.days_received_to_approved), 0) as approve_days_sum,
-        count(i.days_received_to_approved) as n_approved
-    from spine s
-    left join invoice_lines i on i.approved_period = s.period and is_in_group(s.department_id, i.department_id)
-    group by s.period, s.department_id
-),
-
-paid as (
-    select
-        s.period,
-        s.department_id,
+        count(i.days_received_to_approved) as n_approved,
         coalesce(sum(i.days_received_to_paid), 0) as pay_days_sum,
         count(i.days_received_to_paid) as n_paid,
         count(*) filter (where i.is_paid_on_time) as n_on_time,
         count(i.is_paid_on_time) as n_with_due_date
     from spine s
-    left join invoice_lines i on i.paid_period = s.period and is_in_group(s.department_id, i.department_id)
+    left join invoice_events i on i.period = s.period and is_in_group(s.department_id, i.department_id)
     group by s.period, s.department_id
 ),
 
-by_group as (
-    select * from approved join paid using (period, department_id)
-),
-
 ap_balance as (
+    -- the payables lines up to the month make its closing balance; its own credits are its purchases
     select
         p.period,
         p.n_calendar_days,
-        coalesce(sum(l.credit_idr - l.debit_idr) filter (where l.period <= p.period), 0) as ap_end_idr,
+        coalesce(sum(l.credit_idr - l.debit_idr), 0) as ap_end_idr,
         coalesce(sum(l.credit_idr) filter (where l.period = p.period), 0) as purchases_idr
     from periods p
     left join payables_lines l on l.period <= p.period

@@ -35,8 +35,9 @@ attendance as (
     select * from core.fct_attendance_daily where is_employed_on_day
 ),
 
-labour_parameters as (
+normal_hours as (
     select * from reference.labour_parameters
+    where parameter = 'normal_hours_day_' || getvariable('work_week_days') || 'day_week'
 ),
 
 spine as (
@@ -47,11 +48,9 @@ spine as (
 ),
 
 hours_per_day as (
-    select p.period, p.n_working_days, lp.value::double as hours_per_day
+    select p.period, p.n_working_days, n.value::double as hours_per_day
     from periods p
-    left join labour_parameters lp
-        on lp.parameter = 'normal_hours_day_' || getvariable('work_week_days') || 'day_week'
-        and is_in_force(p.period_end, lp.effective_from, lp.effective_to)
+    left join normal_hours n on is_in_force(p.period_end, n.effective_from, n.effective_to)
 ),
 
 employed_working_days as (

@@ -30,79 +30,52 @@ spine as (
     select distinct period, department_id from workforce
 ),
 
-last_period as (
-    select max(period) as last_period from periods
-),
-
-hires as (
-    -- the version that holds the hire day places the hire in a department (one per spell)
+events as (
+    -- one row a person and event, in the month and department of the event: a hire (the version that holds the
+    -- hire day, one per spell), a separation (the version that holds the last day employed), and being employed on
+    -- a month's first day (retained: still employed after the close of the month's last day)
     select
-        date_trunc('month', e.hire_date)::date as period,
+        date_trunc('month', hire_date)::date as period,
+        department_id,
+        'hire' as event,
+        is_rehire,
+        termination_date < hire_date + interval 1 year as is_left_in_first_year
+    from employed
+    where hire_date between valid_from and valid_to
+    union all by name
+    select
+        date_trunc('month', termination_date)::date as period,
+        department_id,
+        'separation' as event,
+        coalesce(termination_type, 'other') as termination_type
+    from employed
+    where termination_date between valid_from and valid_to
+    union all by name
+    select
+        p.period,
         e.department_id,
-        e.employee_id,
-        e.hire_date,
-        e.is_rehire,
-        e.termination_date
-    from employed e
-    where e.hire_date between e.valid_from and e.valid_to
-),
-
-hire_counts as (
-    select
-        s.period,
-        s.department_id,
-        count(h.employee_id) as n_hires,
-        count(*) filter (where h.is_rehire) as n_rehires,
-        count(*) filter (where h.termination_date < h.hire_date + interval 1 year) as n_left_in_first_year
-    from spine s
-    left join hires h on h.period = s.period and is_in_group(s.department_id, h.department_id)
-    group by s.period, s.department_id
-),
-
-leavers as (
-    select
-        date_trunc('month', e.termination_date)::date as period,
-        e.department_id,
-        coalesce(e.termination_type, 'other') as termination_type
-    from employed e
-    where e.termination_date between e.valid_from and e.valid_to
-),
-
-leaver_counts as (
-    select
-        s.period,
-        s.department_id,
-        count(*) filter (where l.termination_type = 'voluntary') as n_voluntary,
-        count(*) filter (where l.termination_type = 'involuntary') as n_involuntary,
-        count(*) filter (where l.termination_type not in ('voluntary', 'involuntary')) as n_other
-    from spine s
-    left join leavers l on l.period = s.period and is_in_group(s.department_id, l.department_id)
-    group by s.period, s.department_id
-),
-
-at_start as (
-    select p.period, p.period_end, e.department_id, e.termination_date
+        'start' as event,
+        e.termination_date is null or e.termination_date > p.period_end as is_retained
     from periods p
     join employed e on p.period between e.valid_from and e.valid_to
 ),
 
-retention_counts as (
+by_group as (
     select
         s.period,
         s.department_id,
-        count(a.period) as n_start,
-        count(*) filter (where a.termination_date is null or a.termination_date > a.period_end) as n_retained
+        count(*) filter (where e.event = 'hire') as n_hires,
+        count(*) filter (where e.is_rehire) as n_rehires,
+        count(*) filter (where e.is_left_in_first_year) as n_left_in_first_year,
+        count(*) filter (where e.termination_type = 'voluntary') as n_voluntary,
+        count(*) filter (where e.termination_type = 'involuntary') as n_involuntary,
+        count(*) filter (where e.termination_type not in ('voluntary', 'involuntary')) as n_other,
+        count(*) filter (where e.event = 'start') as n_start,
+        count(*) filter (where e.is_retained) as n_retained,
+        s.period + interval 12 month <= (select max(period) from periods) as is_mature_cohort
     from spine s
-    left join at_start a on a.period = s.period and is_in_group(s.department_id, a.department_id)
+    left join events e on e.period = s.period and is_in_group(s.department_id, e.department_id)
     group by s.period, s.department_id
-),
-
-by_group as (
-    select *, period + interval 12 month <= last_period as is_mature_cohort
-    from hire_counts
-    join leaver_counts using (period, department_id)
-    join retention_counts using (period, department_id)
-    cross join last_period
 ),
 
 final as (

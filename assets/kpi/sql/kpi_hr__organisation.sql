@@ -29,8 +29,7 @@ spine as (
 at_period_end as (
     select p.period, p.period_end, e.employee_id, e.department_id, e.manager_id, e.hire_date
     from periods p
-    join employed e on p.period_end between e.valid_from and e.valid_to
-    where e.termination_date is null or e.termination_date > p.period_end
+    join employed e on is_in_headcount_after(p.period_end, e.is_employed, e.valid_from, e.valid_to, e.termination_date)
 ),
 
 tenure as (

@@ -31,8 +31,8 @@ pay_bands as (
     select * from canonical.pay_bands
 ),
 
-labour_parameters as (
-    select * from reference.labour_parameters
+hourly_divisors as (
+    select * from reference.labour_parameters where parameter = 'overtime_hourly_divisor'
 ),
 
 spine as (
@@ -50,9 +50,8 @@ at_period_end as (
         e.base_salary_idr,
         coalesce(e.fixed_allowance_idr, 0) as fixed_allowance_idr
     from periods p
-    join employed e on p.period_end between e.valid_from and e.valid_to
-    where (e.termination_date is null or e.termination_date > p.period_end)
-        and e.base_salary_idr is not null
+    join employed e on is_in_headcount_after(p.period_end, e.is_employed, e.valid_from, e.valid_to, e.termination_date)
+    where e.base_salary_idr is not null
 ),
 
 hourly as (
@@ -60,11 +59,9 @@ hourly as (
     select
         a.*,
         a.base_salary_idr + a.fixed_allowance_idr as monthly_pay_idr,
-        lp.value::double as hourly_divisor
+        d.value::double as hourly_divisor
     from at_period_end a
-    join labour_parameters lp
-        on lp.parameter = 'overtime_hourly_divisor'
-        and is_in_force(a.period_end, lp.effective_from, lp.effective_to)
+    join hourly_divisors d on is_in_force(a.period_end, d.effective_from, d.effective_to)
 ),
 
 gender_groups as (

@@ -32,18 +32,15 @@ payroll_categories as (
     where is_payroll_expense and reporting_category is not null
 ),
 
-budget_by_department as (
-    select b.period, b.department_id, sum(b.budget_idr)::double as budget_idr
+budget_totals as (
+    select
+        b.period,
+        case when grouping(b.department_id) = 1 then 'ALL' else b.department_id end as department_id,
+        sum(b.budget_idr)::double as budget_idr
     from budgets b
     join payroll_categories c using (account_category)
     where b.period is not null and b.department_id is not null
-    group by all
-),
-
-budget_totals as (
-    select * from budget_by_department
-    union all
-    select period, 'ALL', sum(budget_idr) from budget_by_department group by period
+    group by grouping sets ((b.period, b.department_id), (b.period))
 ),
 
 joined as (

@@ -5,30 +5,19 @@
 --   employees   the employed versions that start by the period's end, validity clipped to it (the department
 --               on the pay date, or the one joined later that month), so later hires and leavers change nothing
 --   known ids   which ids paid in the period the HRIS knows
-with lines as (
-    select * from canonical.payslip_lines
-),
-
-components as (
-    select * from core.dim_payroll_component
-),
-
-employees as (
-    select * from core.dim_employee
-),
-
-lines_part as (
+-- Each part reads the model's input tables itself: it is their fingerprint, not a model of its own.
+with lines_part as (
     select
         payroll_period(l.period, l.pay_date) as period,
         staged_rows_fingerprint(l._file_sha256, l._line_no, l.employee_id, k.employee_id is not null)
             as rows_fingerprint
-    from lines l
-    left join employees k on k.employee_id = l.employee_id and k.is_current
+    from canonical.payslip_lines l
+    left join core.dim_employee k on k.employee_id = l.employee_id and k.is_current
     group by all
 ),
 
 catalogue as (
-    select coalesce(bit_xor(hash(c)), 0) as catalogue_hash from components c
+    select coalesce(bit_xor(hash(c)), 0) as catalogue_hash from core.dim_payroll_component c
 ),
 
 employee_part as (
@@ -37,7 +26,7 @@ employee_part as (
         bit_xor(hash(e.employee_id, e.department_id, e.valid_from, least(e.valid_to, last_day(l.period))))
             as versions_hash
     from lines_part l
-    join employees e on is_employed_by_month_end(l.period, e.is_employed, e.valid_from)
+    join core.dim_employee e on is_employed_by_month_end(l.period, e.is_employed, e.valid_from)
     group by l.period
 ),
 

@@ -144,23 +144,16 @@ employee_months as (
 ),
 
 combined as (
+    -- a month with approved overtime but no payslip, or a payslip without approved overtime: the side that is
+    -- missing counts nothing
     select
-        m.employee_id,
-        m.period,
-        r.run_id,
-        r.pay_date,
-        r.department_id,
-        r.is_known_employee,
-        r.has_employment,
-        r.monthly_wage_idr,
-        coalesce(r.variable_allowance_idr, 0) as variable_allowance_idr,
-        coalesce(h.hours_overtime, 0) as hours_overtime,
-        coalesce(h.multiplier_hours_x100, 0) as multiplier_hours_x100,
-        coalesce(h.n_days_not_employed, 0) as n_days_not_employed,
-        h.scenarios_without_tiers,
-        pp.divisor,
-        pp.min_fixed_share_pct,
-        coalesce(a.actual_idr, 0) as actual_idr
+        * replace (
+            coalesce(variable_allowance_idr, 0) as variable_allowance_idr,
+            coalesce(hours_overtime, 0) as hours_overtime,
+            coalesce(multiplier_hours_x100, 0) as multiplier_hours_x100,
+            coalesce(n_days_not_employed, 0) as n_days_not_employed,
+            coalesce(actual_idr, 0) as actual_idr
+        )
     from employee_months m
     left join monthly_hours h using (employee_id, period)
     left join first_run r using (employee_id, period)

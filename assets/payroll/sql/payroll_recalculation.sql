@@ -39,20 +39,6 @@ component_codes as (
     from components
 ),
 
-unknown_components as (
-    select
-        run_id,
-        period,
-        pay_date,
-        employee_id,
-        any_value(department_id) as department_id,
-        component_code,
-        sum(amount_idr) as actual_idr
-    from lines
-    where not is_known_component
-    group by run_id, period, pay_date, employee_id, component_code
-),
-
 unioned as (
     select
         p.run_id, p.period, p.pay_date, p.employee_id, p.department_id, c.pph21_code as component_code,
@@ -76,28 +62,27 @@ unioned as (
     from overtime o
     cross join component_codes c
     union all
+    -- the lines of a component missing from the catalogue, summed per payslip and component
     select
-        run_id, period, pay_date, employee_id, department_id, component_code,
+        run_id, period, pay_date, employee_id, any_value(department_id), component_code,
         'unknown_component' as method,
-        null as base_idr, null as rate_pct, null as expected_idr, actual_idr,
+        null as base_idr, null as rate_pct, null as expected_idr, sum(amount_idr),
         'Component ' || component_code || ' is not in the payroll component catalogue, so it is in no payslip '
         || 'total and cannot be checked; add it to the catalogue.' as problem
-    from unknown_components
+    from lines
+    where not is_known_component
+    group by run_id, period, pay_date, employee_id, component_code
 ),
 
 final as (
+    -- every branch's columns as they are, the amounts typed alike, then the comparison before the problem
     select
-        run_id,
-        period,
-        pay_date,
-        employee_id,
-        department_id,
-        component_code,
-        method,
-        base_idr::bigint as base_idr,
-        rate_pct::double as rate_pct,
-        expected_idr::bigint as expected_idr,
-        actual_idr::bigint as actual_idr,
+        * exclude (problem) replace (
+            base_idr::bigint as base_idr,
+            rate_pct::double as rate_pct,
+            expected_idr::bigint as expected_idr,
+            actual_idr::bigint as actual_idr
+        ),
         (actual_idr - expected_idr)::bigint as difference_idr,
         case when expected_idr is not null then coalesce(actual_idr, 0) = expected_idr end as is_match,
         problem
