@@ -28,6 +28,7 @@ from pathlib import Path
 import dagster as dg
 import yaml
 
+from assets.sqlmodels import MACROS
 from pipelines.settings import get_settings
 from pipelines.sqllineage import LineageError, OutputColumn, output_columns
 
@@ -135,7 +136,7 @@ class Catalog:
 
     def _model(self, model) -> list[ColumnDoc] | None:
         try:
-            traced = output_columns(model.sql, self.names)
+            traced = output_columns(model.sql, self.names, MACROS)
         except LineageError as exc:
             self._problems[model.table] = str(exc)
             return None

@@ -41,8 +41,10 @@ create or replace temp macro kpi_ratio(numerator, denominator) as
 
 create or replace temp macro kpi_pct(numerator, denominator) as kpi_ratio(numerator, denominator) * 100;
 
--- One row of a kpi_* model's long table, as a struct to unnest: a code with its value, numerator and denominator
--- (doubles); a total is its own value with no denominator, a ratio or percentage is computed from the two.
+-- One row of a kpi_* model's long table, as a struct: a code with its value, numerator and denominator (doubles);
+-- a total is its own value with no denominator, a ratio or percentage is computed from the two. A model ends with
+-- its list of rows, `unnest([...], recursive := true)`, which gives the four columns (traced by
+-- pipelines/sqllineage.py).
 create or replace temp macro kpi_row(kpi_code, value, numerator, denominator) as
     {'kpi_code': kpi_code, 'value': value::double, 'numerator': numerator::double,
      'denominator': denominator::double};

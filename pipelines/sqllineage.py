@@ -5,6 +5,12 @@ For every column of the final select this gives the upstream table columns it is
 subqueries, joins and ``union``), and, when it passes through unchanged (a bare column reference, however many
 CTEs deep), that one upstream column, whose description it can inherit. ``*`` and ``alias.*`` are expanded with
 the upstream tables' columns, which the caller supplies (``columns_of``).
+
+``unnest(<list of structs>, recursive := true)`` as a select item returns one column per field of the struct (the
+KPI models end with their list of KPI rows unnested this way). Its fields are named by DuckDB itself: the item,
+with every column reference replaced by NULL, is described on a connection that has the macros it may call
+(``macros``), so a struct built by a macro (``kpi_row``) is named as the macro builds it. Each field depends on
+every column the item reads.
 """
 
 from __future__ import annotations
@@ -82,9 +88,10 @@ def tables_read(sql: str, schemas: Iterable[str]) -> set[tuple[str, str]]:
     return found
 
 
-def output_columns(sql: str, columns_of: ColumnsOf) -> list[OutputColumn]:
-    """The columns the statement returns, in order, with their upstream columns."""
-    columns = _Resolver(columns_of).query(parse_tree(sql), _Scope(ctes={}))
+def output_columns(sql: str, columns_of: ColumnsOf, macros: str = "") -> list[OutputColumn]:
+    """The columns the statement returns, in order, with their upstream columns; ``macros`` creates the macros
+    the statement calls (to name the fields of a recursive unnest)."""
+    columns = _Resolver(columns_of, macros).query(parse_tree(sql), _Scope(ctes={}))
     unnamed = [str(i + 1) for i, c in enumerate(columns) if not c.name]
     if unnamed:
         raise LineageError(f"output column(s) {', '.join(unnamed)} have no name: give them an alias")
@@ -92,8 +99,9 @@ def output_columns(sql: str, columns_of: ColumnsOf) -> list[OutputColumn]:
 
 
 class _Resolver:
-    def __init__(self, columns_of: ColumnsOf) -> None:
+    def __init__(self, columns_of: ColumnsOf, macros: str = "") -> None:
         self.columns_of = columns_of
+        self.macros = macros
 
     # --- query nodes -------------------------------------------------------------------------------------------
     def query(self, node: dict, parent: _Scope) -> list[OutputColumn]:
@@ -132,6 +140,10 @@ class _Resolver:
         for item in node["select_list"]:
             if item["class"] == "STAR":
                 out.extend(self.star(item, scope))
+                continue
+            if _is_recursive_unnest(item):
+                deps = frozenset(self.expression_deps(item, scope, out))
+                out.extend(OutputColumn(name, deps) for name in _unnested_fields(item, self.macros))
                 continue
             # an unnamed expression (a later union branch, an EXISTS subquery) has a name nobody reads
             name = item.get("alias") or _default_name(item) or ""
@@ -281,6 +293,52 @@ class _Resolver:
             if key not in ("query_location", "alias"):
                 deps |= self.expression_deps(value, scope, earlier)
         return deps
+
+
+def _is_recursive_unnest(item: dict) -> bool:
+    return (
+        item["class"] == "FUNCTION"
+        and item.get("function_name") == "unnest"
+        and not item.get("alias")
+        and any(isinstance(c, dict) and c.get("alias") == "recursive" for c in item.get("children", []))
+    )
+
+
+def _as_null(node: object) -> object:
+    """The expression with every column reference replaced by a NULL constant: it binds without its tables."""
+    if isinstance(node, list):
+        return [_as_null(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    if node.get("class") == "COLUMN_REF":
+        null = {"type": {"id": "NULL", "type_info": None}, "is_null": True}
+        return {"class": "CONSTANT", "type": "VALUE_CONSTANT", "alias": "", "query_location": 0, "value": null}
+    return {key: _as_null(value) for key, value in node.items()}
+
+
+def _unnested_fields(item: dict, macros: str) -> list[str]:
+    statement = json.loads(_serialized("select 1"))
+    statement["statements"][0]["node"]["select_list"] = [_as_null(item)]
+    return list(_described(json.dumps(statement), macros))
+
+
+@lru_cache(maxsize=256)
+def _serialized(sql: str) -> str:
+    with _lock:
+        return _parser().execute("select json_serialize_sql(?::varchar)", [sql]).fetchone()[0]
+
+
+@lru_cache(maxsize=256)
+def _described(statement: str, macros: str) -> tuple[str, ...]:
+    """The column names of a serialized select, described on a connection with ``macros``."""
+    with duckdb.connect() as con:
+        if macros:
+            con.execute(macros)
+        try:
+            sql = con.execute("select json_deserialize_sql(?::json)", [statement]).fetchone()[0]
+            return tuple(row[0] for row in con.execute(f"describe {sql}").fetchall())
+        except duckdb.Error as exc:
+            raise LineageError(f"the fields of a recursive unnest cannot be named: {exc}") from exc
 
 
 def _union_by_name(branches: list[list[OutputColumn]]) -> list[OutputColumn]:

@@ -33,8 +33,8 @@ KPI_ENTRY = """
   formula: "sum over days of the month of employees employed that day"
   source: docs/kpi_definitions.md 1.1
 """
-KPI_ROW = "            kpi_total_row('employee_days', n_employee_days)\n"
-KPI_LIST_END = "        ]) as kpi\n        from with_company\n"
+KPI_ROW = "        kpi_total_row('employee_days', n_employee_days)\n"
+KPI_LIST_END = "    ], recursive := true)\n    from with_company\n"
 
 # -- a control rule in the payroll-register family: net pay above a ceiling the company sets --------------------
 RULE_ENTRY = """

@@ -180,6 +180,22 @@ def test_union_and_unpivot_keep_every_branch_in_the_lineage():
     assert long["v"].deps == {("canonical.a", "x"), ("canonical.a", "y")}
 
 
+def test_a_recursive_unnest_of_struct_rows_gives_one_column_a_field():
+    # the fields are named as DuckDB builds the structs, here by a macro the statement calls (as kpi_row is)
+    macro = "create macro pair_row(code, n, d) as {'code': code, 'ratio': n / d, 'n': n};"
+    columns = output_columns(
+        "select id, unnest([pair_row('x_per_y', x, y), pair_row('z', z, 1)], recursive := true) "
+        "from canonical.a join canonical.b using (id)",
+        UPSTREAM.get,
+        macro,
+    )
+    assert [c.name for c in columns] == ["id", "code", "ratio", "n"]
+    assert columns[2].deps == {("canonical.a", "x"), ("canonical.a", "y"), ("canonical.b", "z")}
+    assert columns[0].source == ("canonical.a", "id")
+    with pytest.raises(LineageError, match="recursive unnest"):  # a macro the statement calls is not given
+        output_columns("select unnest([pair_row('a', x, y)], recursive := true) from canonical.a", UPSTREAM.get)
+
+
 def test_a_star_over_an_unknown_table_is_refused_not_guessed():
     with pytest.raises(LineageError, match="columns are unknown"):
         trace("select * from core.nowhere")

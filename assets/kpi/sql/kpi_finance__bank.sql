@@ -51,18 +51,15 @@ outstanding as (
 ),
 
 final as (
-    select period, 'ALL' as department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
-    from (
-        select period, unnest([
-            kpi_pct_row('bank_match_rate_count_pct', n_matched, n_lines),
-            kpi_pct_row('bank_match_rate_value_pct', matched_value_idr, value_idr),
-            kpi_total_row('bank_unreconciled_amount_idr', unreconciled_idr),
-            kpi_ratio_row('bank_unreconciled_avg_age_days', age_days_sum, n_items),
-            kpi_total_row('bank_unreconciled_aged_amount_idr', aged_amount_idr)
-        ]) as kpi
-        from lines
-        join outstanding using (period)
-    )
+    select period, 'ALL' as department_id, unnest([
+        kpi_pct_row('bank_match_rate_count_pct', n_matched, n_lines),
+        kpi_pct_row('bank_match_rate_value_pct', matched_value_idr, value_idr),
+        kpi_total_row('bank_unreconciled_amount_idr', unreconciled_idr),
+        kpi_ratio_row('bank_unreconciled_avg_age_days', age_days_sum, n_items),
+        kpi_total_row('bank_unreconciled_aged_amount_idr', aged_amount_idr)
+    ], recursive := true)
+    from lines
+    join outstanding using (period)
 )
 
 select * from final order by period, kpi_code

@@ -33,11 +33,8 @@ by_group as (
 ),
 
 final as (
-    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
-    from (
-        select period, department_id, unnest(budget_kpi_rows('opex_budget', actual_idr, budget_idr)) as kpi
-        from by_group
-    )
+    select period, department_id, unnest(budget_kpi_rows('opex_budget', actual_idr, budget_idr), recursive := true)
+    from by_group
 )
 
 select * from final order by period, department_id, kpi_code

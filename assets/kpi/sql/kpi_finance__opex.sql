@@ -64,22 +64,21 @@ totals as (
 ),
 
 final as (
-    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
-    from (
-        select period, department_id, unnest([
-            kpi_total_row('opex_total_idr', opex_idr),
-            kpi_row(
-                'payroll_cost_pct_of_opex',
-                case when opex_idr <> 0 then payroll_idr / opex_idr * 100 end,
-                payroll_idr,
-                opex_idr
-            )
-        ]) as kpi
-        from totals
-        union all
-        select period, department_id, kpi_total_row('opex_' || reporting_category || '_idr', opex_idr)
-        from with_company
-    )
+    select period, department_id, unnest([
+        kpi_total_row('opex_total_idr', opex_idr),
+        kpi_row(
+            'payroll_cost_pct_of_opex',
+            case when opex_idr <> 0 then payroll_idr / opex_idr * 100 end,
+            payroll_idr,
+            opex_idr
+        )
+    ], recursive := true)
+    from totals
+    union all
+    select period, department_id, unnest([
+        kpi_total_row('opex_' || reporting_category || '_idr', opex_idr)
+    ], recursive := true)
+    from with_company
 )
 
 select * from final order by period, department_id, kpi_code

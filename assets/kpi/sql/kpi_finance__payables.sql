@@ -82,21 +82,17 @@ ap_balance as (
 ),
 
 final as (
-    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
-    from (
-        select period, department_id, unnest([
-            kpi_ratio_row('ap_cycle_received_to_approved_days', approve_days_sum, n_approved),
-            kpi_ratio_row('ap_cycle_received_to_paid_days', pay_days_sum, n_paid),
-            kpi_pct_row('ap_on_time_payment_rate_pct', n_on_time, n_with_due_date)
-        ]) as kpi
-        from by_group
-        union all
-        select
-            period,
-            'ALL',
-            kpi_row('dpo_days', kpi_ratio(ap_end_idr, purchases_idr) * n_calendar_days, ap_end_idr, purchases_idr)
-        from ap_balance
-    )
+    select period, department_id, unnest([
+        kpi_ratio_row('ap_cycle_received_to_approved_days', approve_days_sum, n_approved),
+        kpi_ratio_row('ap_cycle_received_to_paid_days', pay_days_sum, n_paid),
+        kpi_pct_row('ap_on_time_payment_rate_pct', n_on_time, n_with_due_date)
+    ], recursive := true)
+    from by_group
+    union all
+    select period, 'ALL', unnest([
+        kpi_row('dpo_days', kpi_ratio(ap_end_idr, purchases_idr) * n_calendar_days, ap_end_idr, purchases_idr)
+    ], recursive := true)
+    from ap_balance
 )
 
 select * from final order by period, department_id, kpi_code

@@ -75,15 +75,12 @@ by_group as (
 ),
 
 final as (
-    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
-    from (
-        select period, department_id, unnest([
-            kpi_total_row('spend_total', spend_idr),
-            kpi_total_row('spend_supplier_count', n_suppliers),
-            kpi_pct_row('spend_top10_supplier_share_pct', top10_idr, spend_idr)
-        ]) as kpi
-        from by_group
-    )
+    select period, department_id, unnest([
+        kpi_total_row('spend_total', spend_idr),
+        kpi_total_row('spend_supplier_count', n_suppliers),
+        kpi_pct_row('spend_top10_supplier_share_pct', top10_idr, spend_idr)
+    ], recursive := true)
+    from by_group
 )
 
 select * from final order by period, department_id, kpi_code

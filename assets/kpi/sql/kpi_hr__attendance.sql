@@ -95,17 +95,14 @@ by_group as (
 ),
 
 final as (
-    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
-    from (
-        select period, department_id, unnest([
-            kpi_ratio_row(
-                'fte', (n_working_days_employed - n_unpaid_working_days) * hours_per_day, n_working_days * hours_per_day
-            ),
-            kpi_pct_row('absenteeism_rate_pct', n_unplanned_absence_days, n_scheduled_days),
-            kpi_ratio_row('overtime_hours_per_employee', hours_overtime, headcount_avg_daily)
-        ]) as kpi
-        from by_group
-    )
+    select period, department_id, unnest([
+        kpi_ratio_row(
+            'fte', (n_working_days_employed - n_unpaid_working_days) * hours_per_day, n_working_days * hours_per_day
+        ),
+        kpi_pct_row('absenteeism_rate_pct', n_unplanned_absence_days, n_scheduled_days),
+        kpi_ratio_row('overtime_hours_per_employee', hours_overtime, headcount_avg_daily)
+    ], recursive := true)
+    from by_group
 )
 
 select * from final order by period, department_id, kpi_code

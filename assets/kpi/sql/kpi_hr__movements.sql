@@ -79,24 +79,21 @@ by_group as (
 ),
 
 final as (
-    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
-    from (
-        select period, department_id, unnest([
-            kpi_total_row('new_hires', n_hires),
-            kpi_total_row('rehires', n_rehires),
-            kpi_total_row('separations_voluntary', n_voluntary),
-            kpi_total_row('separations_involuntary', n_involuntary),
-            kpi_total_row('separations_other', n_other),
-            kpi_pct_row('retention_rate_pct', n_retained, n_start),
-            kpi_row(
-                'first_year_attrition_pct',
-                case when is_mature_cohort then kpi_pct(n_left_in_first_year, n_hires) end,
-                case when is_mature_cohort then n_left_in_first_year end,
-                n_hires
-            )
-        ]) as kpi
-        from by_group
-    )
+    select period, department_id, unnest([
+        kpi_total_row('new_hires', n_hires),
+        kpi_total_row('rehires', n_rehires),
+        kpi_total_row('separations_voluntary', n_voluntary),
+        kpi_total_row('separations_involuntary', n_involuntary),
+        kpi_total_row('separations_other', n_other),
+        kpi_pct_row('retention_rate_pct', n_retained, n_start),
+        kpi_row(
+            'first_year_attrition_pct',
+            case when is_mature_cohort then kpi_pct(n_left_in_first_year, n_hires) end,
+            case when is_mature_cohort then n_left_in_first_year end,
+            n_hires
+        )
+    ], recursive := true)
+    from by_group
 )
 
 select * from final order by period, department_id, kpi_code

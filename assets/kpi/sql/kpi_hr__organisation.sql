@@ -67,14 +67,11 @@ by_group as (
 ),
 
 final as (
-    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
-    from (
-        select period, department_id, unnest([
-            kpi_row('avg_tenure_years', kpi_ratio(years_tenure, n_employees), coalesce(years_tenure, 0), n_employees),
-            kpi_ratio_row('span_of_control', n_reports, n_managers)
-        ]) as kpi
-        from by_group
-    )
+    select period, department_id, unnest([
+        kpi_row('avg_tenure_years', kpi_ratio(years_tenure, n_employees), coalesce(years_tenure, 0), n_employees),
+        kpi_ratio_row('span_of_control', n_reports, n_managers)
+    ], recursive := true)
+    from by_group
 )
 
 select * from final order by period, department_id, kpi_code

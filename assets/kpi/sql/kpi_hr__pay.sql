@@ -115,15 +115,12 @@ by_group as (
 ),
 
 final as (
-    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
-    from (
-        select period, department_id, unnest([
-            kpi_pct_row('gender_pay_gap_mean_pct', mean_men - mean_women, mean_men),
-            kpi_pct_row('gender_pay_gap_median_pct', median_men - median_women, median_men),
-            kpi_ratio_row('compa_ratio', pay_idr, midpoints_idr)
-        ]) as kpi
-        from by_group
-    )
+    select period, department_id, unnest([
+        kpi_pct_row('gender_pay_gap_mean_pct', mean_men - mean_women, mean_men),
+        kpi_pct_row('gender_pay_gap_median_pct', median_men - median_women, median_men),
+        kpi_ratio_row('compa_ratio', pay_idr, midpoints_idr)
+    ], recursive := true)
+    from by_group
 )
 
 select * from final order by period, department_id, kpi_code

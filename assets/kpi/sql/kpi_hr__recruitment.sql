@@ -34,14 +34,11 @@ by_group as (
 ),
 
 final as (
-    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
-    from (
-        select period, department_id, unnest([
-            kpi_ratio_row('time_to_fill_days', days_to_fill, n_filled),
-            kpi_ratio_row('time_to_hire_days', days_to_hire, n_with_application)
-        ]) as kpi
-        from by_group
-    )
+    select period, department_id, unnest([
+        kpi_ratio_row('time_to_fill_days', days_to_fill, n_filled),
+        kpi_ratio_row('time_to_hire_days', days_to_hire, n_with_application)
+    ], recursive := true)
+    from by_group
 )
 
 select * from final order by period, department_id, kpi_code

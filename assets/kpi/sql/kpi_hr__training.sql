@@ -36,14 +36,11 @@ by_group as (
 ),
 
 final as (
-    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
-    from (
-        select period, department_id, unnest([
-            kpi_ratio_row('training_hours_per_employee', hours_training, headcount_avg_daily),
-            kpi_ratio_row('training_cost_per_employee_idr', cost_idr, headcount_avg_daily)
-        ]) as kpi
-        from by_group
-    )
+    select period, department_id, unnest([
+        kpi_ratio_row('training_hours_per_employee', hours_training, headcount_avg_daily),
+        kpi_ratio_row('training_cost_per_employee_idr', cost_idr, headcount_avg_daily)
+    ], recursive := true)
+    from by_group
 )
 
 select * from final order by period, department_id, kpi_code

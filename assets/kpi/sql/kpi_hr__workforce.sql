@@ -82,16 +82,13 @@ with_company as (
 ),
 
 final as (
-    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
-    from (
-        select period, department_id, unnest([
-            kpi_total_row('headcount_period_end', n_period_end),
-            kpi_row('headcount_avg_daily', n_employee_days / n_calendar_days, n_employee_days, n_calendar_days),
-            kpi_total_row('separations', n_separations),
-            kpi_pct_row('turnover_rate_monthly_pct', n_separations, n_employee_days / n_calendar_days)
-        ]) as kpi
-        from with_company
-    )
+    select period, department_id, unnest([
+        kpi_total_row('headcount_period_end', n_period_end),
+        kpi_row('headcount_avg_daily', n_employee_days / n_calendar_days, n_employee_days, n_calendar_days),
+        kpi_total_row('separations', n_separations),
+        kpi_pct_row('turnover_rate_monthly_pct', n_separations, n_employee_days / n_calendar_days)
+    ], recursive := true)
+    from with_company
 )
 
 select * from final order by period, department_id, kpi_code

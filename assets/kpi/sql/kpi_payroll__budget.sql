@@ -50,11 +50,11 @@ joined as (
 ),
 
 final as (
-    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
-    from (
-        select period, department_id, unnest(budget_kpi_rows('payroll_cost_budget', actual_idr, budget_idr)) as kpi
-        from joined
-    )
+    select
+        period,
+        department_id,
+        unnest(budget_kpi_rows('payroll_cost_budget', actual_idr, budget_idr), recursive := true)
+    from joined
 )
 
 select * from final order by period, department_id, kpi_code

@@ -119,20 +119,17 @@ with_headcount as (
 ),
 
 final as (
-    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
-    from (
-        select period, department_id, unnest([
-            kpi_total_row('payroll_cost_total_idr', employer_cost_idr),
-            kpi_ratio_row('payroll_cost_per_employee_idr', employer_cost_idr, headcount_avg_daily),
-            kpi_ratio_row('gross_pay_avg_idr', gross_idr, n_employees_paid),
-            kpi_ratio_row('net_pay_avg_idr', net_pay_idr, n_employees_paid),
-            kpi_pct_row('overtime_cost_ratio_pct', overtime_idr, base_pay_idr),
-            kpi_total_row('employer_statutory_cost_idr', employer_contribution_idr),
-            kpi_total_row('pph21_withheld_idr', pph21_idr),
-            kpi_total_row('thr_paid_idr', thr_idr)
-        ]) as kpi
-        from with_headcount
-    )
+    select period, department_id, unnest([
+        kpi_total_row('payroll_cost_total_idr', employer_cost_idr),
+        kpi_ratio_row('payroll_cost_per_employee_idr', employer_cost_idr, headcount_avg_daily),
+        kpi_ratio_row('gross_pay_avg_idr', gross_idr, n_employees_paid),
+        kpi_ratio_row('net_pay_avg_idr', net_pay_idr, n_employees_paid),
+        kpi_pct_row('overtime_cost_ratio_pct', overtime_idr, base_pay_idr),
+        kpi_total_row('employer_statutory_cost_idr', employer_contribution_idr),
+        kpi_total_row('pph21_withheld_idr', pph21_idr),
+        kpi_total_row('thr_paid_idr', thr_idr)
+    ], recursive := true)
+    from with_headcount
 )
 
 select * from final order by period, department_id, kpi_code

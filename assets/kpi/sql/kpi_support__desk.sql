@@ -110,23 +110,20 @@ measures as (
 ),
 
 final as (
-    select period, department_id, kpi.kpi_code, kpi.value, kpi.numerator, kpi.denominator
-    from (
-        select period, department_id, unnest([
-            kpi_total_row('support_tickets_opened', n_opened),
-            kpi_total_row('support_tickets_resolved', n_resolved),
-            kpi_total_row('support_backlog', n_backlog),
-            kpi_row('support_backlog_age_days', backlog_age_days, null, n_backlog),
-            kpi_row('support_mttr_hours', mttr_hours, null, n_resolved),
-            kpi_row('support_mttr_median_hours', mttr_median_hours, null, n_resolved),
-            kpi_pct_row('support_sla_response_pct', n_response_met, n_response_measured),
-            kpi_pct_row('support_sla_resolution_pct', n_resolution_met, n_resolution_measured),
-            kpi_pct_row('support_first_contact_resolution_pct', n_first_contact, n_resolved),
-            kpi_pct_row('support_reopen_rate_pct', n_reopened, n_resolved),
-            kpi_pct_row('support_reassignment_rate_pct', n_reassigned, n_resolved)
-        ]) as kpi
-        from measures
-    )
+    select period, department_id, unnest([
+        kpi_total_row('support_tickets_opened', n_opened),
+        kpi_total_row('support_tickets_resolved', n_resolved),
+        kpi_total_row('support_backlog', n_backlog),
+        kpi_row('support_backlog_age_days', backlog_age_days, null, n_backlog),
+        kpi_row('support_mttr_hours', mttr_hours, null, n_resolved),
+        kpi_row('support_mttr_median_hours', mttr_median_hours, null, n_resolved),
+        kpi_pct_row('support_sla_response_pct', n_response_met, n_response_measured),
+        kpi_pct_row('support_sla_resolution_pct', n_resolution_met, n_resolution_measured),
+        kpi_pct_row('support_first_contact_resolution_pct', n_first_contact, n_resolved),
+        kpi_pct_row('support_reopen_rate_pct', n_reopened, n_resolved),
+        kpi_pct_row('support_reassignment_rate_pct', n_reassigned, n_resolved)
+    ], recursive := true)
+    from measures
 )
 
 select * from final order by period, department_id, kpi_code
