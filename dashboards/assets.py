@@ -29,9 +29,10 @@ from checks.data_docs import DOCS_DIR, build_data_docs
 from dashboards.definitions import render_definitions
 from dashboards.findings import FINDINGS_TABLES, REVIEW_MARTS, render_controls
 from dashboards.kpi_pages import render_domain, render_overview
-from dashboards.pdf import print_pages, review_pages
+from dashboards.pdf import print_pages, reuse_printed, review_pages
 from dashboards.publish import (
     build_dir,
+    current_set,
     mark_failed,
     mark_started,
     prepare_build,
@@ -197,15 +198,21 @@ def _page_asset(
 
 
 def print_reviews(context: dg.AssetExecutionContext, pages: list[Path]) -> tuple[list[Path], dict]:
-    """Each month's review as PDF beside its page, in the same build folder (published with it); a machine without
-    Chromium gets a warning and no PDF, and the night goes on."""
-    printed = print_pages(review_pages(pages))
+    """Each month's review as PDF beside its page, in the same build folder (published with it): printed when the
+    page changed, else the published set's PDF of the same page. A machine without Chromium gets a warning and
+    no new PDF, and the night goes on."""
+    reused, to_print = reuse_printed(review_pages(pages), current_set(get_settings().reports_dir))
+    printed = print_pages(to_print)
     if printed.warning:
         context.log.warning(printed.warning)
-    metadata = {"pdfs": len(printed.pdfs), "pdf_seconds": round(printed.seconds, 2)}
+    metadata = {
+        "pdfs": len(reused) + len(printed.pdfs),
+        "pdfs_reused": len(reused),
+        "pdf_seconds": round(printed.seconds, 2),
+    }
     if printed.warning:
         metadata["pdf_warning"] = printed.warning
-    return printed.pdfs, metadata
+    return reused + printed.pdfs, metadata
 
 
 def page_file(name: str) -> str:

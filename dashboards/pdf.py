@@ -3,8 +3,11 @@ the run has just written: Debian's ``/usr/bin/chromium`` driven by Playwright's 
 Playwright downloads). A4, as the print stylesheet lays it out: the page title at the top of every page and
 "Page n of N" at the bottom (CSS page margin boxes, kinerja.css and base.html).
 
-One browser prints every month. A machine without Chromium (or without Playwright) gets no PDF and a warning; the
-pages are published all the same."""
+One browser prints every month whose page changed. A month whose page is the same as in the published set, but
+for the line naming its build, keeps the PDF printed then (linked into the new build; its footer names the night
+it was printed): a night with a new month prints that month and the months whose figures moved, not every month.
+A machine without Chromium (or without Playwright) gets no new PDF and a warning; the pages are published all
+the same."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ CHROMIUM = Path(os.environ.get("KINERJA_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 REVIEW_PAGE = re.compile(r"review-\d{4}-\d{2}\.html")
+BUILT_LINE = re.compile(rb"<p data-built>[^<]*</p>")  # dashboards/render.rendered_line: differs between runs
 READY_MS = 10_000  # a page's script marks it ready (body[data-ready]) well within this
 
 
@@ -37,6 +41,37 @@ def review_pages(pages: list[Path]) -> list[Path]:
 
 def pdf_path(page: Path) -> Path:
     return page.with_suffix(".pdf")
+
+
+def _without_build_line(page: Path) -> bytes | None:
+    try:
+        return BUILT_LINE.sub(b"", page.read_bytes())
+    except OSError:
+        return None
+
+
+def reuse_printed(pages: list[Path], previous: Path | None) -> tuple[list[Path], list[Path]]:
+    """``(reused, to_print)``: the PDFs taken over from ``previous`` (the published set) for pages that are the
+    same there but for the line naming the build, linked beside the pages; and the pages that still need printing."""
+    from dashboards.publish import link_or_copy
+
+    reused: list[Path] = []
+    to_print: list[Path] = []
+    for page in pages:
+        old_page = previous / page.name if previous is not None else None
+        old_pdf = pdf_path(old_page) if old_page is not None else None
+        content = _without_build_line(page)
+        if old_pdf is None or not old_pdf.is_file() or content is None or _without_build_line(old_page) != content:
+            to_print.append(page)
+            continue
+        target = pdf_path(page)
+        if not (target.exists() and target.samefile(old_pdf)):
+            temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            temporary.unlink(missing_ok=True)
+            link_or_copy(old_pdf, temporary)
+            os.replace(temporary, target)
+        reused.append(target)
+    return reused, to_print
 
 
 def print_pages(pages: list[Path], chromium: Path | None = None, browser=None) -> Printed:

@@ -130,12 +130,13 @@ def prepare_build(reports_dir: Path, run_id: str, parent_run_id: str | None = No
     if not build.exists() and parent is not None and parent.is_dir() and not (parent / BUILD_MARK).exists():
         temporary = build.with_name(f".{build.name}.{os.getpid()}.seed")
         shutil.rmtree(temporary, ignore_errors=True)
-        shutil.copytree(parent, temporary, copy_function=_link)
+        shutil.copytree(parent, temporary, copy_function=link_or_copy)
         os.replace(temporary, build)
     return build
 
 
-def _link(src: str, dst: str) -> None:
+def link_or_copy(src: str | Path, dst: str | Path) -> None:
+    """A hard link where the file system allows (builds share the files that did not change), else a copy."""
     try:
         os.link(src, dst)
     except OSError:
@@ -152,7 +153,7 @@ def seed_build(reports_dir: Path, build: Path) -> None:
         build.mkdir(parents=True)
         return
 
-    shutil.copytree(source, build, copy_function=_link, ignore=shutil.ignore_patterns(PAGES_DIR, BUILD_MARK))
+    shutil.copytree(source, build, copy_function=link_or_copy, ignore=shutil.ignore_patterns(PAGES_DIR, BUILD_MARK))
 
 
 def _mark(reports_dir: Path, run_id: str, moment: dt.datetime, state: str, language: str, step: str = "") -> bool:

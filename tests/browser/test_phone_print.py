@@ -222,6 +222,7 @@ def test_one_browser_prints_every_month_and_a_missing_chromium_is_a_warning(
         log = Log()
 
     monkeypatch.setattr(review_pdf, "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.setattr("dashboards.assets.current_set", lambda reports_dir: None)  # nothing to take over
     extra, metadata = print_reviews(Context(), pages)
     assert extra == [] and metadata["pdfs"] == 0 and "not installed" in metadata["pdf_warning"]
     assert sorted(folder.glob("review-*.pdf")) == [], "no PDF of an earlier version stays beside a page"
