@@ -4,6 +4,7 @@ set but for the line naming its build keeps the PDF printed then (dashboards/pdf
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -62,16 +63,11 @@ def test_the_night_keeps_unchanged_pdfs_and_prints_the_rest_or_warns(nights, tmp
     monkeypatch.setattr(page_assets, "current_set", lambda reports_dir: published)
     monkeypatch.setattr(review_pdf, "CHROMIUM", tmp_path / "no-chromium")
 
-    class Log:
-        warnings: list[str] = []
+    warnings: list[str] = []
+    context = SimpleNamespace(log=SimpleNamespace(warning=warnings.append))  # what print_reviews uses of a step's
 
-        def warning(self, message: str) -> None:
-            self.warnings.append(message)
-
-    class Context:
-        log = Log()
-
-    extra, metadata = page_assets.print_reviews(Context(), pages)
+    extra, metadata = page_assets.print_reviews(context, pages)
     assert extra == [build / "review-2025-01.pdf"]
     assert metadata["pdfs"] == 1 and metadata["pdfs_reused"] == 1 and "not installed" in metadata["pdf_warning"]
+    assert warnings == [metadata["pdf_warning"]]
     assert sorted(p.name for p in build.glob("*.pdf")) == ["review-2025-01.pdf"], "no stale PDF beside February"
