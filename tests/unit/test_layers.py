@@ -12,8 +12,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# the kernel: warehouse connections and SQL helpers, settings, partitions, the SQL parser's lineage, Postgres
-KERNEL = {"db", "discovery", "postgres", "progress", "partitions", "resources", "settings", "sqllineage", "warehouse"}
+# the kernel: warehouse connections and SQL helpers, settings, partitions, the SQL parser's lineage, Postgres, the
+# local instance's event log
+KERNEL = {
+    "dagster_storage", "db", "discovery", "postgres", "progress", "partitions", "resources", "settings", "sqllineage",
+    "warehouse",
+}  # fmt: skip
 # the application: what a user or Dagster starts
 APPLICATION = {
     "alerts", "cli", "consolidation", "definitions", "deploy_check", "group", "group_commands", "group_jobs", "jobs",

@@ -1,0 +1,96 @@
+"""The event log of a local Dagster instance (``make run``, ``make ui``): Dagster's SQLite event log, one database
+per run plus an index, with two changes that make a night's thousands of events cheap to store.
+
+Dagster's SQLite event log builds a new engine and opens a new connection for every event it stores, and commits
+each with a full fsync. A demo night stores about 4,500 events (every step, output, materialization and one
+evaluation per quality check). On 2 cores that cost 27 s of a 73 s night, against the same night on an in-memory
+instance (46 s). Here:
+
+- each database keeps its engine and a pool of open connections (the engines of the 8 databases used last);
+- every connection sets ``synchronous = NORMAL``. The databases are in WAL mode (Dagster sets it), where NORMAL
+  cannot corrupt a database: a power cut may lose the last events, never the ones before. The warehouse, which
+  is what a night produces, is DuckDB's and does not change.
+
+The night then takes 47 s. Everything else (schema, migrations, files under ``$DAGSTER_HOME/storage``, what the
+UI reads) is Dagster's own, so an instance can switch to and from this class. The server profile stores its
+events in Postgres (``deploy/server/dagster.yaml``) and does not use it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import dagster as dg
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.sql import create_engine
+from dagster._core.storage.sqlite import create_db_conn_string
+from dagster._serdes import ConfigurableClassData
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30  # as Dagster's: another process (the UI) may hold the write lock a moment
+KEPT_ENGINES = 8  # the index and the runs being written or read; a long-lived UI process reads many runs
+
+
+def _relaxed_sync(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+class LocalEventLogStorage(SqliteEventLogStorage):
+    """Dagster's SQLite event log with one engine (and its pool of connections) per database and
+    ``synchronous = NORMAL``.
+
+    ``base_dir`` defaults to ``$DAGSTER_HOME/storage``, where Dagster's default event log keeps its files."""
+
+    def __init__(self, base_dir: str | None = None, inst_data: ConfigurableClassData | None = None):
+        self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._engines_lock = threading.Lock()
+        home = os.environ.get("DAGSTER_HOME", "")
+        super().__init__(base_dir or os.path.join(home, "storage"), inst_data)
+
+    @classmethod
+    def config_type(cls):
+        return {"base_dir": dg.Field(dg.StringSource, is_required=False)}
+
+    @classmethod
+    def from_config_value(cls, inst_data, config_value) -> LocalEventLogStorage:
+        return cls(inst_data=inst_data, **config_value)
+
+    def _engine(self, shard: str) -> Engine:
+        with self._engines_lock:
+            engine = self._engines.pop(shard, None)
+            if engine is None:
+                # a pool of open connections (SQLAlchemy's default for a file); Dagster's opens one per event
+                engine = create_engine(
+                    create_db_conn_string(self._base_dir, shard),
+                    connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+                )
+                event.listen(engine, "connect", _relaxed_sync)
+            self._engines[shard] = engine
+            while len(self._engines) > KEPT_ENGINES:
+                _, oldest = self._engines.popitem(last=False)
+                oldest.dispose()
+            return engine
+
+    @contextmanager
+    def _connect(self, shard: str) -> Iterator[Connection]:
+        with self._db_lock:
+            engine = self._engine(shard)
+            if shard not in self._initialized_dbs:
+                self._initdb(engine)
+                self._initialized_dbs.add(shard)
+            with engine.connect() as conn, conn.begin():
+                yield conn
+
+    def dispose(self) -> None:
+        with self._engines_lock:
+            for engine in self._engines.values():
+                engine.dispose()
+            self._engines.clear()
+        super().dispose()

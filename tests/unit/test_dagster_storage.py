@@ -1,0 +1,70 @@
+"""The local instance's event log (pipelines/dagster_storage.py, named by config/dagster.yaml): a run's events,
+materializations and check evaluations are stored where Dagster's own SQLite event log reads them, on connections
+that do not wait for the disk, with a bounded number of engines."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from sqlalchemy import text
+
+from pipelines import dagster_storage
+from pipelines.dagster_storage import LocalEventLogStorage
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dg.asset
+def headcount() -> dg.MaterializeResult:
+    return dg.MaterializeResult(metadata={"rows": 3})
+
+
+@dg.asset_check(asset=headcount)
+def headcount_is_positive() -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=True)
+
+
+@pytest.fixture
+def instance(tmp_path, monkeypatch):
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(ROOT / "config" / "dagster.yaml", home / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    with dg.DagsterInstance.get() as instance:
+        yield instance
+
+
+def test_the_local_instance_stores_a_runs_events_where_dagster_reads_them(instance):
+    assert isinstance(instance.event_log_storage, LocalEventLogStorage)
+    result = dg.materialize([headcount, headcount_is_positive], instance=instance)
+    assert result.success
+    key = dg.AssetKey("headcount")
+    materialization = instance.get_latest_materialization_event(key)
+    assert materialization is not None and materialization.run_id == result.run_id
+    types = {e.dagster_event.event_type for e in instance.all_logs(result.run_id) if e.is_dagster_event}
+    stored = {dg.DagsterEventType.ASSET_MATERIALIZATION, dg.DagsterEventType.ASSET_CHECK_EVALUATION}
+    assert stored | {dg.DagsterEventType.RUN_SUCCESS} <= types
+    # the files are Dagster's: its own SQLite event log, in the same folder, reads the same run
+    base = Path(instance.root_directory) / "storage"
+    plain = SqliteEventLogStorage(str(base))
+    assert plain.get_latest_materialization_events([key])[key].run_id == result.run_id
+    assert len(plain.get_logs_for_run(result.run_id)) == len(instance.all_logs(result.run_id))
+
+
+def test_connections_commit_without_waiting_for_the_disk(instance):
+    storage = instance.event_log_storage
+    with storage.index_connection() as conn:
+        assert conn.execute(text("pragma journal_mode")).scalar() == "wal"
+        assert conn.execute(text("pragma synchronous")).scalar() == 1  # NORMAL (FULL is 2)
+
+
+def test_engines_are_kept_for_the_databases_used_last(instance):
+    storage = instance.event_log_storage
+    engines = [storage._engine(f"run-{i}") for i in range(dagster_storage.KEPT_ENGINES + 3)]
+    assert len(storage._engines) == dagster_storage.KEPT_ENGINES
+    assert storage._engine(f"run-{dagster_storage.KEPT_ENGINES + 2}") is engines[-1]  # kept: the same engine
+    assert "run-0" not in storage._engines  # the oldest were disposed
