@@ -5,7 +5,8 @@ Playwright downloads). A4, as the print stylesheet lays it out: the page title a
 
 One browser prints every month whose page changed. A month whose page is the same as in the published set, but
 for the line naming its build, keeps the PDF printed then (linked into the new build; its footer names the night
-it was printed): a night with a new month prints that month and the months whose figures moved, not every month.
+it was printed): a night over the same data (a rerun, a night with no new file) prints nothing again. Every
+page carries the data's freshness line, so a night that loaded files prints every month.
 A machine without Chromium (or without Playwright) gets no new PDF and a warning; the pages are published all
 the same."""
 
