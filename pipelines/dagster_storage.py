@@ -19,7 +19,6 @@ events in Postgres (``deploy/server/dagster.yaml``) and does not use it.
 from __future__ import annotations
 
 import os
-import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,12 +26,11 @@ from contextlib import contextmanager
 import dagster as dg
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from dagster._core.storage.sql import create_engine
-from dagster._core.storage.sqlite import create_db_conn_string
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS, create_db_conn_string
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-SQLITE_BUSY_TIMEOUT_SECONDS = 30  # as Dagster's: another process (the UI) may hold the write lock a moment
 KEPT_ENGINES = 8  # the index and the runs being written or read; a long-lived UI process reads many runs
 
 
@@ -49,8 +47,7 @@ class LocalEventLogStorage(SqliteEventLogStorage):
     ``base_dir`` defaults to ``$DAGSTER_HOME/storage``, where Dagster's default event log keeps its files."""
 
     def __init__(self, base_dir: str | None = None, inst_data: ConfigurableClassData | None = None):
-        self._engines: OrderedDict[str, Engine] = OrderedDict()
-        self._engines_lock = threading.Lock()
+        self._engines: OrderedDict[str, Engine] = OrderedDict()  # used under Dagster's _db_lock
         home = os.environ.get("DAGSTER_HOME", "")
         super().__init__(base_dir or os.path.join(home, "storage"), inst_data)
 
@@ -63,20 +60,19 @@ class LocalEventLogStorage(SqliteEventLogStorage):
         return cls(inst_data=inst_data, **config_value)
 
     def _engine(self, shard: str) -> Engine:
-        with self._engines_lock:
-            engine = self._engines.pop(shard, None)
-            if engine is None:
-                # a pool of open connections (SQLAlchemy's default for a file); Dagster's opens one per event
-                engine = create_engine(
-                    create_db_conn_string(self._base_dir, shard),
-                    connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
-                )
-                event.listen(engine, "connect", _relaxed_sync)
-            self._engines[shard] = engine
-            while len(self._engines) > KEPT_ENGINES:
-                _, oldest = self._engines.popitem(last=False)
-                oldest.dispose()
-            return engine
+        engine = self._engines.pop(shard, None)
+        if engine is None:
+            # a pool of open connections (SQLAlchemy's default for a file); Dagster's opens one per event
+            engine = create_engine(
+                create_db_conn_string(self._base_dir, shard),
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+            )
+            event.listen(engine, "connect", _relaxed_sync)
+        self._engines[shard] = engine
+        while len(self._engines) > KEPT_ENGINES:
+            _, oldest = self._engines.popitem(last=False)
+            oldest.dispose()
+        return engine
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:
@@ -89,7 +85,7 @@ class LocalEventLogStorage(SqliteEventLogStorage):
                 yield conn
 
     def dispose(self) -> None:
-        with self._engines_lock:
+        with self._db_lock:
             for engine in self._engines.values():
                 engine.dispose()
             self._engines.clear()

@@ -317,15 +317,10 @@ def _as_null(node: object) -> object:
 
 
 def _unnested_fields(item: dict, macros: str) -> list[str]:
-    statement = json.loads(_serialized("select 1"))
+    with _lock:  # a serialized select to put the item in
+        statement = json.loads(_parser().execute("select json_serialize_sql('select 1')").fetchone()[0])
     statement["statements"][0]["node"]["select_list"] = [_as_null(item)]
     return list(_described(json.dumps(statement), macros))
-
-
-@lru_cache(maxsize=256)
-def _serialized(sql: str) -> str:
-    with _lock:
-        return _parser().execute("select json_serialize_sql(?::varchar)", [sql]).fetchone()[0]
 
 
 @lru_cache(maxsize=256)
