@@ -111,3 +111,8 @@ create or replace temp macro staged_rows_fingerprint(file_sha256, line_no, emplo
 -- kpi_hr__organisation and kpi_hr__pay).
 create or replace temp macro is_in_headcount_after(day, is_employed, valid_from, valid_to, termination_date) as
     is_employed_on(day, is_employed, valid_from, valid_to) and (termination_date is null or termination_date > day);
+
+-- Every row of a table as one value, for a partitions fingerprint (pipelines/partitions.py): a row added, removed
+-- or changed changes it. For the small inputs a month reads whole (reference rates, the component catalogue).
+create or replace temp macro rows_fingerprint(table_row) as
+    concat_ws(':', count(*), coalesce(bit_xor(hash(table_row)), 0));

@@ -32,7 +32,14 @@ from dagster_duckdb import DuckDBResource
 
 from assets.metadata import table_metadata
 from pipelines.db import SCHEMAS, table_exists
-from pipelines.partitions import PartitionBuild, fingerprint_path, is_fingerprint_file, run_partitioned
+from pipelines.partitions import (
+    STATE_TABLE,
+    PartitionBuild,
+    fingerprint_path,
+    is_fingerprint_file,
+    run_partitioned,
+    tables_built_on,
+)
 from pipelines.resources import step_connection
 from pipelines.settings import Settings, get_settings
 from pipelines.sqllineage import LineageError, tables_read
@@ -105,7 +112,8 @@ def parse_model(path: Path, default_schema: str) -> SqlModel:
     try:
         refs = tables_read(text, SCHEMAS)
         if companion.exists():
-            refs |= tables_read(companion.read_text(encoding="utf-8"), SCHEMAS)
+            companion_sql = companion.read_text(encoding="utf-8")
+            refs |= (tables_read(companion_sql, SCHEMAS) - {STATE_TABLE}) | tables_built_on(companion_sql)
     except LineageError as exc:
         raise LineageError(f"{path}: {exc}") from None
     refs = sorted(refs - {(schema, path.stem)})

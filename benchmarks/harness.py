@@ -4,7 +4,9 @@ Generates the company once per size (with one month more than the size, kept bac
 processes, all within this one run so the ratios compare like with like:
   (a) the full nightly job on a fresh warehouse, (b) the job again after the kept-back month lands,
   (c) the same transformations as bare DuckDB SQL with no orchestration and no checks,
-  (d) the core KPIs in pandas from the landing files, checked to give the warehouse's numbers.
+  (d) the core KPIs in pandas from the landing files, checked to give the warehouse's numbers,
+  (e) a full rebuild of the transformations on every file, whose tables must hash as the warehouse of (b) does
+      (``--no-rebuild-check`` leaves it out).
 Prints a table and writes benchmarks/results/<SIZE>/results.json. Not a test: figures, not assertions.
 """
 
@@ -20,6 +22,7 @@ import time
 from pathlib import Path
 
 from benchmarks.layers import LAYERS, breakdown
+from benchmarks.table_hashes import differences, table_hashes
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = {"S": (400, 36), "M": (5000, 60), "L": (20000, 60)}
@@ -72,8 +75,21 @@ def generate(workdir: Path, employees: int, months: int) -> dict:
     return {"generation_seconds": round(time.perf_counter() - started, 1), "reused": False}
 
 
+# Exports that hold every month in one file, and the column dating each row: before the last month lands, their
+# rows of that month are left out too, as last month's export of the HR and AP systems would not have them yet.
+GROWING_FILES = {
+    "hris/job_history.csv": "event_date",
+    "hris/leave.csv": "start_date",
+    "hris/training.csv": "start_date",
+    "finance/ap_invoices.csv": "invoice_date",
+}
+
+
 def stage_landing(workdir: Path, months: int, include_last_month: bool) -> None:
-    """Link the source files into workdir/landing, holding back the last month's monthly files."""
+    """Link the source files into workdir/landing, holding back the last month: its monthly files, and its rows of
+    the files that grow (``GROWING_FILES``, written without them)."""
+    import duckdb
+
     source, landing = workdir / "source" / "landing", workdir / "landing"
     last = end_period(months).replace("-", "_")
     for path in sorted(source.rglob("*")):
@@ -82,9 +98,21 @@ def stage_landing(workdir: Path, months: int, include_last_month: bool) -> None:
         match = MONTHLY_FILE.search(path.name)
         if match and f"{match[1]}_{match[2]}" == last and not include_last_month:
             continue
-        target = landing / path.relative_to(source)
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
+        name = path.relative_to(source)
+        target = landing / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        dated_by = GROWING_FILES.get(name.as_posix())
+        if dated_by and not include_last_month:
+            with duckdb.connect() as con:
+                con.execute(
+                    f"copy (select * from read_csv(?, all_varchar = true) where \"{dated_by}\" < ?) to '{target}' "
+                    "(header)",
+                    [str(path), f"{end_period(months)}-01"],
+                )
+        elif dated_by and not (target.exists() and target.samefile(path)):
+            target.unlink(missing_ok=True)
+            os.link(path, target)
+        elif not target.exists():
             os.link(path, target)
 
 
@@ -127,6 +155,16 @@ def compare_bare_with_nightly(workdir: Path) -> dict:
         ).fetchall()[0][0]
         rows = con.execute("select count(*) from job.marts.kpi_values").fetchall()[0][0]
     return {"kpi_rows": rows, "only_in_job": only_job, "only_in_bare": only_bare}
+
+
+def compare_with_rebuild(workdir: Path, months: int) -> dict:
+    """Rebuild every table from all the landed files (``rebuild``: the bare assets on a new warehouse) and hash
+    both warehouses: after the new-month night every table must equal the full rebuild's."""
+    (workdir / "rebuilt.duckdb").unlink(missing_ok=True)
+    run_child("rebuild", workdir, months)
+    night, rebuilt = table_hashes(workdir / "warehouse.duckdb"), table_hashes(workdir / "rebuilt.duckdb")
+    (workdir / "rebuilt.duckdb").unlink()
+    return {"tables": len(set(night) & set(rebuilt)), "differing": differences(night, rebuilt)}
 
 
 def lake_nights(workdir: Path, months: int) -> dict:
@@ -173,6 +211,9 @@ def main() -> None:
     parser.add_argument(
         "--backends", default="duckdb", help="duckdb, or duckdb,ducklake: the nights on both, side by side"
     )
+    parser.add_argument(
+        "--no-rebuild-check", action="store_true", help="skip (e): the full rebuild compared with the new-month night"
+    )
     args = parser.parse_args()
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     employees, months = SIZES[args.size]
@@ -180,7 +221,7 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     for stale in ("landing", "reports"):
         shutil.rmtree(workdir / stale, ignore_errors=True)
-    for stale in ("warehouse.duckdb", "bare.duckdb", "pandas_kpis.parquet"):
+    for stale in ("warehouse.duckdb", "bare.duckdb", "rebuilt.duckdb", "pandas_kpis.parquet"):
         (workdir / stale).unlink(missing_ok=True)
     generation = generate(workdir, employees, months)
     stage_landing(workdir, months, include_last_month=False)
@@ -191,6 +232,7 @@ def main() -> None:
     bare_agreement = compare_bare_with_nightly(workdir)
     stage_landing(workdir, months, include_last_month=True)
     incremental = run_child("incremental", workdir, months)
+    rebuilt = None if args.no_rebuild_check else compare_with_rebuild(workdir, months)
     kpi_seconds = sum(s for k, s in full["steps"].items() if k.startswith("marts__kpi"))
     results = {
         "size": args.size, "employees": employees, "months": months,
@@ -198,6 +240,7 @@ def main() -> None:
         "generation": generation, "nightly": full, "incremental": incremental, "bare_sql": bare,
         "pandas_kpis": pandas, "pandas_vs_warehouse": agreement,
         "bare_vs_job": bare_agreement,
+        "new_month_vs_rebuild": rebuilt,
         "ratios": {
             "nightly_over_bare_sql": round(full["seconds"] / bare["seconds"], 2),
             "incremental_over_nightly": round(incremental["seconds"] / full["seconds"], 3),
@@ -229,6 +272,8 @@ def main() -> None:
         print(f"  {name:26}{value}")
     print(f"  pandas vs warehouse: {agreement}")
     print(f"  bare SQL vs job:     {bare_agreement}")
+    if rebuilt is not None:
+        print(f"  new month vs a full rebuild: {rebuilt['tables']} tables, differing: {rebuilt['differing'] or 'none'}")
     print(f"  {'seconds by layer':22}" + "".join(f"{layer:>10}" for layer in LAYERS))
     for name in ("nightly", "incremental", "bare_sql"):
         print(f"  {name:22}" + "".join(f"{results[name]['layers'][layer]:>10.1f}" for layer in LAYERS))

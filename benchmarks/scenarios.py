@@ -6,6 +6,7 @@ prints one JSON line: {"scenario", "seconds", "peak_rss_mb", ...}. The scenarios
   nightly      the full nightly_refresh job (Dagster, in-process executor, every check) on a fresh warehouse
   incremental  the same job after one more month of files landed on the warehouse of `nightly`
   bare_sql     the same assets called directly, in order, with no orchestration and no checks: the limit
+  rebuild      bare_sql into rebuilt.duckdb: a full rebuild to compare the warehouse of `incremental` with
   pandas_kpis  the core KPIs computed with pandas from the landing files, the way an analyst without a
                warehouse would
 """
@@ -45,8 +46,8 @@ def nightly(workdir: Path) -> dict:
     return {"success": result.success, "slowest_steps": slowest, "steps": steps, "startup_seconds": startup}
 
 
-def bare_sql(workdir: Path) -> dict:
-    _point_settings_at(workdir, "bare.duckdb")  # before the imports: pipelines.definitions reads the settings
+def bare_sql(workdir: Path, warehouse: str = "bare.duckdb") -> dict:
+    _point_settings_at(workdir, warehouse)  # before the imports: pipelines.definitions reads the settings
     from benchmarks.bare import run_assets_directly
     from pipelines.definitions import build_definitions
     from pipelines.resources import warehouse_resource
@@ -68,7 +69,17 @@ def pandas_kpis(workdir: Path) -> dict:
     return {"success": True, "rows": len(frame)}
 
 
-SCENARIOS = {"nightly": nightly, "incremental": nightly, "bare_sql": bare_sql, "pandas_kpis": pandas_kpis}
+def rebuild(workdir: Path) -> dict:
+    return bare_sql(workdir, "rebuilt.duckdb")
+
+
+SCENARIOS = {
+    "nightly": nightly,
+    "incremental": nightly,
+    "bare_sql": bare_sql,
+    "rebuild": rebuild,
+    "pandas_kpis": pandas_kpis,
+}
 
 
 def main() -> None:

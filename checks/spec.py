@@ -20,7 +20,7 @@ the contract name as the file name):
     warn: {not_null: {tax_id: 0.95}}   # the same sections; their failures are recorded and never block
     engine: auto                       # auto | gx | sql (see checks/runner.py)
     scope: all                         # all | newest_load (staging only: the rows of the newest load)
-                                       # | rebuilt_periods (a monthly-partitioned core table: the months its
+                                       # | rebuilt_periods (a monthly-partitioned table: the months its
                                        #   last build rewrote, see pipelines/partitions.py)
 
 A rule is either ``sql:``, a boolean condition every row must meet (evaluated on the table's rows in the suite's

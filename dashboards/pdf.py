@@ -4,9 +4,10 @@ Playwright downloads). A4, as the print stylesheet lays it out: the page title a
 "Page n of N" at the bottom (CSS page margin boxes, kinerja.css and base.html).
 
 One browser prints every month whose page changed. A month whose page is the same as in the published set, but
-for the line naming its build, keeps the PDF printed then (linked into the new build; its footer names the night
-it was printed): a night over the same data (a rerun, a night with no new file) prints nothing again. Every
-page carries the data's freshness line, so a night that loaded files prints every month.
+for the line naming its build and the data's freshness line, keeps the PDF printed then (linked into the new
+build): its figures are the ones printed then, and its header and footer say as of which load and by which night.
+So a night over the same data (a rerun, a night with no new file) prints nothing again, and a night that loads a
+new month prints that month and the months whose figures it changed, not every month.
 A machine without Chromium (or without Playwright) gets no new PDF and a warning; the pages are published all
 the same."""
 
@@ -22,7 +23,9 @@ CHROMIUM = Path(os.environ.get("KINERJA_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 REVIEW_PAGE = re.compile(r"review-\d{4}-\d{2}\.html")
-BUILT_LINE = re.compile(rb"<p data-built>[^<]*</p>")  # dashboards/render.rendered_line: differs between runs
+# what differs between two nights' pages of a month whose figures did not change: the line naming the build
+# (dashboards/render.rendered_line) and the freshness line of the header (the last load, the latest month)
+BETWEEN_NIGHTS = re.compile(rb"<p data-built>[^<]*</p>|<span class=\"freshness\" data-freshness>[^<]*</span>")
 READY_MS = 10_000  # a page's script marks it ready (body[data-ready]) well within this
 
 
@@ -44,16 +47,17 @@ def pdf_path(page: Path) -> Path:
     return page.with_suffix(".pdf")
 
 
-def _without_build_line(page: Path) -> bytes | None:
+def _figures(page: Path) -> bytes | None:
     try:
-        return BUILT_LINE.sub(b"", page.read_bytes())
+        return BETWEEN_NIGHTS.sub(b"", page.read_bytes())
     except OSError:
         return None
 
 
 def reuse_printed(pages: list[Path], previous: Path | None) -> tuple[list[Path], list[Path]]:
     """``(reused, to_print)``: the PDFs taken over from ``previous`` (the published set) for pages that are the
-    same there but for the line naming the build, linked beside the pages; and the pages that still need printing."""
+    same there but for the build and freshness lines, linked beside the pages; and the pages that still need
+    printing."""
     from dashboards.publish import link_or_copy
 
     reused: list[Path] = []
@@ -61,8 +65,8 @@ def reuse_printed(pages: list[Path], previous: Path | None) -> tuple[list[Path],
     for page in pages:
         old_page = previous / page.name if previous is not None else None
         old_pdf = pdf_path(old_page) if old_page is not None else None
-        content = _without_build_line(page)
-        if old_pdf is None or not old_pdf.is_file() or content is None or _without_build_line(old_page) != content:
+        content = _figures(page)
+        if old_pdf is None or not old_pdf.is_file() or content is None or _figures(old_page) != content:
             to_print.append(page)
             continue
         target = pdf_path(page)

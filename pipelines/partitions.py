@@ -12,12 +12,18 @@ On each run:
   replaced, never appended twice; nothing changed means nothing is written.
 
 The model's query must have a ``period`` column (the month start) that the fingerprint speaks of.
+
+A model built from partitioned tables can stand on their months: its fingerprint may read their rows of
+``meta.partition_state`` (code version and fingerprint of each month), which say exactly what each month of them
+was built from. The state table is this mechanism's own, not an input; the tables the fingerprint names there
+(``table_name = 'core.fct_attendance_daily'``) are, so they are built before the model (``tables_built_on``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +42,7 @@ create table if not exists meta.partition_state (
 )
 """
 SUFFIX = ".partitions.sql"
+STATE_TABLE = ("meta", "partition_state")
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,14 @@ class PartitionBuild:
             "periods_removed": len(self.periods_removed),
             "periods_rebuilt_sample": [p.isoformat()[:7] for p in self.periods_rebuilt[:12]],
         }
+
+
+_NAMED_TABLE = re.compile(r"'(staging|canonical|core|marts)\.([a-z_][a-z0-9_]*)'")
+
+
+def tables_built_on(fingerprint_sql: str) -> set[tuple[str, str]]:
+    """The tables whose recorded months a fingerprint reads (named as strings: ``table_name in ('core.x')``)."""
+    return set(_NAMED_TABLE.findall(fingerprint_sql))
 
 
 def fingerprint_path(model_path: Path) -> Path:

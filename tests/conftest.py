@@ -22,6 +22,7 @@ LONGEST_FIRST = (
     "tests/integration/test_cli_run.py",
     "tests/integration/test_group.py",
     "tests/integration/test_nightly.py",
+    "tests/integration/test_new_month.py",
     "tests/integration/test_extend.py",
 )
 

@@ -142,3 +142,15 @@ def test_the_checks_of_a_partitioned_table_see_only_the_rebuilt_months(src):
     condition, scope = scope_filter(src, suite)
     assert scope == "rebuilt months: 1 (2025-03 .. 2025-03)"
     assert src.execute(f"select period from core.t where {condition}").fetchall() == [(D("2025-03-01"),)]
+
+
+def test_a_model_standing_on_another_tables_months_is_built_after_it():
+    # the expected overtime's fingerprint reads the recorded months of core.fct_attendance_daily, which its own SQL
+    # never names: without the dependency it could run first and read last night's months
+    from pipelines.partitions import tables_built_on
+
+    fingerprint = (ROOT / "assets/payroll/sql/int_payroll__expected_overtime.partitions.sql").read_text("utf-8")
+    assert ("core", "fct_attendance_daily") in tables_built_on(fingerprint)
+    model = parse_model(ROOT / "assets/payroll/sql/int_payroll__expected_overtime.sql", "core")
+    assert ("core", "fct_attendance_daily") in model.upstream
+    assert ("meta", "partition_state") not in model.upstream  # the mechanism's own table is no input

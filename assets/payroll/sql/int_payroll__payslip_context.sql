@@ -15,6 +15,7 @@
 -- column: tax_year: Tax year of the payslip.
 -- column: has_employment: True when the HR history has an employment for the employee.
 -- column: is_employed_in_period: True when employed on at least one day of the period.
+-- column: termination_date: Last day of the employment, when it falls by the end of the period.
 -- column: region_code: Work region of the employee's department, else the employee's work location.
 -- column: is_final_tax_period: True in December or the month the employment ends (annual recalculation).
 -- column: monthly_method: Tax method of a regular month (TER).
@@ -101,7 +102,8 @@ context as (
         ep.employee_id is not null as is_employed_in_period,
         w.spell_no,
         w.hire_date,
-        w.termination_date,
+        -- as known at the period's end: a later leaving changes no earlier period (its monthly partitions)
+        case when w.termination_date <= last_day(p.period) then w.termination_date end as termination_date,
         w.base_salary_idr + w.fixed_allowance_idr as monthly_wage_idr,
         coalesce(d.region_code, w.work_location) as region_code,
         w.ptkp_status,
