@@ -55,6 +55,17 @@ def run_child(scenario: str, workdir: Path, months: int, extra_env: dict | None 
     return result
 
 
+def remove_pages(reports_dir: Path) -> None:
+    """Remove a reports folder (a link to the published build) and every build beside it, so the full night starts
+    with no published set: else it would reuse the PDFs of the previous harness run."""
+    from dashboards.publish import builds_root
+
+    if reports_dir.is_symlink():
+        reports_dir.unlink()
+    shutil.rmtree(reports_dir, ignore_errors=True)
+    shutil.rmtree(builds_root(reports_dir), ignore_errors=True)
+
+
 def generate(workdir: Path, employees: int, months: int) -> dict:
     """The company with months + 1 months into workdir/source (reused when it is already there)."""
     source = workdir / "source"
@@ -177,7 +188,7 @@ def lake_nights(workdir: Path, months: int) -> dict:
     from pipelines.warehouse import open_reader
 
     shutil.rmtree(workdir / "lake", ignore_errors=True)
-    shutil.rmtree(workdir / "reports_lake", ignore_errors=True)
+    remove_pages(workdir / "reports_lake")
     with temporary_postgres() as pg:
         env = {
             "KINERJA_WAREHOUSE_BACKEND": "ducklake",
@@ -219,8 +230,8 @@ def main() -> None:
     employees, months = SIZES[args.size]
     workdir = ROOT / "benchmarks" / "results" / args.size
     workdir.mkdir(parents=True, exist_ok=True)
-    for stale in ("landing", "reports"):
-        shutil.rmtree(workdir / stale, ignore_errors=True)
+    shutil.rmtree(workdir / "landing", ignore_errors=True)
+    remove_pages(workdir / "reports")
     for stale in ("warehouse.duckdb", "bare.duckdb", "rebuilt.duckdb", "pandas_kpis.parquet"):
         (workdir / stale).unlink(missing_ok=True)
     generation = generate(workdir, employees, months)

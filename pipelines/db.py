@@ -65,6 +65,12 @@ def insert_rows(con: duckdb.DuckDBPyConnection, sql: str, rows: list) -> None:
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     """Whether ``schema.name`` is a table or a view of the connection's own database."""
     schema, name = table.split(".")
+    database = scalar(con, "select current_database()")
+    try:  # binding an empty select takes a fifth of a millisecond; the catalog functions below take milliseconds
+        con.execute(f"select * from {_quoted(database)}.{_quoted(schema)}.{_quoted(name)} limit 0")
+        return True
+    except duckdb.Error:  # missing, or a view that no longer binds: the catalog says which
+        pass
     return bool(scalar(
         con,
         "select (select count(*) from duckdb_tables() where schema_name = $1 and table_name = $2 "
@@ -72,6 +78,10 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
         "and view_name = $2 and database_name = current_database())",
         [schema, name],
     ))  # fmt: skip
+
+
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
 
 
 def supports_keys(con: duckdb.DuckDBPyConnection) -> bool:

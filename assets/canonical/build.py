@@ -12,10 +12,17 @@ name (cast to the canonical type), null for the others, its system as ``source_s
 Nothing is dropped silently: a row held back (no exchange rate, a key claimed by a stronger source) is a row of
 ``meta.canonical_rejects`` with its file, line and reason, and ``meta.canonical_sources`` accounts, per source,
 for staged = mapped + filtered out + rejected.
+
+An entity whose rows each depend on their staged row alone (its sources ``append`` or ``events``, and one source
+where the entity has a key that two could claim) is built file by file: ``meta.canonical_files`` records the file
+versions it was built from and their counts, and a night maps only the staged file versions that came, deletes
+the rows of those that went, and writes nothing when none did. A change to the query (a contract, the catalog) or
+to the exchange rates rebuilds it whole. The other entities are rebuilt whole every night.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import duckdb
@@ -50,6 +57,24 @@ create table if not exists meta.canonical_sources (
     built_at timestamp not null
 )
 """
+FILES_DDL = """
+create table if not exists meta.canonical_files (
+    entity varchar not null,
+    code_sha256 varchar not null,      -- the entity's query and the exchange rates its rows were mapped with
+    contract varchar not null,
+    file_sha256 varchar not null,
+    rows_staged bigint not null,
+    rows_filtered_out bigint not null,
+    rows_not_current bigint not null,
+    rows_rejected bigint not null,
+    rows_mapped bigint not null
+)
+"""
+STATUS_COUNTS = """count(*),
+                   count(*) filter (where _status = 'filtered_out'),
+                   count(*) filter (where _status = 'not_current'),
+                   count(*) filter (where _status = 'rejected'),
+                   count(*) filter (where _status = 'mapped')"""
 # Demo contract types that are compatible with a canonical type other than their own (cast without loss).
 WIDENING = {("integer", "decimal"), ("date", "timestamp")}
 
@@ -245,57 +270,144 @@ def canonical_sql(entity: CanonicalEntity, contracts: list[Contract], reporting_
     """
 
 
+def is_built_by_file(entity: CanonicalEntity, contracts: list[Contract]) -> bool:
+    """Whether each row of the entity depends on its own staged row alone (see the module's docstring)."""
+    return all(c.load_mode in ("append", "events") for c in contracts) and (
+        not entity.primary_key or len(contracts) < 2
+    )
+
+
 def build_canonical(
     con: duckdb.DuckDBPyConnection, entity: CanonicalEntity, contracts: list[Contract], reporting_currency: str
 ) -> list[SourceCount]:
-    """Rebuild ``canonical.<entity>`` from its sources; record rejects and the per-source accounting."""
+    """Bring ``canonical.<entity>`` up to date with its sources; record rejects and the per-source accounting."""
     con.execute("create schema if not exists canonical")
     con.execute("create schema if not exists meta")
     con.execute(REJECTS_DDL)
     con.execute(SOURCES_DDL)
+    con.execute(FILES_DDL)
     usable = [c for c in contracts if table_exists(con, f"staging.{c.staging_table}")]
-    columns = ", ".join([*(q(c) for c in entity.columns), *LINEAGE_COLUMNS])
-    con.execute(f"create or replace temp table _canonical as {canonical_sql(entity, usable, reporting_currency)}")
-    try:
-        with transaction(con):
-            con.execute(
-                f"create or replace table {entity.table} as select {columns} from _canonical "
-                "where _status = 'mapped' order by _source_order, _file_sha256, _line_no"
-            )
-            con.execute("delete from meta.canonical_rejects where entity = ?", [entity.name])
-            con.execute(
-                "insert into meta.canonical_rejects select ?, _source_contract, _file_sha256, _source_path, _line_no, "
-                "_rule, _reason from _canonical where _status = 'rejected' order by _source_order, _line_no",
-                [entity.name],
-            )
-            con.execute("delete from meta.canonical_sources where entity = ?", [entity.name])
-            for contract in usable:
-                con.execute(
-                    """
-                    insert into meta.canonical_sources
-                    select ?, ?, ?, ?, count(*),
-                           count(*) filter (where _status = 'filtered_out'),
-                           count(*) filter (where _status = 'not_current'),
-                           count(*) filter (where _status = 'rejected'),
-                           count(*) filter (where _status = 'mapped'),
-                           now()::timestamp
-                    from _canonical where _source_contract = ?
-                    """,
-                    [
-                        entity.name,
-                        contract.name,
-                        contract.load_mode,
-                        contract.currency or reporting_currency,
-                        contract.name,
-                    ],
-                )
-    finally:
-        con.execute("drop table if exists _canonical")
+    sql = canonical_sql(entity, usable, reporting_currency)
+    if not is_built_by_file(entity, usable) or not usable:
+        _build_whole(con, entity, usable, sql, reporting_currency)
+    else:
+        _build_by_file(con, entity, usable, sql, reporting_currency)
     rows = con.execute(
         "select contract, rows_staged, rows_mapped from meta.canonical_sources where entity = ? order by contract",
         [entity.name],
     ).fetchall()
     return [SourceCount(*row) for row in rows]
+
+
+def _write_rows(con: duckdb.DuckDBPyConnection, entity: CanonicalEntity, replace: bool) -> None:
+    """``_canonical``'s mapped rows into the entity's table (``replace``: as the whole table) and its rejected
+    rows into ``meta.canonical_rejects``."""
+    columns = ", ".join([*(q(c) for c in entity.columns), *LINEAGE_COLUMNS])
+    rows = f"select {columns} from _canonical where _status = 'mapped' order by _source_order, _file_sha256, _line_no"
+    con.execute(
+        f"create or replace table {entity.table} as {rows}" if replace else f"insert into {entity.table} {rows}"
+    )
+    con.execute(
+        "insert into meta.canonical_rejects select ?, _source_contract, _file_sha256, _source_path, _line_no, "
+        "_rule, _reason from _canonical where _status = 'rejected' order by _source_order, _line_no",
+        [entity.name],
+    )
+
+
+def _record_sources(con: duckdb.DuckDBPyConnection, entity: CanonicalEntity, contracts, counts: str, currency):
+    """``meta.canonical_sources`` of the entity: per contract, the five counts the query ``counts`` returns for it
+    (its one parameter is the contract)."""
+    con.execute("delete from meta.canonical_sources where entity = ?", [entity.name])
+    for contract in contracts:
+        con.execute(
+            f"insert into meta.canonical_sources select ?, ?, ?, ?, c.*, now()::timestamp from ({counts}) c",
+            [entity.name, contract.name, contract.load_mode, contract.currency or currency, contract.name],
+        )
+
+
+def _build_whole(con, entity: CanonicalEntity, usable: list[Contract], sql: str, currency: str) -> None:
+    con.execute(f"create or replace temp table _canonical as {sql}")
+    try:
+        with transaction(con):
+            con.execute("delete from meta.canonical_rejects where entity = ?", [entity.name])
+            _write_rows(con, entity, replace=True)
+            con.execute("delete from meta.canonical_files where entity = ?", [entity.name])
+            counts = f"select {STATUS_COUNTS} from _canonical where _source_contract = ?"
+            _record_sources(con, entity, usable, counts, currency)
+    finally:
+        con.execute("drop table if exists _canonical")
+
+
+def _code(con: duckdb.DuckDBPyConnection, entity: CanonicalEntity, sql: str) -> str:
+    rates = (
+        con.execute("select count(*), coalesce(bit_xor(hash(r)), 0) from reference.exchange_rates r").fetchone()
+        if entity.money_columns() and table_exists(con, "reference.exchange_rates")
+        else ()
+    )
+    return hashlib.sha256(f"{sql}\n-- rates: {rates}".encode()).hexdigest()
+
+
+def _files(pairs: list[tuple[str, str]], contract: str = "_source_contract", file: str = "_file_sha256") -> str:
+    """A condition on the rows of the file versions ``pairs`` ((contract, file_sha256)), in columns ``contract``
+    and ``file``."""
+    by_contract: dict[str, list[str]] = {}
+    for name, sha in pairs:
+        by_contract.setdefault(name, []).append(sha)
+    return " or ".join(
+        f"({contract} = {lit(name)} and {file} in ({', '.join(lit(sha) for sha in shas)}))"
+        for name, shas in sorted(by_contract.items())
+    )
+
+
+def _build_by_file(con, entity: CanonicalEntity, usable: list[Contract], sql: str, currency: str) -> None:
+    code = _code(con, entity, sql)
+    current = set(
+        con.execute(
+            " union ".join(
+                f"select {lit(c.name)}, _file_sha256 from staging.{c.staging_table} group by _file_sha256"
+                for c in usable
+            )
+        ).fetchall()
+    )
+    built = set(
+        con.execute(
+            "select contract, file_sha256 from meta.canonical_files where entity = ? and code_sha256 = ?",
+            [entity.name, code],
+        ).fetchall()
+    )
+    whole = not built or not table_exists(con, entity.table)
+    came, went = (sorted(current), []) if whole else (sorted(current - built), sorted(built - current))
+    if not whole and not came and not went:
+        return  # the same file versions, mapped by the same query: nothing to write
+    con.execute(f"create or replace temp table _canonical as select * from ({sql}) where {_files(came) or 'false'}")
+    try:
+        with transaction(con):
+            if whole:
+                con.execute("delete from meta.canonical_files where entity = ?", [entity.name])
+                con.execute("delete from meta.canonical_rejects where entity = ?", [entity.name])
+            else:
+                changed = came + went
+                con.execute(f"delete from {entity.table} where {_files(changed)}")
+                con.execute(
+                    f"delete from meta.canonical_rejects where entity = ? and ({_files(changed, 'contract')})",
+                    [entity.name],
+                )
+                state = _files(changed, "contract", "file_sha256")
+                con.execute(f"delete from meta.canonical_files where entity = ? and ({state})", [entity.name])
+            _write_rows(con, entity, replace=whole)
+            con.execute(
+                f"insert into meta.canonical_files select ?, ?, _source_contract, _file_sha256, {STATUS_COUNTS} "
+                "from _canonical group by _source_contract, _file_sha256",
+                [entity.name, code],
+            )
+            sums = ", ".join(
+                f"coalesce(sum({c}), 0)"
+                for c in ("rows_staged", "rows_filtered_out", "rows_not_current", "rows_rejected", "rows_mapped")
+            )
+            counts = f"select {sums} from meta.canonical_files where entity = {lit(entity.name)} and contract = ?"
+            _record_sources(con, entity, usable, counts, currency)
+    finally:
+        con.execute("drop table if exists _canonical")
 
 
 COVERAGE_DDL = """

@@ -255,3 +255,51 @@ def test_an_older_snapshot_delivered_late_does_not_replace_the_newer_picture(con
     ).fetchall()
     # the February picture stays the newest although January's file came later; E2 was last seen on 1 January
     assert rows == [("E1", "B", None, False), ("E2", "A", dt.date(2026, 1, 1), True)]
+
+
+def _canonical_spend(con) -> list:
+    return con.execute(
+        "select vendor_name, amount, _file_sha256 from canonical.spend_transactions order by all"
+    ).fetchall()
+
+
+def test_an_append_source_is_mapped_file_by_file_and_equals_a_whole_build(con, tmp_path):
+    landing = tmp_path / "landing"
+    contract_path = write(tmp_path / "c" / "bank1__card_spend.yaml", SPEND_CONTRACT)
+    rates(con, [("GBP", "USD", Decimal("1.6"), dt.date(2011, 1, 1), dt.date(2011, 12, 31))])
+    spend = entity("spend_transactions")
+    write(landing / "cards" / "2011-03-statement.csv", "Kind,Merchant,Amount,DC,Category\nline,Cafe,5.00,DR,FOOD\n")
+    write(landing / "cards" / "2011-04-statement.csv", "Kind,Merchant,Amount,DC,Category\nline,Inn,7.00,DR,TRV\n")
+    contract, _ = stage(con, contract_path, landing)
+    build_canonical(con, spend, [contract], "USD")
+    march = con.execute("select file_sha256 from meta.canonical_files where rows_mapped = 1 order by all").fetchall()
+    assert len(march) == 2
+
+    # April is exported again with a correction (a new version replaces the old), May arrives, with a line
+    # filtered out and one without a rate; March is not mapped again
+    write(landing / "cards" / "2011-04-statement.csv", "Kind,Merchant,Amount,DC,Category\nline,Inn,9.00,DR,TRV\n")
+    write(
+        landing / "cards" / "2012-05-statement.csv",
+        "Kind,Merchant,Amount,DC,Category\nline,Bus,2.00,DR,TRV\ntotal,,2.00,DR,\n",
+    )
+    contract, _ = stage(con, contract_path, landing, day=2)
+    con.execute("update canonical.spend_transactions set vendor_name = 'kept' where vendor_name = 'Cafe'")
+    build_canonical(con, spend, [contract], "USD")
+    rows = _canonical_spend(con)
+    assert [(v, a) for v, a, _ in rows] == [("Inn", Decimal("14.40")), ("kept", Decimal("8.00"))]
+    assert con.execute("select rule from meta.canonical_rejects").fetchall() == [("exchange_rate",)]
+    accounting = "select rows_staged, rows_filtered_out, rows_rejected, rows_mapped from meta.canonical_sources"
+    assert con.execute(accounting).fetchall() == [(4, 1, 1, 2)]
+
+    # nothing new: nothing written; new rates: mapped whole again, as a whole build maps them
+    build_canonical(con, spend, [contract], "USD")
+    assert _canonical_spend(con) == rows
+    rates(con, [("GBP", "USD", Decimal("1.5"), dt.date(2011, 1, 1), dt.date(2012, 12, 31))])
+    build_canonical(con, spend, [contract], "USD")
+    by_file = _canonical_spend(con)
+    assert [(v, a) for v, a, _ in by_file] == [("Bus", Decimal("3.00")), ("Cafe", Decimal("7.50")),
+                                               ("Inn", Decimal("13.50"))]  # fmt: skip
+    assert con.execute(accounting).fetchall() == [(4, 1, 0, 3)]
+    con.execute("drop table canonical.spend_transactions")
+    build_canonical(con, spend, [contract], "USD")
+    assert _canonical_spend(con) == by_file

@@ -127,6 +127,35 @@ def test_more_places_than_the_declared_scale_is_a_violation_not_a_rounding(tmp_p
     assert set(types) == {("amount", "DECIMAL(18,2)"), ("fx_rate", "DECIMAL(6,4)")}
 
 
+@pytest.mark.parametrize(
+    ("number_format", "rows"),
+    [
+        (
+            "",
+            {"007": 7, "-5": -5, "5.0": 5, "1e3": 1000, "Rp 1200": 1200, "(8)": -8, "5.5": None, "0x10": None,
+             "5_000": 5000, "--5": None, "12345678901234567890": None},
+        ),
+        (
+            "number_format: {thousands_separator: '.', decimal_separator: ','}\n",
+            {"1.000": 1000, "1.000.000": 1000000, "-25": -25, "7,0": 7, "7,5": None},
+        ),
+    ],
+)  # fmt: skip
+def test_a_bare_number_reads_as_the_cleaned_one_does(tmp_path, con, number_format, rows):
+    # digits alone are read straight as a bigint (staging's fast path); a value with anything else is cleaned first
+    # and must be a whole number: every value below stages or is quarantined as before the fast path
+    contract_path = write_contract(
+        tmp_path, "counts", number_format + "columns:\n  label: {required: true}\n  n: {type: integer}\n"
+    )
+    lines = "".join(f'"{text}","{text}"\n' for text in rows)
+    land(tmp_path, "counts", "2024-01.csv", "label,n\n" + lines)
+    contract = load(con, tmp_path, contract_path)
+    staged = dict(con.execute(f"select label, n from staging.{contract.staging_table}").fetchall())
+    assert staged == {text: n for text, n in rows.items() if n is not None}
+    refused = {row[0] for row in quarantine(con, contract.name).values()}
+    assert refused == ({"type_integer"} if None in rows.values() else set())
+
+
 def test_decimal_keys_are_checked_when_the_contract_loads(tmp_path):
     for column, expected in [
         ("{type: string, scale: 2}", "precision and scale apply to type: decimal only"),
