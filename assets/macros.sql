@@ -100,10 +100,11 @@ create or replace temp macro source_line_key(source_contract, source_path, line_
     coalesce(source_contract, '') || ':' || coalesce(source_path, '') || ':' || coalesce(line_no, 0);
 
 -- Aggregate, for the fingerprint of a monthly partition (pipelines/partitions.py): the staged rows of the month
--- (how many, their file versions and lines) and which of their employee ids the HRIS knows (the .partitions.sql
--- of fct_attendance_daily and fct_payslip_line).
-create or replace temp macro staged_rows_fingerprint(file_sha256, line_no, employee_id, is_known_employee) as
-    concat_ws(':', count(*), bit_xor(hash(file_sha256, line_no)),
+-- (how many, and every value with its file version and line: a changed contract restages a file's lines with
+-- other values) and which of their employee ids the HRIS knows (the .partitions.sql of fct_attendance_daily and
+-- fct_payslip_line).
+create or replace temp macro staged_rows_fingerprint(staged_row, employee_id, is_known_employee) as
+    concat_ws(':', count(*), bit_xor(hash(staged_row)),
               coalesce(bit_xor(distinct hash(employee_id)) filter (where is_known_employee), 0));
 
 -- A version of core.dim_employee keeps its person in the headcount after the close of day: it employs them on day

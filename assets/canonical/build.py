@@ -17,7 +17,7 @@ An entity whose rows each depend on their staged row alone (its sources ``append
 where the entity has a key that two could claim) is built file by file: ``meta.canonical_files`` records the file
 versions it was built from and their counts, and a night maps only the staged file versions that came, deletes
 the rows of those that went, and writes nothing when none did. A change to the query (a contract, the catalog) or
-to the exchange rates rebuilds it whole. The other entities are rebuilt whole every night.
+to the exchange rates, or a changed contract, rebuilds it whole. The other entities are rebuilt whole every night.
 """
 
 from __future__ import annotations
@@ -338,13 +338,16 @@ def _build_whole(con, entity: CanonicalEntity, usable: list[Contract], sql: str,
         con.execute("drop table if exists _canonical")
 
 
-def _code(con: duckdb.DuckDBPyConnection, entity: CanonicalEntity, sql: str) -> str:
+def _code(con: duckdb.DuckDBPyConnection, entity: CanonicalEntity, contracts: list[Contract], sql: str) -> str:
+    """The version the entity's rows were mapped with: its query, its contracts (a changed contract restages its
+    files whole, with other values maybe) and the exchange rates it converts with."""
     rates = (
         con.execute("select count(*), coalesce(bit_xor(hash(r)), 0) from reference.exchange_rates r").fetchone()
         if entity.money_columns() and table_exists(con, "reference.exchange_rates")
         else ()
     )
-    return hashlib.sha256(f"{sql}\n-- rates: {rates}".encode()).hexdigest()
+    versions = ",".join(c.sha256 for c in contracts)
+    return hashlib.sha256(f"{sql}\n-- contracts: {versions}\n-- rates: {rates}".encode()).hexdigest()
 
 
 def _files(pairs: list[tuple[str, str]], contract: str = "_source_contract", file: str = "_file_sha256") -> str:
@@ -360,7 +363,7 @@ def _files(pairs: list[tuple[str, str]], contract: str = "_source_contract", fil
 
 
 def _build_by_file(con, entity: CanonicalEntity, usable: list[Contract], sql: str, currency: str) -> None:
-    code = _code(con, entity, sql)
+    code = _code(con, entity, usable, sql)
     current = set(
         con.execute(
             " union ".join(

@@ -303,3 +303,10 @@ def test_an_append_source_is_mapped_file_by_file_and_equals_a_whole_build(con, t
     con.execute("drop table canonical.spend_transactions")
     build_canonical(con, spend, [contract], "USD")
     assert _canonical_spend(con) == by_file
+
+    # a contract change restages every file with its values (here the department): every file is mapped again
+    contract_path.write_text(contract_path.read_text("utf-8").replace("{value: FIN}", "{value: OPS}"), "utf-8")
+    contract, _ = stage(con, contract_path, landing, day=3)
+    build_canonical(con, spend, [contract], "USD")
+    departments = con.execute("select distinct department_id from canonical.spend_transactions").fetchall()
+    assert departments == [("OPS",)]

@@ -107,13 +107,20 @@ def build_fact(con, settings):
     return run_model(con, parse_model(ROOT / FACT, "core"), settings)
 
 
-def test_a_new_month_and_a_leaver_in_it_rebuild_only_that_month(con):
+@pytest.fixture
+def two_months(con):
+    """The fact built over January and February: the settings it was built with."""
     settings = Settings(reporting_months=6)
     load_reference(con)
     create_staging(con, "hris__employees", [])
     create_staging(con, "hris__job_history", EVENTS)
     create_staging(con, "hris__attendance", JANUARY_FEBRUARY)
     assert build_fact(con, settings).mode == "full"
+    return settings
+
+
+def test_a_new_month_and_a_leaver_in_it_rebuild_only_that_month(con, two_months):
+    settings = two_months
     assert build_fact(con, settings).periods_rebuilt == []  # nothing changed
 
     # March lands: A2 leaves on 15 March (her open version now ends) and Z9, unknown so far, is hired in March
@@ -154,3 +161,13 @@ def test_a_model_standing_on_another_tables_months_is_built_after_it():
     model = parse_model(ROOT / "assets/payroll/sql/int_payroll__expected_overtime.sql", "core")
     assert ("core", "fct_attendance_daily") in model.upstream
     assert ("meta", "partition_state") not in model.upstream  # the mechanism's own table is no input
+
+
+def test_a_line_restaged_with_another_value_rebuilds_its_month(con, two_months):
+    # a changed contract restages a file's lines in place (same file version, same line, another value): the month
+    # must be rebuilt although no file came or went
+    settings = two_months
+    con.execute("update canonical.attendance set status = 'permit' where employee_id = 'A2' and status = 'sick'")
+    assert build_fact(con, settings).periods_rebuilt == [D("2025-01-01")]
+    status = "select status from core.fct_attendance_daily where employee_id = 'A2' and period = '2025-01-01'"
+    assert con.execute(status).fetchall() == [("permit",)]

@@ -1,6 +1,6 @@
 -- Monthly partitions of core.fct_attendance_daily (pipelines/partitions.py): per month, a fingerprint of every
 -- input that can change a row of that month. A month whose fingerprint is unchanged is not rebuilt.
---   attendance  the staged rows of the month (file version and line: a re-exported file is a new version)
+--   attendance  the staged rows of the month (their values, file version and line)
 --   calendar    the month's days in core.dim_date (working day, rest day, holiday; empty outside the window)
 --   employees   the versions overlapping the month, validity clipped to the month, so a termination or a hire
 --               in a later month leaves earlier months alone
@@ -9,7 +9,7 @@
 with attendance_part as (
     select
         date_trunc('month', a.attendance_date)::date as period,
-        staged_rows_fingerprint(a._file_sha256, a._line_no, a.employee_id, k.employee_id is not null)
+        staged_rows_fingerprint(a, a.employee_id, k.employee_id is not null)
             as rows_fingerprint
     from canonical.attendance a
     left join core.dim_employee k on k.employee_id = a.employee_id and k.is_current

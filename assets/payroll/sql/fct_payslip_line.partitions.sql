@@ -1,6 +1,6 @@
 -- Monthly partitions of core.fct_payslip_line (pipelines/partitions.py): per payroll period, a fingerprint of
 -- every input that can change a line of that period. A period whose fingerprint is unchanged is not rebuilt.
---   lines       the staged payslip lines of the period (file version and line)
+--   lines       the staged payslip lines of the period (their values, file version and line)
 --   catalogue   the whole component catalogue (a change rebuilds every period)
 --   employees   the employed versions that start by the period's end, validity clipped to it (the department
 --               on the pay date, or the one joined later that month), so later hires and leavers change nothing
@@ -9,7 +9,7 @@
 with lines_part as (
     select
         payroll_period(l.period, l.pay_date) as period,
-        staged_rows_fingerprint(l._file_sha256, l._line_no, l.employee_id, k.employee_id is not null)
+        staged_rows_fingerprint(l, l.employee_id, k.employee_id is not null)
             as rows_fingerprint
     from canonical.payslip_lines l
     left join core.dim_employee k on k.employee_id = l.employee_id and k.is_current
