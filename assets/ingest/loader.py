@@ -22,7 +22,7 @@ import duckdb
 
 from assets.ingest.contracts import Contract
 from assets.ingest.manifest import ensure_schemas
-from assets.ingest.readers import FileReadError, LandedFile, land_file
+from assets.ingest.readers import FileReadError, LandedFile, land_file, release_landed
 from assets.ingest.sniff import LineTooLong
 from pipelines.db import table_exists, transaction
 
@@ -154,11 +154,14 @@ def ingest_file(
         return FileOutcome(rel, sha, "failed", error=message)
     rows_read = landed.rows + landed.rejects
     held = replace_guard_reason(contract, rel, loaded_version(con, contract.name, rel, sha), rows_read)
-    with transaction(con):
-        _write_raw(con, contract, sha, rel, loaded_at)
-        _write_manifest(con, contract, sha, rel, path, landed, loaded_at, held)
-        if held is None:
-            _activate(con, contract, sha, rel, loaded_at)
+    try:
+        with transaction(con):
+            _write_raw(con, contract, sha, rel, loaded_at)
+            _write_manifest(con, contract, sha, rel, path, landed, loaded_at, held)
+            if held is None:
+                _activate(con, contract, sha, rel, loaded_at)
+    finally:
+        release_landed(con)
     return FileOutcome(rel, sha, "held" if held else "loaded", rows_read=rows_read, note=held)
 
 

@@ -161,3 +161,27 @@ def test_excel_and_parquet_are_read_by_column_name(tmp_path, con, contract):
     assert rows == [("Q1", "2025-03-02", "CV Maju", 10.0, 1), ("X1", "2025-03-01", "PT Sinar", 1250.5, 4)]
     formats = sorted(r[0] for r in con.execute("select detected_format from meta.load_manifest").fetchall())
     assert formats == ["parquet", "xlsx"]
+
+
+def test_parquet_whose_pages_do_not_decode_fails_alone(tmp_path, con, contract):
+    """The footer and the row count read, the values do not: raw reads a Parquet file's values only when it
+    writes them, and that failure is still the file's, not the contract's."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    landing = land(tmp_path, CASES[0])
+    n = 2000
+    table = pa.table({"id": [f"Q{i}" for i in range(n)], "payment_date": ["2025-03-02"] * n,
+                      "vendor": [f"CV {i * 7919 % 1000}" for i in range(n)], "amount": [float(i) for i in range(n)],
+                      "status": ["paid"] * n})  # fmt: skip
+    pq.write_table(table, landing / "payments.parquet", compression="snappy")
+    data = bytearray((landing / "payments.parquet").read_bytes())
+    data[200:1200] = bytes(b ^ 0x5A for b in data[200:1200])  # the first column's pages, not the footer
+    (landing / "payments.parquet").write_bytes(bytes(data))
+    outcomes = {o.source_path: o for o in ingest_and_stage(con, contract, landing)}
+    assert outcomes["clean.csv"].status == "loaded"
+    assert outcomes["payments.parquet"].status == "failed"
+    assert "payments.parquet" in outcomes["payments.parquet"].error
+    assert "decompression" in outcomes["payments.parquet"].error
+    assert manifest_row(con, "payments.parquet")["status"] == "failed"
+    assert con.execute("select count(distinct _source_path) from raw.corpus__payments").fetchall() == [(1,)]
