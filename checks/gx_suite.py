@@ -130,9 +130,10 @@ def run_gx(
         suite.add_expectation(expectation(check))
     validation = context.validation_definitions.add(gx.ValidationDefinition(name=suite_name, data=batch, suite=suite))
     keys = [k for k in key_columns if k in frame.columns]
+    # GX returns the positions of the first failing rows; their keys are read here. Asked for the key columns
+    # instead (unexpected_index_column_names), GX reads them for every failing row, one at a time in Python,
+    # before it keeps the first few: 1.7 s for a check that 40,000 rows fail, minutes for millions.
     result_format = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
-    if keys:
-        result_format["unexpected_index_column_names"] = keys
     outcome = validation.run(batch_parameters={"dataframe": frame}, result_format=result_format)
     by_name = {check.name: check for check in checks}
     results: dict[str, RawResult] = {}
@@ -148,7 +149,8 @@ def run_gx(
         considered = detail.get("element_count")
         if check.kind != "not_null" and considered is not None:
             considered -= detail.get("missing_count") or 0
-        sample = tuple(key_text(k, keys) for k in (detail.get("partial_unexpected_index_list") or [])[:SAMPLE_SIZE])
+        positions = (detail.get("partial_unexpected_index_list") or [])[:SAMPLE_SIZE]
+        sample = tuple(key_text({k: frame.at[p, k] for k in keys} if keys else p, keys) for p in positions)
         results[check.name] = RawResult(
             success=bool(item.success),
             rows_considered=considered,

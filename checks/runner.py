@@ -6,9 +6,11 @@ versions loaded last - so each month is validated once when it lands instead of 
 Keys stay unique across files because staging checks every new file's keys against what is staged.
 
 Engine: Great Expectations validates a DataFrame of the scoped rows, pulling only the columns the checks read.
-Above ``GX_MAX_ROWS`` rows (a core fact rebuilt whole every night, e.g. 26 million attendance rows at 20,000
-employees x 60 months) pandas would need gigabytes, so ``engine: auto`` runs the same checks as DuckDB SQL,
-which streams; the outcome records which engine ran.
+Above ``GX_MAX_ROWS`` rows (a core fact rebuilt whole every night, the ticket events or ledger lines of a mid-size
+company) ``engine: auto`` runs the same checks as DuckDB SQL, which streams; the outcome records which engine ran.
+Validating a DataFrame costs GX 5 to 10 times what the SQL takes from 100,000 rows up (3 s against 0.35 s for
+800,000 incidents), and pandas would need gigabytes for 26 million attendance rows. Both engines count the same
+rows and name the same failing keys (tests/unit/test_checks_engines.py).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from checks.spec import NEWEST_LOAD, REBUILT_PERIODS, TABLE_KINDS, WARN, Quality
 from checks.sql_suite import constant_check, lit, q, query_check, reference_flag, run_sql, source_select
 from pipelines.db import scalar
 
-GX_MAX_ROWS = 1_000_000
+GX_MAX_ROWS = 100_000
 
 
 @dataclass(frozen=True)

@@ -213,3 +213,18 @@ def test_newest_load_scope_checks_only_the_rows_of_the_last_load(con, engine):
     assert run.scope == "newest load: 1 file(s) loaded at 2024-03-03 02:00:00"
     con.execute("update staging.stg_x__y set code = null where id = 'C'")  # planted: now in the newest load
     assert run_suite(con, suite, engine).outcomes[0].sample_keys == ("id=C",)
+
+
+def test_a_check_most_rows_fail_names_the_first_failing_keys(con):
+    """GX gives the positions of the first failing rows and their keys are read from those rows: right after the
+    rows without a value are left out, and for a compound key."""
+    amounts = [None if i % 3 == 0 else (i if i < 100 else -i) for i in range(500)]
+    rows = [(f"R{i:03d}", "x", amount, D(2024, 1, 1), None, None) for i, amount in enumerate(amounts)]
+    _table(con, rows)
+    check = range_check(T, "amount", RangeSpec(min=0, max=1000))
+    outcome = run_suite(con, Suite(T, (check,), key_columns=("id", "code")), "gx").outcomes[0]
+    # 333 rows have an amount; from R100 on, those not divisible by 3 are negative: 267 of them
+    assert (outcome.passed, outcome.rows_checked, outcome.unexpected_count) == (False, 333, 267)
+    first = [100, 101, 103, 104, 106, 107, 109, 110, 112, 113]
+    assert list(outcome.sample_keys) == [f"id=R{i}, code=x" for i in first]
+    assert run_both(con, Suite(T, (check,), key_columns=("id", "code")))["validity_amount_range"][2] == 267
