@@ -81,3 +81,19 @@ def test_the_payroll_chain_rebuilt_only_the_new_month(nights):
     # the months of the recalculation and overtime follow attendance too: the new month at least, never all
     for table in ("core.int_payroll__expected_overtime", "marts.payroll_recalculation"):
         assert new_month in rebuilt[table] and len(rebuilt[table]) < MONTHS + 1, table
+
+
+def test_working_time_findings_rebuilt_the_months_of_attendance_and_the_weeks_into_them(nights):
+    """A week is judged in the month of its Monday and may end in the next month: the findings rebuild the months
+    of attendance rebuilt and the month before each, no other; and there are daily and weekly findings to compare."""
+    incremental, full, between = nights
+    rebuilt = _rebuilt_since(incremental, between)
+    attendance = {dt.date.fromisoformat(f"{m}-01") for m in rebuilt["core.fct_attendance_daily"]}
+    before = {(m - dt.timedelta(days=1)).replace(day=1) for m in attendance}
+    assert rebuilt["core.int_findings__working_time"] == [m.strftime("%Y-%m") for m in sorted(attendance | before)]
+    assert end_period(MONTHS) in rebuilt["core.int_findings__working_time"]
+    with duckdb.connect(str(full), read_only=True) as con:
+        kinds = con.execute(
+            "select list(distinct control_code order by control_code) from core.int_findings__working_time"
+        )
+        assert kinds.fetchone()[0] == ["overtime_daily_limit", "overtime_weekly_limit"]
