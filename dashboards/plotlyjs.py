@@ -3,6 +3,7 @@ own script and stylesheet, so the reports work offline and no request leaves the
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -35,11 +36,17 @@ def _write_if_changed(target: Path, content: str) -> None:
         write_atomic(target, data)
 
 
+@functools.cache
+def _plotlyjs() -> bytes:
+    """plotly.js of the installed plotly, read once per process (3.5 MB; every page asks for it)."""
+    return get_plotlyjs().encode("utf-8")
+
+
 def publish_plotlyjs(reports_dir: Path) -> Path:
     """Write plotly.js beside the pages once; rewrite only when the plotly version changed."""
     target = reports_dir / PLOTLY_JS
-    script = get_plotlyjs()
-    if not target.exists() or target.stat().st_size != len(script.encode("utf-8")):
+    script = _plotlyjs()
+    if not target.exists() or target.stat().st_size != len(script):
         write_atomic(target, script)
     return target
 
