@@ -482,9 +482,10 @@ def staging_sql(
         else "null"
     )
     only = f"where a.file_sha256 in ({', '.join(lit(f) for f in files)})" if files is not None else ""
+    # the staged rows of the new rows' keys only: grouping every staged key cost a new month most of its staging
     taken = (
-        f"left join (select {pk_cols}, min(_source_path || ' line ' || _line_no) as _seen "
-        f"from {existing} group by all) e using ({pk_cols})"
+        f"left join (select {pk_cols}, min(_source_path || ' line ' || _line_no) as _seen from {existing} "
+        f"semi join (select {pk_cols} from ruled) k using ({pk_cols}) group by all) e using ({pk_cols})"
         if pk and existing
         else ""
     )
