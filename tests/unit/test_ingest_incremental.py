@@ -84,3 +84,28 @@ def test_changed_contract_rebuilds_everything(tmp_path, con, contract):
     )
     build_staging(con, load_contract(relaxed))
     assert [r[0] for r in tables(con)[0]] == ["P1"]
+
+
+def test_a_rebuild_in_batches_of_files_equals_one_query_over_every_file(tmp_path, con, contract, monkeypatch):
+    """Every defect of the bad-input corpus, and keys repeated within and across files, staged with each file its
+    own batch and with all files in one: the same staged rows, quarantine reasons, counts and flags."""
+    from fixtures.bad_input import CASES
+
+    from assets.ingest import staging
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    for case in CASES:
+        (landing / case.filename).write_bytes(case.content)
+    write(landing, "2025_01.csv", ["P1,2025-01-31,PT Sinar,100,paid", "P1,2025-01-31,PT Sinar,100,paid"])
+    write(landing, "2025_02.csv", ["P1,2025-02-28,PT Sinar,100,paid", "P9,2025-02-28,CV Maju,-5,paid"])
+    ingest_and_stage(con, contract, landing)
+    flags = "select * from meta.staging_flags order by all"
+    whole = (*tables(con), con.execute(flags).fetchall())
+    assert len(staging._load_batches(con, contract)) == 1
+    monkeypatch.setattr(staging, "REBUILD_BATCH_ROWS", 1)
+    assert len(staging._load_batches(con, contract)) > 10  # a batch per file (a file of no rows joins the one before)
+    build_staging(con, contract, incremental=False)
+    assert (*tables(con), con.execute(flags).fetchall()) == whole
+    reasons = con.execute("select reason from quarantine.corpus__payments where rule = 'primary_key_unique'").fetchall()
+    assert ("duplicate primary key (payment_id=P1): first staged from 2025_01.csv line 2",) in reasons
