@@ -364,14 +364,16 @@ def _files(pairs: list[tuple[str, str]], contract: str = "_source_contract", fil
 
 def _build_by_file(con, entity: CanonicalEntity, usable: list[Contract], sql: str, currency: str) -> None:
     code = _code(con, entity, usable, sql)
-    current = set(
-        con.execute(
-            " union ".join(
-                f"select {lit(c.name)}, _file_sha256 from staging.{c.staging_table} group by _file_sha256"
+    sizes = {
+        (name, sha): rows
+        for name, sha, rows in con.execute(
+            " union all ".join(
+                f"select {lit(c.name)}, _file_sha256, count(*) from staging.{c.staging_table} group by _file_sha256"
                 for c in usable
             )
         ).fetchall()
-    )
+    }
+    current = set(sizes)
     built = set(
         con.execute(
             "select contract, file_sha256 from meta.canonical_files where entity = ? and code_sha256 = ?",
@@ -382,7 +384,6 @@ def _build_by_file(con, entity: CanonicalEntity, usable: list[Contract], sql: st
     came, went = (sorted(current), []) if whole else (sorted(current - built), sorted(built - current))
     if not whole and not came and not went:
         return  # the same file versions, mapped by the same query: nothing to write
-    con.execute(f"create or replace temp table _canonical as select * from ({sql}) where {_files(came) or 'false'}")
     try:
         with transaction(con):
             if whole:
@@ -397,12 +398,17 @@ def _build_by_file(con, entity: CanonicalEntity, usable: list[Contract], sql: st
                 )
                 state = _files(changed, "contract", "file_sha256")
                 con.execute(f"delete from meta.canonical_files where entity = ? and ({state})", [entity.name])
-            _write_rows(con, entity, replace=whole)
-            con.execute(
-                f"insert into meta.canonical_files select ?, ?, _source_contract, _file_sha256, {STATUS_COUNTS} "
-                "from _canonical group by _source_contract, _file_sha256",
-                [entity.name, code],
-            )
+            for i, batch in enumerate(_batches(came, sizes, usable)):
+                con.execute(f"create or replace temp table _canonical as select * from ({sql}) where {_files(batch)}")
+                _write_rows(con, entity, replace=whole and i == 0)
+                con.execute(
+                    f"insert into meta.canonical_files select ?, ?, _source_contract, _file_sha256, {STATUS_COUNTS} "
+                    "from _canonical group by _source_contract, _file_sha256",
+                    [entity.name, code],
+                )
+            if whole and not came:  # no staged file: the table, empty
+                con.execute(f"create or replace temp table _canonical as select * from ({sql}) where false")
+                _write_rows(con, entity, replace=True)
             sums = ", ".join(
                 f"coalesce(sum({c}), 0)"
                 for c in ("rows_staged", "rows_filtered_out", "rows_not_current", "rows_rejected", "rows_mapped")
@@ -411,6 +417,27 @@ def _build_by_file(con, entity: CanonicalEntity, usable: list[Contract], sql: st
             _record_sources(con, entity, usable, counts, currency)
     finally:
         con.execute("drop table if exists _canonical")
+
+
+# Files are mapped in batches of about this many staged rows: the rows are written sorted, and a sort of tens of
+# millions of rows outgrows memory and spills (L benchmark: 25.5 million attendance rows).
+BATCH_ROWS = 4_000_000
+
+
+def _batches(pairs: list[tuple[str, str]], sizes: dict[tuple[str, str], int], contracts: list[Contract]):
+    """``pairs`` (contract, file version) in the order the table keeps its rows (source order, file version), cut
+    into batches of about ``BATCH_ROWS`` staged rows; a file is never cut."""
+    order = {c.name: i for i, c in enumerate(sorted(contracts, key=lambda c: (c.priority, c.name)))}
+    batch: list[tuple[str, str]] = []
+    rows = 0
+    for pair in sorted(pairs, key=lambda p: (order[p[0]], p[1])):
+        if batch and rows + sizes[pair] > BATCH_ROWS:
+            yield batch
+            batch, rows = [], 0
+        batch.append(pair)
+        rows += sizes[pair]
+    if batch:
+        yield batch
 
 
 COVERAGE_DDL = """

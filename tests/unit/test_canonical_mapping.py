@@ -310,3 +310,35 @@ def test_an_append_source_is_mapped_file_by_file_and_equals_a_whole_build(con, t
     build_canonical(con, spend, [contract], "USD")
     departments = con.execute("select distinct department_id from canonical.spend_transactions").fetchall()
     assert departments == [("OPS",)]
+
+
+def test_a_whole_build_in_batches_of_files_equals_one_batch_row_for_row(con, tmp_path, monkeypatch):
+    from assets.canonical import build
+
+    landing = tmp_path / "landing"
+    contract_path = write(tmp_path / "c" / "bank1__card_spend.yaml", SPEND_CONTRACT)
+    rates(con, [("GBP", "USD", Decimal("1.6"), dt.date(2011, 1, 1), dt.date(2011, 12, 31))])
+    statements = {
+        "2011-03": "line,Cafe,5.00,DR,FOOD\nline,Deli,3.00,DR,FOOD\n",
+        "2011-04": "line,Inn,7.00,DR,TRV\ntotal,,7.00,DR,\n",
+        "2012-05": "line,Bus,2.00,DR,TRV\n",
+    }
+    for month, lines in statements.items():
+        write(landing / "cards" / f"{month}-statement.csv", "Kind,Merchant,Amount,DC,Category\n" + lines)
+    contract, _ = stage(con, contract_path, landing)
+    spend = entity("spend_transactions")
+    written = (
+        "select * exclude (built_at) from canonical.spend_transactions t, meta.canonical_sources s order by t.rowid",
+        "select * from meta.canonical_files order by all",
+        "select * from meta.canonical_rejects order by all",
+    )
+
+    def whole_build() -> list:
+        con.execute("drop table if exists canonical.spend_transactions")
+        build_canonical(con, spend, [contract], "USD")
+        return [con.execute(sql).fetchall() for sql in written]
+
+    one = whole_build()
+    monkeypatch.setattr(build, "BATCH_ROWS", 1)  # every file its own batch
+    assert whole_build() == one
+    assert [len(r) for r in one] == [3, 3, 1]  # Cafe, Deli, Inn mapped; the total filtered out; Bus without a rate
