@@ -8,11 +8,12 @@ import re
 LAYERS = ("startup", "ingest", "core", "payroll", "findings", "kpis", "checks", "pages", "dagster")
 # Checked in this order; the first pattern that matches a step key names its layer.
 _RULES = (
-    ("checks", r"^quality_|^journal_integrity"),
+    # ingest_<contract>: the source checks of a contract (checks/ingest.py), not its loading
+    ("checks", r"^quality_|^journal_integrity|^ingest_"),
     ("pages", r"^reports__"),
     (
         "ingest",
-        r"^(ingest_|staging__|canonical__|raw__|reference|quarantine__|meta__|support_reference|"
+        r"^(staging__|canonical__|raw__|reference|quarantine__|meta__|support_reference|"
         r"finance_config|control_config)",
     ),
     ("payroll", r"^core__(int_payroll__|fct_payslip|fct_pay_summary|dim_payroll_component)|^marts__payroll_"),

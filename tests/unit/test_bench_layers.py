@@ -16,7 +16,7 @@ from benchmarks.layers import LAYERS, breakdown, layer_of
         ("reports__overview", "pages"),
         ("staging__stg_hris__employees", "ingest"),
         ("canonical__employees", "ingest"),
-        ("ingest_hris__employees", "ingest"),
+        ("ingest_hris__employees", "checks"),  # the source checks of a contract
         ("core__int_payroll__expected_bpjs", "payroll"),
         ("core/fct_payslip_line", "payroll"),
         ("marts__payroll_recalculation", "payroll"),
