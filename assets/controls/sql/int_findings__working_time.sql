@@ -39,21 +39,38 @@ workday_overtime as (
     where is_working_day and hours_overtime > 0
 ),
 
-totals as (
-    -- each employee's working-day overtime by window: each day (the day's own row) and each week from its Monday
+overtime_windows as (
+    -- each day's working-day overtime in its two windows: the day, and the week from its Monday; a window's period
+    -- is the month it starts in (here, before the sums, so that a rebuild of some months sums only theirs)
     select
         w.unit,
         w.control_code,
         w.parameter,
         o.employee_id,
+        o.attendance_date,
+        o.department_id,
+        o.hours_overtime,
         date_trunc(w.unit, o.attendance_date)::date as window_start,
-        sum(o.hours_overtime) as hours_overtime,
-        count(*) as n_overtime_days,
-        list({'date': o.attendance_date, 'hours': o.hours_overtime} order by o.attendance_date) as days,
-        arg_max(o.department_id, o.attendance_date) as department_id
+        date_trunc('month', date_trunc(w.unit, o.attendance_date))::date as period
     from workday_overtime o
     cross join windows w
-    group by all
+),
+
+totals as (
+    -- each employee's working-day overtime by window: each day (the day's own row) and each week from its Monday
+    select
+        unit,
+        control_code,
+        parameter,
+        employee_id,
+        window_start,
+        period,
+        sum(hours_overtime) as hours_overtime,
+        count(*) as n_overtime_days,
+        list({'date': attendance_date, 'hours': hours_overtime} order by attendance_date) as days,
+        arg_max(department_id, attendance_date) as department_id
+    from overtime_windows
+    group by unit, control_code, parameter, employee_id, window_start, period
 ),
 
 final as (
@@ -63,7 +80,7 @@ final as (
         null::varchar as severity,
         'employee' as entity,
         t.employee_id as entity_key,
-        date_trunc('month', t.window_start)::date as period,
+        t.period,
         t.department_id,
         null::bigint as amount_at_risk_idr,
         t.employee_id || ' had ' || format('{:.1f}', t.hours_overtime) || ' h of '
