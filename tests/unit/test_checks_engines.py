@@ -228,3 +228,17 @@ def test_a_check_most_rows_fail_names_the_first_failing_keys(con):
     first = [100, 101, 103, 104, 106, 107, 109, 110, 112, 113]
     assert list(outcome.sample_keys) == [f"id=R{i}, code=x" for i in first]
     assert run_both(con, Suite(T, (check,), key_columns=("id", "code")))["validity_amount_range"][2] == 267
+
+
+def test_validations_in_the_one_context_keep_to_their_own_suite_and_rows(con):
+    """Every table is validated in the process's one GX context: a suite of the same name validated again, on
+    other rows with other checks, reports those checks on those rows only."""
+    _table(con, DEFECTS)
+    first = run_suite(con, Suite(T, (unique_check(T, ["id"]), not_null_check(T, "code")), key_columns=("id",)), "gx")
+    assert [(o.name, o.unexpected_count) for o in first.outcomes] == [("uniqueness_id", 2), ("completeness_code", 1)]
+    _table(con, CLEAN)
+    again = run_suite(con, Suite(T, (range_check(T, "amount", RangeSpec(min=6, max=100)),), key_columns=("id",)), "gx")
+    # CLEAN: amounts 10, 0 and 5; the two below 6 fail, and nothing of the first suite is reported
+    assert [(o.name, o.rows_checked, o.unexpected_count, o.sample_keys) for o in again.outcomes] == [
+        ("validity_amount_range", 3, 2, ("id=B", "id=C"))
+    ]
