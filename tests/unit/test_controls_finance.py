@@ -188,7 +188,7 @@ def ap_rules(monkeypatch):
     """The AP rules over a subset of the invoices, with registry parameters overridden; returns the flagged keys of
     one rule."""
 
-    def rerun(invoice_ids, code, **parameters):
+    def rerun(invoice_ids, code, extra=(), **parameters):
         import duckdb
 
         from assets.controls import registry
@@ -200,7 +200,8 @@ def ap_rules(monkeypatch):
         load_reference(con)
         write_finance_config(con)
         create_staging(con, "hris__attendance", [{"employee_id": "E1", "attendance_date": D("2025-01-31")}])
-        create_staging(con, "erp__ap_invoices", [i for i in INVOICES if i["invoice_id"] in invoice_ids])
+        rows = [i for i in INVOICES if i["invoice_id"] in invoice_ids] + list(extra)
+        create_staging(con, "erp__ap_invoices", rows)
         run_models(con, SETTINGS, *MODELS[:5])
         build_controls(con, SETTINGS, names=["int_findings__ap_invoices"])
         got = {k for (k,) in con.execute("select entity_key from core.int_findings__ap_invoices "
@@ -251,6 +252,26 @@ def test_a_recurring_bill_needs_its_monthly_cadence_in_enough_months(ap_rules):
     # and with the registry asking for four months, the three-month lease is no recurring bill either
     assert ap_rules(["I23", "I24", "I25"], near, near_duplicate_window_days=35, recurring_bill_min_months=4) == {
         "I24", "I25"}  # fmt: skip
+
+
+def test_near_duplicate_window_is_inclusive_whatever_the_date_buckets(ap_rules):
+    # I04 and I05 are 28 days apart: in the window of 28 days (and of 30: 2025-01-02 and 2025-01-30 fall in two
+    # 30-day buckets, the pairs are looked for in a bucket and the next), not in 27, and never in a 0-day window
+    near = "duplicate_payment_near"
+    assert ap_rules(["I04", "I05"], near, near_duplicate_window_days=28) == {"I05"}
+    assert ap_rules(["I04", "I05"], near, near_duplicate_window_days=27) == set()
+    assert ap_rules(["I04", "I05"], near, near_duplicate_window_days=0) == set()
+
+
+def test_split_groups_count_the_window_end_and_the_pieces_of_one_day(ap_rules):
+    # the crafted split is two days apart: within a 2-day window (its end included)
+    assert ap_rules(["I17", "I18"], "split_invoice", split_window_days=2) == {"I17", "I18"}
+    # three pieces of V10 on one day (30m + 31m + 19m): with three pieces required, the group from the first by
+    # invoice id holds all three; the group from the second holds two, the third's one. Four are not there.
+    same_day = [dict(i, invoice_id=f"{i['invoice_id']}D", vendor_id="V10", invoice_date=D("2025-01-20"))
+                for i in INVOICES if i["invoice_id"] in ("I17", "I18", "I20")]  # fmt: skip
+    assert ap_rules([], "split_invoice", split_min_items=3, extra=same_day) == {"I17D", "I18D", "I20D"}
+    assert ap_rules([], "split_invoice", split_min_items=4, extra=same_day) == set()
 
 
 def test_split_pieces_need_the_window_and_the_limit_from_the_registry(ap_rules):

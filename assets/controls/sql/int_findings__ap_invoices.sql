@@ -136,6 +136,18 @@ instalments as (
         between p.recurring_bill_min_gap_days and p.recurring_bill_max_gap_days
 ),
 
+dated as (
+    -- the invoice date's bucket of near_duplicate_window_days days (at least one): an invoice at most that many
+    -- days after another is in its bucket or the next, so (a) pairs the invoices of a vendor within two buckets
+    -- instead of every two invoices of the vendor
+    select
+        k.*,
+        date_diff('day', date '1970-01-01', k.invoice_date) // greatest(p.near_duplicate_window_days, 1)
+            as day_bucket
+    from keyed k
+    cross join params p
+),
+
 near_pairs as (
     select
         b.invoice_id,
@@ -143,23 +155,35 @@ near_pairs as (
         a.invoice_no as earlier_invoice_no,
         a.amount_idr as earlier_amount_idr,
         a.invoice_date as earlier_invoice_date,
-        a.invoice_no_key = b.invoice_no_key as is_same_number
+        false as is_same_number
+    from (select *, unnest([day_bucket, day_bucket + 1]) as next_bucket from dated) a
+    join dated b
+        on b.vendor_id = a.vendor_id
+        and b.day_bucket = a.next_bucket
+        and (b.invoice_date, b.invoice_id) > (a.invoice_date, a.invoice_id)
+    cross join params p
+    where a.invoice_no_key <> b.invoice_no_key
+        and b.invoice_date <= a.invoice_date + p.near_duplicate_window_days
+        and abs(b.amount_idr - a.amount_idr)
+            <= p.near_duplicate_amount_tolerance_pct / 100.0 * least(a.amount_idr, b.amount_idr)
+        and not (
+            b.invoice_id in (select invoice_id from instalments)
+            and date_trunc('month', a.invoice_date) <> date_trunc('month', b.invoice_date)
+        )
+    union all
+    select
+        b.invoice_id,
+        a.invoice_id as earlier_invoice_id,
+        a.invoice_no as earlier_invoice_no,
+        a.amount_idr as earlier_amount_idr,
+        a.invoice_date as earlier_invoice_date,
+        true as is_same_number
     from keyed a
     join keyed b
         on b.vendor_id = a.vendor_id
+        and b.invoice_no_key = a.invoice_no_key
         and (b.invoice_date, b.invoice_id) > (a.invoice_date, a.invoice_id)
-    cross join params p
-    where (
-            a.invoice_no_key <> b.invoice_no_key
-            and b.invoice_date <= a.invoice_date + p.near_duplicate_window_days
-            and abs(b.amount_idr - a.amount_idr)
-                <= p.near_duplicate_amount_tolerance_pct / 100.0 * least(a.amount_idr, b.amount_idr)
-            and not (
-                b.invoice_id in (select invoice_id from instalments)
-                and date_trunc('month', a.invoice_date) <> date_trunc('month', b.invoice_date)
-            )
-        )
-        or (a.invoice_no_key = b.invoice_no_key and a.amount_idr <> b.amount_idr)
+    where a.amount_idr <> b.amount_idr
 ),
 
 near_duplicates as (
@@ -210,8 +234,35 @@ below_limit as (
         and i.vendor_id is not null
 ),
 
+split_anchors as (
+    -- the anchors whose group qualifies, found with windows (one sort per vendor) instead of pairing every two
+    -- invoices of a vendor: a group is the anchor and the invoices dated up to split_window_days after it, less
+    -- those of the anchor's own date with a lower invoice id (its window peers that come before it)
+    select *
+    from (
+        select
+            below_limit.*,
+            count(*) over in_window
+                - count(*) over same_day_before as n_items,
+            sum(amount_idr) over in_window
+                - coalesce(sum(amount_idr) over same_day_before, 0) as total_idr
+        from below_limit
+        cross join params p
+        window
+            in_window as (
+                partition by vendor_id order by invoice_date
+                range between current row and p.split_window_days following
+            ),
+            same_day_before as (
+                partition by vendor_id, invoice_date order by invoice_id
+                rows between unbounded preceding and 1 preceding
+            )
+    )
+    where n_items >= (select split_min_items from params) and total_idr > limit_idr
+),
+
 split_groups as (
-    -- one candidate group per anchor invoice: it and the same vendor's invoices in the window after it
+    -- one group per qualifying anchor invoice: it and the same vendor's invoices in the window after it
     select
         a.invoice_id as anchor_invoice_id,
         any_value(a.limit_idr) as limit_idr,
@@ -219,7 +270,7 @@ split_groups as (
         list(distinct coalesce(b.created_by, '(unknown)') order by coalesce(b.created_by, '(unknown)')) as users,
         sum(b.amount_idr) as total_idr,
         count(*) as n_items
-    from below_limit a
+    from split_anchors a
     join below_limit b
         on b.vendor_id = a.vendor_id
         and b.invoice_date between a.invoice_date and a.invoice_date + (select split_window_days from params)
