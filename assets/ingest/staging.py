@@ -356,6 +356,33 @@ def _map_violation(contract: Contract, column: str, spec: ColumnSpec) -> str:
     )
 
 
+def _ranked_keys(pk_key: list[str], seen: str, taken: str) -> str:
+    """The ``keyed`` step of ``staging_sql`` for a source with a primary key: each row's rank among the rows of
+    its key with errors or without (in load order), the first of them, and the staged row that took the key
+    (``taken``, ``seen``). Most keys have one row, first by itself, so only the rows of the keys that more than one
+    row without errors shares (``duplicated``) are ranked: a window over every row sorted all of them with every
+    column, a quarter of the staging time of a large source. A missing key part compares equal, as in the
+    window's partitions."""
+    pk_cols = ", ".join(pk_key)
+    window = f"partition by {pk_cols}, len(_errors) = 0 order by _file_order, _source_path, _line_no"
+    same_key = " and ".join(f"ruled.{c} is not distinct from d.{c}" for c in pk_key)
+    return f"""duplicated as (
+            select {pk_cols} from ruled where len(_errors) = 0 group by all having count(*) > 1
+        ),
+        keyed as (
+            select ruled.*, 1 as _pk_rank, {seen} as _seen_before,
+                   struct_pack(p := _source_path, l := _line_no) as _first_in_load, {seen} is not null as _is_taken
+            from ruled {taken}
+            anti join duplicated d on {same_key}
+            union all
+            select ruled.*, row_number() over ({window}) as _pk_rank, {seen} as _seen_before,
+                   first_value(struct_pack(p := _source_path, l := _line_no)) over ({window}) as _first_in_load,
+                   {seen} is not null as _is_taken
+            from ruled {taken}
+            semi join duplicated d on {same_key}
+        ),"""
+
+
 def staging_sql(
     contract: Contract,
     files: list[str] | None = None,
@@ -466,21 +493,11 @@ def staging_sql(
     per_file = contract.load_mode in ("replace", "snapshot")
     if per_file:
         existing = None
-    pk_cols = ", ".join([*(q(k) for k in pk), *(["_file_sha256"] if per_file and pk else [])])
+    pk_key = [*(q(k) for k in pk), *(["_file_sha256"] if per_file and pk else [])]
+    pk_cols = ", ".join(pk_key)
     pk_text = " || ', ' || ".join(f"{lit(k + '=')} || coalesce({q(k)}::varchar, '')" for k in pk) if pk else "''"
     first_seen = "coalesce(_seen_before, _first_in_load.p || ' line ' || _first_in_load.l)"
     dup_message = f"'duplicate primary key (' || {pk_text} || '): first staged from ' || {first_seen}" if pk else "null"
-    rank = (
-        f"row_number() over (partition by {pk_cols}, len(_errors) = 0 order by _file_order, _source_path, _line_no)"
-        if pk
-        else "1"
-    )
-    first_in_load = (
-        f"first_value(struct_pack(p := _source_path, l := _line_no)) over (partition by {pk_cols}, "
-        "len(_errors) = 0 order by _file_order, _source_path, _line_no)"
-        if pk
-        else "null"
-    )
     only = f"where a.file_sha256 in ({', '.join(lit(f) for f in files)})" if files is not None else ""
     # the staged rows of the new rows' keys only: grouping every staged key cost a new month most of its staging
     taken = (
@@ -490,6 +507,14 @@ def staging_sql(
         else ""
     )
     seen = "e._seen" if taken else "null::varchar"
+    keyed = (
+        _ranked_keys(pk_key, seen, taken)
+        if pk
+        else """keyed as (
+            select ruled.*, 1 as _pk_rank, null::varchar as _seen_before, null as _first_in_load, false as _is_taken
+            from ruled
+        ),"""
+    )
     rule_list = (
         f"list_concat(_type_errors, _derived_errors, list_filter([{', '.join(rules)}], lambda x: x is not null))"
         if rules
@@ -541,11 +566,7 @@ def staging_sql(
         ruled as (
             select *, {rule_list} as _errors from with_derived_errors
         ),
-        keyed as (
-            select ruled.*, {rank} as _pk_rank,
-                   {seen} as _seen_before, {first_in_load} as _first_in_load, {seen} is not null as _is_taken
-            from ruled {taken}
-        ),
+        {keyed}
         judged as (
             select *,
                    -- every violated rule of a quarantined row, the flags of its null_and_flag columns last

@@ -109,3 +109,23 @@ def test_a_rebuild_in_batches_of_files_equals_one_query_over_every_file(tmp_path
     assert (*tables(con), con.execute(flags).fetchall()) == whole
     reasons = con.execute("select reason from quarantine.corpus__payments where rule = 'primary_key_unique'").fetchall()
     assert ("duplicate primary key (payment_id=P1): first staged from 2025_01.csv line 2",) in reasons
+
+
+def test_only_repeated_keys_are_ranked_and_a_missing_key_part_repeats_too(tmp_path, con, contract):
+    """A key is a duplicate from its second row without errors on, in load order, whatever part of it is missing
+    (status is not required); a row with errors is quarantined for them and takes no key."""
+    keyed = contract.model_copy(update={"primary_key": ["payment_id", "status"]})
+    landing = tmp_path / "landing"
+    write(landing, "keys.csv", ["P1,2025-01-31,PT Sinar,100,", "P1,2025-01-31,PT Sinar,200,",
+                                "P2,2025-01-31,CV Maju,-5,paid", "P2,2025-01-31,CV Maju,100,paid",
+                                "P3,2025-01-31,CV Maju,1,void", "P3,2025-01-31,CV Maju,2,void",
+                                "P3,2025-01-31,CV Maju,3,void"])  # fmt: skip
+    ingest_and_stage(con, keyed, landing)
+    staged = con.execute("select payment_id, _line_no from staging.stg_corpus__payments order by all").fetchall()
+    assert staged == [("P1", 2), ("P2", 5), ("P3", 6)]
+    quarantined = con.execute("select _line_no, rule, reason from quarantine.corpus__payments order by all").fetchall()
+    first = "duplicate primary key (payment_id={}, status={}): first staged from keys.csv line {}"
+    assert [(line, rule) for line, rule, _ in quarantined] == [
+        (3, "primary_key_unique"), (4, "min_value"), (7, "primary_key_unique"), (8, "primary_key_unique")]  # fmt: skip
+    assert [reason for line, rule, reason in quarantined if rule == "primary_key_unique"] == [
+        first.format("P1", "", 2), first.format("P3", "void", 6), first.format("P3", "void", 6)]  # fmt: skip
