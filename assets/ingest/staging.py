@@ -45,6 +45,12 @@ def lit(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def one_of(value: str, texts) -> str:
+    """``value`` is one of ``texts`` (null when value is null, as ``in``): a list lookup per row, where DuckDB
+    turns ``value in (...)`` into a join, twice the cost of a column's null-marker test on a large source."""
+    return f"list_contains([{', '.join(lit(t) for t in texts)}], {value})"
+
+
 def _text(column: str) -> str:
     return f"v_{column}"
 
@@ -133,9 +139,8 @@ def typed_expression(contract: Contract, column: str, spec: ColumnSpec) -> str:
                 parsed = _century_window(parsed, spec)
             tries.append(f"{parsed}::{target}")
         return f"coalesce({', '.join(tries)})" if len(tries) > 1 else tries[0]
-    true_list = ", ".join(lit(t) for t in TRUE_VALUES)
-    false_list = ", ".join(lit(f) for f in FALSE_VALUES)
-    return f"case when lower({v}) in ({true_list}) then true when lower({v}) in ({false_list}) then false end"
+    lowered = f"lower({v})"
+    return f"case when {one_of(lowered, TRUE_VALUES)} then true when {one_of(lowered, FALSE_VALUES)} then false end"
 
 
 # An empty list of violations, typed like the lists _violation builds.
@@ -237,8 +242,7 @@ def column_violations(
             allowed = ", ".join(f"try_cast({lit(a)} as {spec.sql_type})" for a in spec.allowed_values)
             condition = f"{t} is not null and {t} not in ({allowed})"
         else:
-            allowed = ", ".join(lit(a) for a in spec.allowed_values)
-            condition = f"{v} is not null and {v} not in ({allowed})"
+            condition = f"{v} is not null and not {one_of(v, spec.allowed_values)}"
         checks.append(
             _violation(
                 "allowed_values",
@@ -400,7 +404,6 @@ def staging_sql(
     read = list(contract.read_columns)
     derived = {c: spec for c, spec in contract.columns.items() if spec.is_derived}
     landed = {c: spec for c, spec in contract.columns.items() if not spec.is_derived}
-    nulls = ", ".join(lit(n) for n in contract.null_values)
     clean = []
     for c, spec in landed.items():
         if spec.value is not None:
@@ -410,7 +413,8 @@ def staging_sql(
         else:
             value = f"trim(r.{q(c)})" if contract.trim else f"r.{q(c)}"
         blank = lit(spec.default) if spec.default is not None else "null"
-        clean.append(f"case when {value} in ({nulls}) or {value} is null then {blank} else {value} end as v_{c}")
+        marker = one_of(value, contract.null_values)
+        clean.append(f"case when {marker} or {value} is null then {blank} else {value} end as v_{c}")
     mapped_cols = {c: spec for c, spec in landed.items() if spec.map is not None or spec.lookup is not None}
     mapping = [_mapped(contract, c, spec) for c, spec in mapped_cols.items()]
     mapped = (

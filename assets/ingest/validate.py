@@ -295,8 +295,9 @@ def swappable_date_columns(contract: Contract) -> dict[str, list[str]]:
 
 def _cleaned_text(contract: Contract, column: str) -> str:
     value = f'trim(r."{column}")' if contract.trim else f'r."{column}"'
-    nulls = ", ".join("'" + n.replace("'", "''") + "'" for n in contract.null_values)
-    return f"case when {value} in ({nulls}) then null else {value} end"
+    from assets.ingest.staging import one_of
+
+    return f"case when {one_of(value, contract.null_values)} then null else {value} end"
 
 
 def ambiguous_date_orders(con: duckdb.DuckDBPyConnection, contract: Contract) -> list[AmbiguousDates]:
