@@ -1,13 +1,22 @@
-"""The warehouse kernel's SQL helpers: transactions, existence and key tests, upserts and one-value queries.
-Every layer uses them; they use nothing of the project's above them."""
+"""The warehouse kernel's SQL helpers: transactions, existence and key tests, upserts, one-value queries and batches
+of files. Every layer uses them; they use nothing of the project's above them."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import duckdb
+
+# A large table is built from its files in batches of about this many rows, in the order it keeps them: staging
+# ranks the rows of each key and mapping writes them sorted, and over tens of millions of rows the window or the
+# sort outgrows memory and spills (L benchmark: 25.5 million attendance rows staged in 125 s in one query, 73 s in
+# batches of 3.4 million; 6.4 million at M take the same time either way).
+BATCH_ROWS = 4_000_000
+
+T = TypeVar("T")
 
 SCHEMAS = ("raw", "meta", "reference", "staging", "quarantine", "canonical", "core", "marts")
 
@@ -115,3 +124,18 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
     """First value of the first row (the result is fully fetched before the next statement)."""
     rows = con.execute(sql, params or []).fetchall()
     return rows[0][0] if rows else None
+
+
+def in_batches(files: Iterable[tuple[T, int]], limit: int = BATCH_ROWS) -> Iterator[list[T]]:
+    """``files`` (a file and its rows, in order) cut into consecutive batches of at most ``limit`` rows, or one file
+    when a file alone has more; a file is never cut, and a file of no rows joins the batch before it."""
+    batch: list[T] = []
+    rows = 0
+    for name, n in files:
+        if rows > 0 and n > 0 and rows + n > limit:
+            yield batch
+            batch, rows = [], 0
+        batch.append(name)
+        rows += n
+    if batch:
+        yield batch

@@ -30,7 +30,7 @@ import duckdb
 from assets.canonical.catalog import LINEAGE_COLUMNS, CanonicalEntity
 from assets.ingest.contracts import Contract
 from assets.ingest.staging import lit, q
-from pipelines.db import insert_rows, table_exists, transaction
+from pipelines.db import BATCH_ROWS, in_batches, insert_rows, table_exists, transaction
 
 REJECTS_DDL = """
 create table if not exists meta.canonical_rejects (
@@ -419,25 +419,12 @@ def _build_by_file(con, entity: CanonicalEntity, usable: list[Contract], sql: st
         con.execute("drop table if exists _canonical")
 
 
-# Files are mapped in batches of about this many staged rows: the rows are written sorted, and a sort of tens of
-# millions of rows outgrows memory and spills (L benchmark: 25.5 million attendance rows).
-BATCH_ROWS = 4_000_000
-
-
 def _batches(pairs: list[tuple[str, str]], sizes: dict[tuple[str, str], int], contracts: list[Contract]):
-    """``pairs`` (contract, file version) in the order the table keeps its rows (source order, file version), cut
-    into batches of about ``BATCH_ROWS`` staged rows; a file is never cut."""
+    """``pairs`` (contract, file version) in the order the table keeps its rows (source order, file version), in
+    batches of about ``BATCH_ROWS`` staged rows, each written sorted (``pipelines.db.in_batches``)."""
     order = {c.name: i for i, c in enumerate(sorted(contracts, key=lambda c: (c.priority, c.name)))}
-    batch: list[tuple[str, str]] = []
-    rows = 0
-    for pair in sorted(pairs, key=lambda p: (order[p[0]], p[1])):
-        if batch and rows + sizes[pair] > BATCH_ROWS:
-            yield batch
-            batch, rows = [], 0
-        batch.append(pair)
-        rows += sizes[pair]
-    if batch:
-        yield batch
+    ordered = sorted(pairs, key=lambda p: (order[p[0]], p[1]))
+    return in_batches(((pair, sizes[pair]) for pair in ordered), BATCH_ROWS)
 
 
 COVERAGE_DDL = """

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from assets.ingest.contracts import CAPTURE, DUCKDB_TYPES, ColumnSpec, Contract, has_two_digit_year
-from pipelines.db import keyed, scalar, table_exists, transaction, upsert
+from pipelines.db import BATCH_ROWS, in_batches, keyed, scalar, table_exists, transaction, upsert
 from pipelines.resources import isolated_connection
 
 # Control characters a text cell must not hold: C0 codes (NUL included) and DEL; tab, line feed and carriage
@@ -768,30 +768,15 @@ def _update_counts(con: duckdb.DuckDBPyConnection, contract: Contract, files_fil
     )
 
 
-# A rebuild types the files in batches of about this many rows, in load order, each batch's keys checked against
-# the batches before it as a new file's are against what is staged: the query ranks the rows of a key (a window
-# over every column of every row), and over millions of rows that window outgrows memory and spills. 25.5 million
-# attendance rows (L benchmark, 4 GB): 125 s in one query, 73 s in batches of 3.4 million; 6.4 million (M): the
-# same time either way.
-REBUILD_BATCH_ROWS = 4_000_000
-
-
 def _load_batches(con: duckdb.DuckDBPyConnection, contract: Contract) -> list[list[str]]:
-    """The active file versions in load order (the query's ``_file_order``), cut into batches of about
-    ``REBUILD_BATCH_ROWS`` rows read; a file is never cut."""
-    batches: list[list[str]] = []
-    rows_in_batch = 0
-    for sha, rows_read in con.execute(
+    """The active file versions in load order (the query's ``_file_order``), in batches of about
+    ``BATCH_ROWS`` rows read, each staged after the ones before like a new file (``pipelines.db.in_batches``)."""
+    versions = con.execute(
         "select file_sha256, coalesce(rows_read, 0) from meta.load_manifest where contract = ? and status = 'loaded' "
         "order by loaded_at, source_path",
         [contract.name],
-    ).fetchall():
-        if not batches or (rows_in_batch > 0 and rows_in_batch + rows_read > REBUILD_BATCH_ROWS):
-            batches.append([])
-            rows_in_batch = 0
-        batches[-1].append(sha)
-        rows_in_batch += rows_read
-    return batches
+    ).fetchall()
+    return list(in_batches(versions, BATCH_ROWS))
 
 
 def _files_filter(files: list[str]) -> str:

@@ -103,7 +103,7 @@ def test_a_rebuild_in_batches_of_files_equals_one_query_over_every_file(tmp_path
     flags = "select * from meta.staging_flags order by all"
     whole = (*tables(con), con.execute(flags).fetchall())
     assert len(staging._load_batches(con, contract)) == 1
-    monkeypatch.setattr(staging, "REBUILD_BATCH_ROWS", 1)
+    monkeypatch.setattr(staging, "BATCH_ROWS", 1)
     assert len(staging._load_batches(con, contract)) > 10  # a batch per file (a file of no rows joins the one before)
     build_staging(con, contract, incremental=False)
     assert (*tables(con), con.execute(flags).fetchall()) == whole
