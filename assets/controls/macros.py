@@ -44,6 +44,12 @@ create or replace temp macro digits_only(raw_value) as
 create or replace temp macro overlaps_month(range_start, range_end, month_start) as
     range_start <= last_day(month_start) and range_end >= month_start;
 
+-- An aggregate: the number of distinct days among a group's dates that all fall in one calendar month (the days of
+-- an employee's month; a missing date is not counted), counted as the bits of a set of day numbers. count(distinct
+-- day) keeps a set per group: 2.3 s against 0.3 s for the 6.4 million attendance days at M.
+create or replace temp macro days_in_month_count(day_date) as
+    coalesce(bit_count(bit_or(1::bigint << (day(day_date) - 1))), 0)::bigint;
+
 -- A row of the payroll recalculation (marts.payroll_recalculation) of a method starting with method_prefix
 -- ('pph21_', 'bpjs_') that differs from its recomputation by more than tolerance_idr. Nothing paid counts as 0; a
 -- row that could not be recomputed (expected null) is not judged.

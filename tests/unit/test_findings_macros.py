@@ -120,3 +120,18 @@ def test_benford_result_sentence_and_evidence(digits):
     none_significant = "struct_update(result, significant_digits := null)"
     no_digits = json.loads(value(digits, f"benford_evidence('p', 't', {none_significant}) from s"))
     assert no_digits["significant_digits"] == []
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [
+        (["2024-03-01", "2024-03-01", "2024-03-31", "2024-03-15"], 3),  # the 1st twice, the 15th, the 31st
+        (["2024-02-29", None], 1),  # a missing date is not counted
+        ([None], 0),
+    ],
+)
+def test_days_in_month_count_counts_each_day_of_the_month_once(mcon, days, expected):
+    mcon.execute("create or replace table d (day_date date)")
+    mcon.executemany("insert into d values (?)", [[day] for day in days])
+    assert value(mcon, "days_in_month_count(day_date) from d") == expected
+    assert value(mcon, "count(distinct day_date) from d") == expected

@@ -92,7 +92,7 @@ working_days_employed as (
     select
         e.run_id,
         e.employee_id,
-        count(distinct d.date_day) as n_working_days
+        days_in_month_count(d.date_day) as n_working_days
     from payslip_employment e
     join days d
         on d.period = e.period
@@ -102,7 +102,7 @@ working_days_employed as (
 ),
 
 recorded_days as (
-    select employee_id, period, count(distinct attendance_date) as n_recorded_days
+    select employee_id, period, days_in_month_count(attendance_date) as n_recorded_days
     from attendance
     group by employee_id, period
 ),
