@@ -784,20 +784,31 @@ def _files_filter(files: list[str]) -> str:
 
 
 def _rebuild(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
-    """Both tables anew from every active file: created empty, then each batch of files (``_load_batches``) staged
-    after the ones before like new files (the rows and reasons a single query over every file gives)."""
+    """Both tables anew from every active file: the first batch creates them, the others are staged after it like
+    new files (the rows and reasons a single query over every file gives). Not created empty and then filled: in
+    DuckDB 1.5.5, a table created in a transaction from an empty temporary table and then given more than a row
+    group's rows (122,880) in the same transaction reads as empty on that connection (the rows are written, the
+    night's counts and checks see none)."""
+    cols = ", ".join(q(c) for c in contract.columns)
+    batches = _load_batches(con, contract)
+    first = batches[0] if len(batches) > 1 else None  # one batch (or no file): every active file at once
+    con.execute(f"create or replace temp table _staged as {staging_sql(contract, first)}")
     try:
         with transaction(con):
-            con.execute(f"create or replace temp table _staged as select * from ({staging_sql(contract)}) limit 0")
             con.execute(
-                f"create or replace table staging.{contract.staging_table} as "
-                f"select {', '.join(q(c) for c in contract.columns)}, _file_sha256, _source_path, _line_no from _staged"
+                f"""
+                create or replace table staging.{contract.staging_table} as
+                select {cols}, _file_sha256, _source_path, _line_no
+                from _staged where len(_violations) = 0
+                order by _file_order, _line_no
+                """
             )
+            rejects = _files_filter(first) if first else ""
             con.execute(
-                f"create or replace table quarantine.{contract.name} as {_quarantine_select(contract, 'and false')}"
+                f"create or replace table quarantine.{contract.name} as {_quarantine_select(contract, rejects)}"
             )
-            _record_flags(con, contract, None, staged=False)
-            for batch in _load_batches(con, contract):
+            _record_flags(con, contract, None, staged=True)
+            for batch in batches[1:]:
                 _stage_files(con, contract, batch)
                 _record_flags(con, contract, [], staged=True)
             _update_counts(con, contract, "")

@@ -129,3 +129,13 @@ def test_only_repeated_keys_are_ranked_and_a_missing_key_part_repeats_too(tmp_pa
         (3, "primary_key_unique"), (4, "min_value"), (7, "primary_key_unique"), (8, "primary_key_unique")]  # fmt: skip
     assert [reason for line, rule, reason in quarantined if rule == "primary_key_unique"] == [
         first.format("P1", "", 2), first.format("P3", "void", 6), first.format("P3", "void", 6)]  # fmt: skip
+
+
+def test_a_rebuild_of_more_rows_than_a_row_group_stages_and_counts_them_all(tmp_path, con, contract):
+    """Fault: the rebuild created its tables empty and staged every batch into them; DuckDB then showed none of
+    a batch of more than 122,880 rows (a row group) to the connection, and every file's rows staged counted 0."""
+    landing = tmp_path / "landing"
+    write(landing, "2025_01.csv", [f"P{i},2025-01-31,PT Sinar,{i},paid" for i in range(130_000)])
+    ingest_and_stage(con, contract, landing)
+    assert con.execute("select count(*) from staging.stg_corpus__payments").fetchone()[0] == 130_000
+    assert tables(con)[2] == [("2025_01.csv", "loaded", 130_000, 130_000, 0)]
