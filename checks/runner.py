@@ -5,12 +5,16 @@ lines, ledger and bank lines, one file a month) is checked on the rows of its ne
 versions loaded last - so each month is validated once when it lands instead of every night for five years.
 Keys stay unique across files because staging checks every new file's keys against what is staged.
 
-Engine: Great Expectations validates a DataFrame of the scoped rows, pulling only the columns the checks read.
-Above ``GX_MAX_ROWS`` rows (a core fact rebuilt whole every night, the ticket events or ledger lines of a mid-size
-company) ``engine: auto`` runs the same checks as DuckDB SQL, which streams; the outcome records which engine ran.
-Validating a DataFrame costs GX 5 to 10 times what the SQL takes from 100,000 rows up (3 s against 0.35 s for
-800,000 incidents), and pandas would need gigabytes for 26 million attendance rows. Both engines count the same
-rows and name the same failing keys (tests/unit/test_checks_engines.py).
+Engine: Great Expectations validates a DataFrame of the scoped rows, pulling only the columns the checks read;
+DuckDB SQL runs the same checks as one query over the table, which streams. Both engines count the same rows and
+name the same failing keys (tests/unit/test_checks_engines.py), and the outcome records which engine ran.
+``engine: auto`` (the default) gives Great Expectations the data as it was delivered: a staging table's load of
+at most ``GX_MAX_ROWS`` rows. The tables the warehouse's own SQL builds (core, marts, rebuilt every night) and
+larger loads run in SQL. GX spends about 14 ms per expectation building its metric graph, whatever the rows:
+on a small company (400 x 36) the core suites took 6 s in GX against 0.8 s in SQL, most of the night's checks;
+from 100,000 rows up validating a DataFrame costs GX 5 to 10 times the SQL (3 s against 0.35 s for 800,000
+incidents), and pandas would need gigabytes for 26 million attendance rows. A suite says ``engine: gx`` to be
+validated by GX whatever its table.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from checks.sql_suite import constant_check, lit, q, query_check, reference_flag
 from pipelines.db import scalar
 
 GX_MAX_ROWS = 100_000
+GX_SCHEMA = "staging"  # the data as delivered; the warehouse's own tables run in SQL
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,11 @@ def _unfilled_columns(con, suite: Suite, columns: list[str], condition: str) -> 
     return {c for c, n in zip(used, counts[1:], strict=True) if n == 0}
 
 
+def auto_engine(suite: Suite, rows: int) -> str:
+    """GX for a staging load of at most GX_MAX_ROWS rows, SQL for the rest (see the module's docstring)."""
+    return "gx" if suite.table.startswith(f"{GX_SCHEMA}.") and rows <= GX_MAX_ROWS else "sql"
+
+
 def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, engine: str | None = None) -> SuiteRun:
     """Run every check of ``suite``; ``engine`` overrides the suite's (auto, gx or sql)."""
     started = time.perf_counter()
@@ -128,7 +138,7 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, engine: str | None =
     rows = int(scalar(con, f"select count(*) from {suite.table} where {condition}"))
     chosen = engine or suite.engine
     if chosen == "auto":
-        chosen = "sql" if rows > GX_MAX_ROWS else "gx"
+        chosen = auto_engine(suite, rows)
 
     raws: dict[str, RawResult] = {}
     runnable: list[QualityCheck] = []

@@ -4,6 +4,7 @@ plain DuckDB SQL: both engines must count the same rows and name the same failin
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -174,12 +175,19 @@ def test_an_empty_or_missing_table(con):
     assert "core.gone does not exist" in missing.outcomes[0].description
 
 
-def test_auto_engine_switches_to_sql_above_the_row_limit(con, monkeypatch):
+def test_auto_engine_gives_gx_the_delivered_data_and_sql_the_rest(con, monkeypatch):
+    """GX validates a staging load up to the row limit; above it, and on the warehouse's own tables whatever
+    their size, the same checks run in SQL; a suite that names an engine gets it."""
     _table(con, CLEAN)
-    suite = Suite(T, (not_null_check(T, "code"),), key_columns=("id",))
-    assert run_suite(con, suite).engine == "gx"
+    con.execute("create schema staging")
+    con.execute("create table staging.t as select * from core.t")
+    staged = Suite("staging.t", (not_null_check("staging.t", "code"),), key_columns=("id",))
+    built = Suite(T, (not_null_check(T, "code"),), key_columns=("id",))
+    assert run_suite(con, staged).engine == "gx"
+    assert run_suite(con, built).engine == "sql"
+    assert run_suite(con, replace(built, engine="gx")).engine == "gx"
     monkeypatch.setattr(runner, "GX_MAX_ROWS", 2)  # 3 rows > 2
-    assert run_suite(con, suite).engine == "sql"
+    assert run_suite(con, staged).engine == "sql"
 
 
 @pytest.mark.parametrize("engine", ["gx", "sql"])
