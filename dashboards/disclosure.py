@@ -230,11 +230,15 @@ def published_rows(
             row.update(actual=None, status=None)
         series[(row["kpi_code"], row["department_id"])][row["period"]] = row
     out = []
+    calendar: dict[dt.date, tuple[dt.date, list[dt.date]]] = {}  # a month's previous month and trend window, once
     for by_month in series.values():
         for month, row in by_month.items():
             if period is not None and month != period:
                 continue
-            before = by_month.get(_add_months(month, -1))
+            if month not in calendar:
+                calendar[month] = (_add_months(month, -1), [_add_months(month, k - 11) for k in range(12)])
+            previous_month, window = calendar[month]
+            before = by_month.get(previous_month)
             previous = before["actual"] if before else None
             row["previous"] = previous
             row["status_previous"] = before["status"] if before else None
@@ -247,8 +251,7 @@ def published_rows(
                 if change is None or change == 0 or row["direction"] not in ("higher_is_better", "lower_is_better")
                 else (change > 0) == (row["direction"] == "higher_is_better")
             )
-            window = (by_month.get(_add_months(month, k - 11)) for k in range(12))
-            row["trend"] = [r["actual"] for r in window if r is not None]
+            row["trend"] = [r["actual"] for r in map(by_month.get, window) if r is not None]
             out.append(row)
     return out
 
