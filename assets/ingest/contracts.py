@@ -499,10 +499,25 @@ def normalise_header(value: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", value).strip("_")
 
 
+# the contracts parsed in this process, by file: a night asks for each one about ten times (its steps, checks,
+# catalog and pages), and parsing and validating the YAML is most of that. Only a file whose text is unchanged is
+# taken from here; the models are frozen.
+_parsed: dict[tuple[Path, bool], tuple[str, Contract]] = {}
+
+
 def load_contract(path: Path, require_century: bool = True) -> Contract:
     """Parse and validate one contract file (``require_century=False``: accept %y without century_start, for
     `kinerja validate-contracts` to show the file's two-digit years; nothing else loads a contract so)."""
     text = path.read_text(encoding="utf-8")
+    cached = _parsed.get((path, require_century))
+    if cached is not None and cached[0] == text:
+        return cached[1]
+    contract = _parse_contract(path, text, require_century)
+    _parsed[(path, require_century)] = (text, contract)
+    return contract
+
+
+def _parse_contract(path: Path, text: str, require_century: bool) -> Contract:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

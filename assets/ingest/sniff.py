@@ -384,9 +384,11 @@ def read_head_lines(path: Path, encoding: str, limit: int = HEADER_SEARCH_LINES)
     return lines
 
 
-def score_header(cells: list[str], contract: Contract) -> int:
-    aliases = contract.alias_map()
-    return len({aliases[normalise_header(c)] for c in cells if normalise_header(c) in aliases})
+def score_header(cells: list[str], contract: Contract, aliases: dict[str, str] | None = None) -> int:
+    """How many contract columns ``cells`` name (``aliases``: the contract's alias map, when the caller has it)."""
+    aliases = contract.alias_map() if aliases is None else aliases
+    named = (aliases.get(normalise_header(c)) for c in cells)
+    return len({name for name in named if name is not None})
 
 
 def find_header(rows: list[list[str]], contract: Contract, header_row: int | str = "detect") -> tuple[int, int]:
@@ -395,8 +397,9 @@ def find_header(rows: list[list[str]], contract: Contract, header_row: int | str
         index = int(header_row) - 1
         return index, score_header(rows[index] if index < len(rows) else [], contract)
     best_index, best_score = 0, -1
+    aliases = contract.alias_map()  # once: it normalises every alias of every column
     for index, cells in enumerate(rows):
-        score = score_header([str(c) for c in cells if c is not None], contract)
+        score = score_header([str(c) for c in cells if c is not None], contract, aliases)
         if score > best_score:
             best_index, best_score = index, score
     return best_index, max(best_score, 0)

@@ -47,5 +47,19 @@ def test_invalid_contract_message_names_file_column_and_rule(tmp_path, columns, 
         assert word in str(error.value)
 
 
+def test_a_contract_edited_between_two_loads_is_read_again(tmp_path):
+    """A process parses each contract file once while its text is unchanged; an edit (a column added, then a
+    broken rule) is what the next load sees."""
+    path = tmp_path / "test__payments.yaml"
+    path.write_text(MINIMAL + "columns:\n  a: {}\n")
+    first = load_contract(path)
+    assert load_contract(path) is first
+    path.write_text(MINIMAL + "columns:\n  a: {}\n  b: {type: integer}\n")
+    assert sorted(load_contract(path).columns) == ["a", "b"]
+    path.write_text(MINIMAL + "columns:\n  a: {colour: red}\n")
+    with pytest.raises(ContractError, match="columns.a.colour"):
+        load_contract(path)
+
+
 def test_header_names_compare_without_case_spacing_or_bom():
     assert normalise_header("\ufeff Supplier Name ") == normalise_header("supplier_name") == "supplier_name"
