@@ -82,6 +82,7 @@ def execute_job(job, instance, *, kind: str, title: str, tags: dict[str, str], o
     """Execute ``job`` in this process, following its steps on ``out`` (pipelines/progress.py; nothing shown when
     None) while Dagster's log lines go to ``<warehouse folder>/logs/<kind>-<run id>.log``; the step durations are
     kept for the next estimate. Returns Dagster's result."""
+    from pipelines.dagster_storage import hold_connections
     from pipelines.progress import (
         STATE_FILE,
         Progress,
@@ -105,6 +106,7 @@ def execute_job(job, instance, *, kind: str, title: str, tags: dict[str, str], o
     tty = out is not None and hasattr(out, "isatty") and out.isatty()
     progress = Progress(title, steps, state.durations(kind), stream, tty=tty)
     instance.add_event_listener(run_id, progress.on_event)
+    hold_connections(instance)
     # Dagster's log lines (every event, DEBUG and up unless KINERJA_LOG_LEVEL says otherwise) go to the file only;
     # the console shows the progress. The event stream stays in the run's event log too (make ui).
     level = os.environ.get("KINERJA_LOG_LEVEL", "DEBUG")

@@ -22,6 +22,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr
 
+from pipelines.dagster_storage import hold_connections
 from pipelines.db import held_transaction
 from pipelines.settings import Settings
 from pipelines.warehouse import (
@@ -150,6 +151,7 @@ class WarehouseResource(DuckDBResource):
             cursor.close()
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        hold_connections(context.instance)  # a run on Postgres storage: one connection, not one per event
         if self.run_lock_path:
             self._held = ExitStack()
             try:

@@ -12,8 +12,9 @@ import pytest
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from sqlalchemy import text
 
-from pipelines import dagster_storage
+from pipelines import dagster_storage, resources
 from pipelines.dagster_storage import LocalEventLogStorage
+from pipelines.resources import WarehouseResource
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,3 +69,30 @@ def test_engines_are_kept_for_the_databases_used_last(instance):
     assert len(storage._engines) == dagster_storage.KEPT_ENGINES
     assert storage._engine(f"run-{dagster_storage.KEPT_ENGINES + 2}") is engines[-1]  # kept: the same engine
     assert "run-0" not in storage._engines  # the oldest were disposed
+
+
+def test_a_run_of_the_warehouse_resource_holds_its_instance_connections(tmp_path, monkeypatch):
+    """A run launched by the daemon or the UI never passes through ``kinerja run``: the warehouse resource asks its
+    run's instance to hold its Postgres connections (tests/integration/test_dagster_postgres.py counts them)."""
+    asked: list[dg.DagsterInstance] = []
+    monkeypatch.setattr(resources, "hold_connections", asked.append)
+
+    @dg.asset
+    def table(duckdb: WarehouseResource) -> None:
+        with duckdb.get_connection() as con:
+            con.execute("select 1")
+
+    resource = WarehouseResource(database=str(tmp_path / "warehouse.duckdb"))
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert dg.materialize([table], instance=instance, resources={"duckdb": resource}).success
+    assert asked == [instance]
+
+
+def test_holding_connections_is_asked_once_per_instance(monkeypatch):
+    calls: list[dict] = []
+    with dg.DagsterInstance.ephemeral() as instance:
+        monkeypatch.setattr(instance, "optimize_for_webserver", lambda **kwargs: calls.append(kwargs))
+        dagster_storage.hold_connections(instance)
+        dagster_storage.hold_connections(instance)
+        dagster_storage.hold_connections(None)
+    assert calls == [{"statement_timeout": 0, "pool_recycle": 3600, "max_overflow": 20}]
