@@ -6,7 +6,7 @@ prints one JSON line: {"scenario", "seconds", "peak_rss_mb", ...}. The scenarios
   nightly      the full nightly_refresh job (Dagster, in-process executor, every check) on a fresh warehouse
   incremental  the same job after one more month of files landed on the warehouse of `nightly`
   bare_sql     the same assets called directly, in order, with no orchestration and no checks: the limit
-               (the pages last, in one in-process run of their own: benchmarks/bare.py)
+               (the pages last, in one in-process run of their own, into reports_bare: benchmarks/bare.py)
   rebuild      bare_sql into rebuilt.duckdb, without the pages: a full rebuild, which the warehouse of
                `incremental` must equal table by table
   pandas_kpis  the core KPIs computed with pandas from the landing files, the way an analyst without a
@@ -19,6 +19,8 @@ import resource
 import sys
 import time
 from pathlib import Path
+
+BARE_REPORTS = "reports_bare"
 
 
 def _point_settings_at(workdir: Path, warehouse: str) -> None:
@@ -49,6 +51,11 @@ def nightly(workdir: Path) -> dict:
 
 
 def bare_sql(workdir: Path, warehouse: str = "bare.duckdb", pages: bool = True) -> dict:
+    if pages:  # pages of its own, from none: the job's published set would lend it its PDFs (dashboards/pdf.py)
+        from benchmarks.harness import remove_pages
+
+        remove_pages(workdir / BARE_REPORTS)
+        os.environ["KINERJA_REPORTS_DIR"] = str(workdir / BARE_REPORTS)
     _point_settings_at(workdir, warehouse)  # before the imports: pipelines.definitions reads the settings
     from benchmarks.bare import run_assets_directly
     from pipelines.definitions import build_definitions
