@@ -45,6 +45,14 @@ class SuiteRun:
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str] | None:
+    """The columns of ``schema.name`` in order, None when there is no such table or view. Asked of the table itself
+    (half a millisecond; a night asks about 170 times) before the catalog's list of every column (3 ms), which
+    still answers for a view whose own table is gone."""
+    try:
+        rows = con.execute("select name from pragma_table_info(?) order by cid", [table]).fetchall()
+        return [r[0] for r in rows] or None
+    except duckdb.CatalogException:
+        pass
     schema, name = table.split(".")
     rows = con.execute(
         "select column_name from duckdb_columns() where schema_name = ? and table_name = ? order by column_index",

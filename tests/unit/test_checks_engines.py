@@ -250,3 +250,16 @@ def test_validations_in_the_one_context_keep_to_their_own_suite_and_rows(con):
     assert [(o.name, o.rows_checked, o.unexpected_count, o.sample_keys) for o in again.outcomes] == [
         ("validity_amount_range", 3, 2, ("id=B", "id=C"))
     ]
+
+
+def test_the_columns_of_a_table_a_view_and_a_missing_table(con):
+    _table(con, CLEAN)
+    con.execute("create view core.v as select id, code from core.p join core.t using (id)")
+    con.execute("create table core.gone_under as select 1 as x")
+    con.execute("create view core.orphan as select x from core.gone_under")
+    con.execute("drop table core.gone_under")
+    assert runner.table_columns(con, T) == ["id", "code", "amount", "start_date", "end_date", "parent_id"]
+    assert runner.table_columns(con, "core.v") == ["id", "code"]
+    assert runner.table_columns(con, "core.orphan") == ["x"]  # a view whose table is gone still names its columns
+    assert runner.table_columns(con, "core.missing") is None
+    assert runner.table_columns(con, "nowhere.t") is None
