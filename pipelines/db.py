@@ -63,6 +63,44 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("commit")
 
 
+def rebuild_name(table: str) -> str:
+    """Where a rebuild of ``table`` (``schema.name``) grows until ``swap_in`` puts it in the table's place."""
+    schema, _, name = table.rpartition(".")
+    return f"{schema}._rebuild_{name}"
+
+
+@contextmanager
+def rebuilding(con: duckdb.DuckDBPyConnection, table: str, *temporary: str) -> Iterator[str]:
+    """The name of an empty place (``rebuild_name``) to build ``table`` anew in batch by batch, each batch committed,
+    before one transaction swaps it in (``swap_in``) with whatever else must change with it. At the end, swapped
+    or not, that place and the temporary tables ``temporary`` are dropped; so is a place a killed run left.
+
+    Why not append the batches inside the transaction: DuckDB reads and appends rows of an open transaction slower
+    than committed ones (L benchmark: staging 25.5 million attendance rows 95 s in one transaction, 39 s with each
+    batch committed; the key check of each batch against the rows before it grew from 3 s to 15 s)."""
+    building = rebuild_name(table)
+    con.execute(f"drop table if exists {building}")
+    try:
+        yield building
+    finally:
+        for name in temporary:
+            con.execute(f"drop table if exists {name}")
+        con.execute(f"drop table if exists {building}")
+
+
+def add_rows(con: duckdb.DuckDBPyConnection, table: str, rows: str, first: bool) -> None:
+    """The rows of the query ``rows`` into ``table``: the table made of them when ``first`` (a batch's), else added
+    to it. A name without a schema is a temporary table."""
+    kind = "table" if "." in table else "temp table"
+    con.execute(f"create or replace {kind} {table} as {rows}" if first else f"insert into {table} {rows}")
+
+
+def swap_in(con: duckdb.DuckDBPyConnection, building: str, table: str) -> None:
+    """``building`` becomes ``table`` (same schema), the old table dropped; call it inside a transaction."""
+    con.execute(f"drop table if exists {table}")
+    con.execute(f"alter table {building} rename to {table.rpartition('.')[2]}")
+
+
 def insert_rows(con: duckdb.DuckDBPyConnection, sql: str, rows: list) -> None:
     """``executemany`` in one transaction: DuckDB commits each row of an ``executemany`` on its own, and on a
     DuckLake warehouse each commit is a snapshot and a Postgres round trip."""

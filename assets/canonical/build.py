@@ -30,7 +30,17 @@ import duckdb
 from assets.canonical.catalog import LINEAGE_COLUMNS, CanonicalEntity
 from assets.ingest.contracts import Contract
 from assets.ingest.staging import lit, q
-from pipelines.db import BATCH_ROWS, in_batches, insert_rows, table_exists, transaction
+from pipelines.db import (
+    BATCH_ROWS,
+    add_rows,
+    in_batches,
+    insert_rows,
+    rebuild_name,
+    rebuilding,
+    swap_in,
+    table_exists,
+    transaction,
+)
 
 REJECTS_DDL = """
 create table if not exists meta.canonical_rejects (
@@ -286,6 +296,7 @@ def build_canonical(
     con.execute(REJECTS_DDL)
     con.execute(SOURCES_DDL)
     con.execute(FILES_DDL)
+    con.execute(f"drop table if exists {rebuild_name(entity.table)}")  # a killed rebuild's
     usable = [c for c in contracts if table_exists(con, f"staging.{c.staging_table}")]
     sql = canonical_sql(entity, usable, reporting_currency)
     if not is_built_by_file(entity, usable) or not usable:
@@ -299,18 +310,25 @@ def build_canonical(
     return [SourceCount(*row) for row in rows]
 
 
-def _write_rows(con: duckdb.DuckDBPyConnection, entity: CanonicalEntity, replace: bool) -> None:
-    """``_canonical``'s mapped rows into the entity's table (``replace``: as the whole table) and its rejected
-    rows into ``meta.canonical_rejects``."""
+def _mapped_rows(entity: CanonicalEntity) -> str:
+    """``_canonical``'s mapped rows, as the entity's table keeps them."""
     columns = ", ".join([*(q(c) for c in entity.columns), *LINEAGE_COLUMNS])
-    rows = f"select {columns} from _canonical where _status = 'mapped' order by _source_order, _file_sha256, _line_no"
-    con.execute(
-        f"create or replace table {entity.table} as {rows}" if replace else f"insert into {entity.table} {rows}"
+    return f"select {columns} from _canonical where _status = 'mapped' order by _source_order, _file_sha256, _line_no"
+
+
+def _rejected_rows(entity: CanonicalEntity) -> str:
+    """``_canonical``'s rejected rows, as rows of ``meta.canonical_rejects``."""
+    return (
+        f"select {lit(entity.name)}, _source_contract, _file_sha256, _source_path, _line_no, _rule, _reason "
+        "from _canonical where _status = 'rejected' order by _source_order, _line_no"
     )
-    con.execute(
-        "insert into meta.canonical_rejects select ?, _source_contract, _file_sha256, _source_path, _line_no, "
-        "_rule, _reason from _canonical where _status = 'rejected' order by _source_order, _line_no",
-        [entity.name],
+
+
+def _file_counts(entity: CanonicalEntity, code: str) -> str:
+    """``_canonical``'s counts per file version, as rows of ``meta.canonical_files``."""
+    return (
+        f"select {lit(entity.name)}, {lit(code)}, _source_contract, _file_sha256, {STATUS_COUNTS} "
+        "from _canonical group by _source_contract, _file_sha256"
     )
 
 
@@ -330,7 +348,8 @@ def _build_whole(con, entity: CanonicalEntity, usable: list[Contract], sql: str,
     try:
         with transaction(con):
             con.execute("delete from meta.canonical_rejects where entity = ?", [entity.name])
-            _write_rows(con, entity, replace=True)
+            con.execute(f"create or replace table {entity.table} as {_mapped_rows(entity)}")
+            con.execute(f"insert into meta.canonical_rejects {_rejected_rows(entity)}")
             con.execute("delete from meta.canonical_files where entity = ?", [entity.name])
             counts = f"select {STATUS_COUNTS} from _canonical where _source_contract = ?"
             _record_sources(con, entity, usable, counts, currency)
@@ -384,39 +403,57 @@ def _build_by_file(con, entity: CanonicalEntity, usable: list[Contract], sql: st
     came, went = (sorted(current), []) if whole else (sorted(current - built), sorted(built - current))
     if not whole and not came and not went:
         return  # the same file versions, mapped by the same query: nothing to write
+    if whole:
+        _rebuild_by_file(con, entity, usable, sql, currency, code, sizes)
+        return
     try:
         with transaction(con):
-            if whole:
-                con.execute("delete from meta.canonical_files where entity = ?", [entity.name])
-                con.execute("delete from meta.canonical_rejects where entity = ?", [entity.name])
-            else:
-                changed = came + went
-                con.execute(f"delete from {entity.table} where {_files(changed)}")
-                con.execute(
-                    f"delete from meta.canonical_rejects where entity = ? and ({_files(changed, 'contract')})",
-                    [entity.name],
-                )
-                state = _files(changed, "contract", "file_sha256")
-                con.execute(f"delete from meta.canonical_files where entity = ? and ({state})", [entity.name])
-            for i, batch in enumerate(_batches(came, sizes, usable)):
-                con.execute(f"create or replace temp table _canonical as select * from ({sql}) where {_files(batch)}")
-                _write_rows(con, entity, replace=whole and i == 0)
-                con.execute(
-                    f"insert into meta.canonical_files select ?, ?, _source_contract, _file_sha256, {STATUS_COUNTS} "
-                    "from _canonical group by _source_contract, _file_sha256",
-                    [entity.name, code],
-                )
-            if whole and not came:  # no staged file: the table, empty
-                con.execute(f"create or replace temp table _canonical as select * from ({sql}) where false")
-                _write_rows(con, entity, replace=True)
-            sums = ", ".join(
-                f"coalesce(sum({c}), 0)"
-                for c in ("rows_staged", "rows_filtered_out", "rows_not_current", "rows_rejected", "rows_mapped")
+            changed = came + went
+            con.execute(f"delete from {entity.table} where {_files(changed)}")
+            con.execute(
+                f"delete from meta.canonical_rejects where entity = ? and ({_files(changed, 'contract')})",
+                [entity.name],
             )
-            counts = f"select {sums} from meta.canonical_files where entity = {lit(entity.name)} and contract = ?"
-            _record_sources(con, entity, usable, counts, currency)
+            state = _files(changed, "contract", "file_sha256")
+            con.execute(f"delete from meta.canonical_files where entity = ? and ({state})", [entity.name])
+            for batch in _batches(came, sizes, usable):
+                con.execute(f"create or replace temp table _canonical as select * from ({sql}) where {_files(batch)}")
+                con.execute(f"insert into {entity.table} {_mapped_rows(entity)}")
+                con.execute(f"insert into meta.canonical_rejects {_rejected_rows(entity)}")
+                con.execute(f"insert into meta.canonical_files {_file_counts(entity, code)}")
+            _record_sources(con, entity, usable, _summed_counts(entity), currency)
     finally:
         con.execute("drop table if exists _canonical")
+
+
+def _summed_counts(entity: CanonicalEntity) -> str:
+    """The query of a contract's five counts (its one parameter) summed over ``meta.canonical_files``."""
+    sums = ", ".join(
+        f"coalesce(sum({c}), 0)"
+        for c in ("rows_staged", "rows_filtered_out", "rows_not_current", "rows_rejected", "rows_mapped")
+    )
+    return f"select {sums} from meta.canonical_files where entity = {lit(entity.name)} and contract = ?"
+
+
+def _rebuild_by_file(con, entity: CanonicalEntity, usable: list[Contract], sql: str, currency: str, code: str, sizes):
+    """The entity's table anew from every staged file version, in batches (``_batches``) that grow in a place of
+    their own (``pipelines.db.rebuilding``), each committed; the rejects and the counts per file wait in temporary
+    tables, and one transaction swaps the new table in and replaces them."""
+    batches = list(_batches(sorted(sizes), sizes, usable)) or [None]  # no staged file: the table, empty
+    with rebuilding(con, entity.table, "_canonical", "_rejected", "_counted") as building:
+        for i, batch in enumerate(batches):
+            where = _files(batch) if batch else "false"
+            con.execute(f"create or replace temp table _canonical as select * from ({sql}) where {where}")
+            add_rows(con, building, _mapped_rows(entity), first=i == 0)
+            add_rows(con, "_rejected", _rejected_rows(entity), first=i == 0)
+            add_rows(con, "_counted", _file_counts(entity, code), first=i == 0)
+        with transaction(con):
+            swap_in(con, building, entity.table)
+            con.execute("delete from meta.canonical_rejects where entity = ?", [entity.name])
+            con.execute("insert into meta.canonical_rejects select * from _rejected")
+            con.execute("delete from meta.canonical_files where entity = ?", [entity.name])
+            con.execute("insert into meta.canonical_files select * from _counted")
+            _record_sources(con, entity, usable, _summed_counts(entity), currency)
 
 
 def _batches(pairs: list[tuple[str, str]], sizes: dict[tuple[str, str], int], contracts: list[Contract]):

@@ -16,7 +16,19 @@ from pathlib import Path
 import duckdb
 
 from assets.ingest.contracts import CAPTURE, DUCKDB_TYPES, ColumnSpec, Contract, has_two_digit_year
-from pipelines.db import BATCH_ROWS, in_batches, keyed, scalar, table_exists, transaction, upsert
+from pipelines.db import (
+    BATCH_ROWS,
+    add_rows,
+    in_batches,
+    keyed,
+    rebuild_name,
+    rebuilding,
+    scalar,
+    swap_in,
+    table_exists,
+    transaction,
+    upsert,
+)
 from pipelines.resources import isolated_connection
 
 # Control characters a text cell must not hold: C0 codes (NUL included) and DEL; tab, line feed and carriage
@@ -667,27 +679,26 @@ create table if not exists meta.staging_flags (
 """
 
 
-def _record_flags(con: duckdb.DuckDBPyConnection, contract: Contract, removed: list[str] | None, staged: bool) -> None:
+def _flag_rows(contract: Contract) -> str:
+    """The flags of the staged rows in ``_staged``, as rows of ``meta.staging_flags``."""
+    return f"""
+        select {lit(contract.name)}, _file_sha256, _source_path, _line_no, f.column_name, f.rule, f.message
+        from (select _file_sha256, _source_path, _line_no, unnest(_flags) as f
+              from _staged where len(_violations) = 0 and len(_flags) > 0)
+        order by _file_sha256, _line_no, f.column_name
+    """
+
+
+def _record_flags(con: duckdb.DuckDBPyConnection, contract: Contract, removed: list[str], staged: bool) -> None:
     """``meta.staging_flags``: one row per value of a staged row that an ``on_error: null_and_flag`` column set to
-    null. ``removed`` None drops every earlier flag of the contract (a rebuild), else those of the file versions
-    listed; ``staged``: add the flags of the staged rows in ``_staged``."""
+    null. Drops the flags of the file versions ``removed``; ``staged``: adds the flags of the staged rows in
+    ``_staged``."""
     con.execute(FLAGS_DDL)
-    if removed is None:
-        con.execute("delete from meta.staging_flags where contract = ?", [contract.name])
-    elif removed:
+    if removed:
         gone = ", ".join(lit(f) for f in removed)
         con.execute(f"delete from meta.staging_flags where contract = ? and file_sha256 in ({gone})", [contract.name])
     if staged:
-        con.execute(
-            """
-            insert into meta.staging_flags
-            select ?, _file_sha256, _source_path, _line_no, f.column_name, f.rule, f.message
-            from (select _file_sha256, _source_path, _line_no, unnest(_flags) as f
-                  from _staged where len(_violations) = 0 and len(_flags) > 0)
-            order by _file_sha256, _line_no, f.column_name
-            """,
-            [contract.name],
-        )
+        con.execute(f"insert into meta.staging_flags {_flag_rows(contract)}")
 
 
 def flagged_values(con: duckdb.DuckDBPyConnection, contract: Contract) -> int:
@@ -737,6 +748,7 @@ def build_staging(con: duckdb.DuckDBPyConnection, contract: Contract, incrementa
     ``incremental=False``, both tables are rebuilt from every active file.
     """
     con.execute(keyed(con, STATE_DDL))
+    con.execute(f"drop table if exists {rebuild_name(f'staging.{contract.staging_table}')}")  # a killed rebuild's
     active = _active_files(con, contract)
     previous = _previous_state(con, contract)
     exists = table_exists(con, f"staging.{contract.staging_table}")
@@ -784,36 +796,38 @@ def _files_filter(files: list[str]) -> str:
 
 
 def _rebuild(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
-    """Both tables anew from every active file: the first batch creates them, the others are staged after it like
-    new files (the rows and reasons a single query over every file gives). Not created empty and then filled: in
-    DuckDB 1.5.5, a table created in a transaction from an empty temporary table and then given more than a row
-    group's rows (122,880) in the same transaction reads as empty on that connection (the rows are written, the
-    night's counts and checks see none)."""
+    """Both tables anew from every active file, in batches (``_load_batches``): each batch is typed like new files,
+    its keys checked against the batches before it, so the rows and reasons are those a single query over every
+    file gives. The staging rows grow batch by batch in a place of their own (``pipelines.db.rebuilding``), the
+    quarantined rows and flags in temporary tables; one transaction then swaps the new table in and replaces the
+    quarantine, the flags and the manifest counts, so a reader, or a run that fails half way, sees the old tables
+    or the new ones. (Each batch is committed: in one open transaction the key checks took three times as long, and
+    in DuckDB 1.5.5 a table created in a transaction from an empty temporary table and then given more than a row
+    group's rows (122,880) read as empty on that connection.)"""
     cols = ", ".join(q(c) for c in contract.columns)
+    table = f"staging.{contract.staging_table}"
     batches = _load_batches(con, contract)
-    first = batches[0] if len(batches) > 1 else None  # one batch (or no file): every active file at once
-    con.execute(f"create or replace temp table _staged as {staging_sql(contract, first)}")
-    try:
+    if len(batches) <= 1:
+        batches = [None]  # one batch (or no file): every active file at once
+    con.execute(FLAGS_DDL)
+    with rebuilding(con, table, "_staged", "_quarantined", "_flagged") as building:
+        for i, batch in enumerate(batches):
+            typed = staging_sql(contract, batch, building if i else None)
+            con.execute(f"create or replace temp table _staged as {typed}")
+            rows = (
+                f"select {cols}, _file_sha256, _source_path, _line_no from _staged where len(_violations) = 0 "
+                "order by _file_order, _line_no"
+            )
+            rejected = _quarantine_select(contract, _files_filter(batch) if batch else "")
+            add_rows(con, building, rows, first=i == 0)
+            add_rows(con, "_quarantined", rejected, first=i == 0)
+            add_rows(con, "_flagged", _flag_rows(contract), first=i == 0)
         with transaction(con):
-            con.execute(
-                f"""
-                create or replace table staging.{contract.staging_table} as
-                select {cols}, _file_sha256, _source_path, _line_no
-                from _staged where len(_violations) = 0
-                order by _file_order, _line_no
-                """
-            )
-            rejects = _files_filter(first) if first else ""
-            con.execute(
-                f"create or replace table quarantine.{contract.name} as {_quarantine_select(contract, rejects)}"
-            )
-            _record_flags(con, contract, None, staged=True)
-            for batch in batches[1:]:
-                _stage_files(con, contract, batch)
-                _record_flags(con, contract, [], staged=True)
+            swap_in(con, building, table)
+            con.execute(f"create or replace table quarantine.{contract.name} as select * from _quarantined")
+            con.execute("delete from meta.staging_flags where contract = ?", [contract.name])
+            con.execute("insert into meta.staging_flags select * from _flagged")
             _update_counts(con, contract, "")
-    finally:
-        con.execute("drop table if exists _staged")
 
 
 def _stage_files(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[str]) -> None:

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from fixtures.bad_input import CONTRACT, ingest_and_stage
 
+from assets.ingest import staging
 from assets.ingest.contracts import load_contract
 from assets.ingest.staging import build_staging
+from pipelines.db import rebuild_name, table_exists
 
 HEADER = "payment_id,payment_date,supplier,amount_idr,status\n"
 
@@ -91,8 +93,6 @@ def test_a_rebuild_in_batches_of_files_equals_one_query_over_every_file(tmp_path
     own batch and with all files in one: the same staged rows, quarantine reasons, counts and flags."""
     from fixtures.bad_input import CASES
 
-    from assets.ingest import staging
-
     landing = tmp_path / "landing"
     landing.mkdir()
     for case in CASES:
@@ -139,3 +139,44 @@ def test_a_rebuild_of_more_rows_than_a_row_group_stages_and_counts_them_all(tmp_
     ingest_and_stage(con, contract, landing)
     assert con.execute("select count(*) from staging.stg_corpus__payments").fetchone()[0] == 130_000
     assert tables(con)[2] == [("2025_01.csv", "loaded", 130_000, 130_000, 0)]
+
+
+def test_a_rebuild_that_fails_part_way_leaves_the_tables_as_they_were(tmp_path, con, contract, monkeypatch):
+    """A rebuild's staged rows grow batch by batch, each batch committed, in a table of their own that takes the
+    staging table's place at the end: a failure in a later batch leaves the staging and quarantine rows and the
+    counts of before, and no table of the attempt."""
+    landing = tmp_path / "landing"
+    write(landing, "2025_01.csv", ["P1,2025-01-31,PT Sinar,100,paid", "P2,2025-01-31,CV Maju,x,paid"])
+    write(landing, "2025_02.csv", ["P3,2025-02-28,PT Sinar,100,paid"])
+    deliver(con, contract, landing, "2025_03.csv", ["P4,2025-03-31,CV Maju,300,paid"])
+    con.execute("update staging.stg_corpus__payments set supplier = 'marker'")  # what a finished rebuild would undo
+    before = tables(con)
+    monkeypatch.setattr(staging, "BATCH_ROWS", 1)
+    typed = []
+
+    def failing_third(contract, files=None, existing=None, dates=None):
+        typed.append(files)
+        if len(typed) == 3:
+            raise RuntimeError("the disk is full")
+        return staging_sql(contract, files, existing, dates)
+
+    staging_sql = staging.staging_sql
+    monkeypatch.setattr(staging, "staging_sql", failing_third)
+    with pytest.raises(RuntimeError, match="disk is full"):
+        build_staging(con, contract, incremental=False)
+    assert tables(con) == before
+    assert not table_exists(con, rebuild_name("staging.stg_corpus__payments"))
+    monkeypatch.setattr(staging, "staging_sql", staging_sql)
+    build_staging(con, contract, incremental=False)
+    assert {r[2] for r in tables(con)[0]} == {"PT Sinar", "CV Maju"}
+    assert tables(con)[1:] == before[1:]
+
+
+def test_a_table_left_by_a_killed_rebuild_is_dropped_by_the_next_build(tmp_path, con, contract):
+    landing = tmp_path / "landing"
+    deliver(con, contract, landing, "2025_01.csv", ["P1,2025-01-31,PT Sinar,100,paid"])
+    leftover = rebuild_name("staging.stg_corpus__payments")
+    con.execute(f"create table {leftover} as select 1 as half_built")
+    build_staging(con, contract)  # nothing new: the staged rows stay, the leftover goes
+    assert not table_exists(con, leftover)
+    assert [r[0] for r in tables(con)[0]] == ["P1"]
