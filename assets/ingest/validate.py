@@ -17,6 +17,7 @@ and month-first (``ambiguous_date_orders``, also a nightly source check).
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -300,48 +301,106 @@ def _cleaned_text(contract: Contract, column: str) -> str:
     return f"case when {one_of(value, contract.null_values)} then null else {value} end"
 
 
+DATE_ORDER_DDL = """
+create table if not exists meta.date_order_files (
+    contract varchar not null,
+    file_sha256 varchar not null,
+    column_name varchar not null,
+    reading varchar not null,           -- the formats, trim and null markers the file was judged under
+    format_index integer,               -- the format most of its values read with (null: no value read)
+    n_values bigint not null,           -- values that read with one of the formats
+    n_both bigint not null,             -- ... and with the same format, day and month swapped
+    n_changed bigint not null,          -- ... as another date
+    examples varchar[]                  -- the first five of those, in order
+)
+"""
+
+
+def _reading(contract: Contract, formats: list[str]) -> str:
+    """What a file's judgement depends on besides its rows: the column's formats and how cells are cleaned."""
+    text = json.dumps([formats, contract.trim, sorted(contract.null_values)])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _judge_new_files(con: duckdb.DuckDBPyConnection, contract: Contract, column: str, formats: list[str]) -> str:
+    """Count, in ``meta.date_order_files``, how the values of ``column`` read in each active file not yet judged
+    under the column's reading (a file version's rows never change); returns the reading."""
+    reading = _reading(contract, formats)
+    lit = lambda s: "'" + s.replace("'", "''") + "'"  # noqa: E731
+    first = " ".join(f"when try_strptime(v, {lit(f)}) is not null then {i}" for i, f in enumerate(formats))
+    both = " ".join(
+        f"when {i} then try_strptime(v, {lit(swapped_format(f))}) is not null"
+        for i, f in enumerate(formats)
+        if swapped_format(f)
+    )
+    changed = " ".join(
+        f"when {i} then try_strptime(v, {lit(swapped_format(f))}) <> try_strptime(v, {lit(f)})"
+        for i, f in enumerate(formats)
+        if swapped_format(f)
+    )
+    con.execute(DATE_ORDER_DDL)
+    key = [contract.name, column]
+    con.execute(
+        "delete from meta.date_order_files where contract = ? and column_name = ? and reading <> ?", [*key, reading]
+    )
+    con.execute(
+        f"""
+        insert into meta.date_order_files
+        with todo as (
+            select distinct file_sha256 from meta.load_manifest m
+            where contract = $contract and status = 'loaded' and not exists (
+                select 1 from meta.date_order_files d
+                where d.contract = $contract and d.column_name = $column and d.reading = $reading
+                  and d.file_sha256 = m.file_sha256)
+        ),
+        values_ as (
+            select r._file_sha256 as f, {_cleaned_text(contract, column)} as v
+            from raw.{contract.raw_table} r semi join todo t on t.file_sha256 = r._file_sha256
+        ),
+        read_ as (
+            select f, v, case {first} end as k from values_ where v is not null
+        ),
+        judged as (
+            select f, v, k, coalesce(case k {both} else false end, false) as is_both,
+                   coalesce(case k {changed} else false end, false) as is_changed
+            from read_ where k is not null
+        ),
+        per_file as (
+            select f, mode(k) as k, count(*) as n, count(*) filter (where is_both) as n_both,
+                   count(*) filter (where is_changed) as n_changed,
+                   (list(v order by v) filter (where is_changed))[1:5] as examples
+            from judged group by f
+        )
+        select $contract, t.file_sha256, $column, $reading, p.k, coalesce(p.n, 0), coalesce(p.n_both, 0),
+               coalesce(p.n_changed, 0), p.examples
+        from todo t left join per_file p on p.f = t.file_sha256
+        """,
+        {"contract": contract.name, "column": column, "reading": reading},
+    )
+    return reading
+
+
 def ambiguous_date_orders(con: duckdb.DuckDBPyConnection, contract: Contract) -> list[AmbiguousDates]:
     """Active files of the contract (``meta.load_manifest``) in which a date column's values all read in the
     swapped day/month order too, and at least one of them as another date: a month-first export loaded under a
-    day-first contract (or the reverse) whose days all happen to be 12 or less."""
+    day-first contract (or the reverse) whose days all happen to be 12 or less. Each file version is read once
+    per reading of the column (``_judge_new_files``): a new month's night reads the new month's file alone."""
     found = []
     for column, formats in swappable_date_columns(contract).items():
-        lit = lambda s: "'" + s.replace("'", "''") + "'"  # noqa: E731
-        first = " ".join(f"when try_strptime(v, {lit(f)}) is not null then {i}" for i, f in enumerate(formats))
-        both = " ".join(
-            f"when {i} then try_strptime(v, {lit(swapped_format(f))}) is not null"
-            for i, f in enumerate(formats)
-            if swapped_format(f)
-        )
-        changed = " ".join(
-            f"when {i} then try_strptime(v, {lit(swapped_format(f))}) <> try_strptime(v, {lit(f)})"
-            for i, f in enumerate(formats)
-            if swapped_format(f)
-        )
+        reading = _judge_new_files(con, contract, column, formats)
         rows = con.execute(
-            f"""
-            with values_ as (
-                select r._source_path as p, {_cleaned_text(contract, column)} as v
-                from raw.{contract.raw_table} r
-                join meta.load_manifest m on m.file_sha256 = r._file_sha256 and m.contract = ? and m.status = 'loaded'
-            ),
-            read_ as (
-                select p, v, case {first} end as k from values_ where v is not null
-            ),
-            judged as (
-                select p, v, k, coalesce(case k {both} else false end, false) as is_both,
-                       coalesce(case k {changed} else false end, false) as is_changed
-                from read_ where k is not null
-            )
-            select p, mode(k), count(*), count(*) filter (where is_both),
-                   count(*) filter (where is_changed), (list(v order by v) filter (where is_changed))[1:5]
-            from judged group by p
-            having count(*) = count(*) filter (where is_both) and count(*) filter (where is_changed) > 0
-            order by p
+            """
+            select distinct m.source_path, d.format_index, d.n_values, d.n_changed, d.examples
+            from meta.date_order_files d
+            join meta.load_manifest m on m.file_sha256 = d.file_sha256 and m.contract = d.contract
+                                     and m.status = 'loaded'
+            where d.contract = ? and d.column_name = ? and d.reading = ?
+              and d.n_values > 0 and d.n_both = d.n_values and d.n_changed > 0
+            order by 1
             """,
-            [contract.name],
+            [contract.name, column, reading],
         ).fetchall()
-        for path, k, n, _, n_changed, examples in rows:
+        for path, k, n, n_changed, examples in rows:
             fmt = formats[k]
             found.append(
                 AmbiguousDates(path, column, fmt, swapped_format(fmt) or "", n, n_changed, tuple(examples or ()))

@@ -17,6 +17,7 @@ import pytest
 from assets.ingest.contracts import ContractError, load_contract
 from assets.ingest.loader import ingest_contract
 from assets.ingest.staging import build_staging, flagged_values, staging_layout_current
+from assets.ingest.validate import ambiguous_date_orders
 from checks import sources
 
 HEAD = """
@@ -251,6 +252,28 @@ def test_every_date_reading_both_ways_is_a_warning_with_the_evidence(tmp_path, c
     )
     assert "2 would be another date, e.g. '01/02/2024', '03/04/2024'" in outcome.description  # 05/05 is the same
     assert outcome.metadata["ambiguous"][0]["file"] == "payments/us.csv"
+
+
+def test_each_file_version_is_read_once_per_reading_of_the_column(tmp_path, con):
+    """The check read every value of every active file each night (at L, 6 s of a new month's night for four
+    columns). A file version's rows never change: it is now read once per reading of the column (its formats and
+    cleaning), and a new file, or a changed format, is read."""
+    contract_path = write_contract(tmp_path, "payments", DAY_FIRST)
+    land(tmp_path, "payments", "us.csv", "payment_id,paid_on\nA,01/02/2024\nB,03/04/2024\n")
+    contract = load(con, tmp_path, contract_path)
+    assert [f.source_path for f in ambiguous_date_orders(con, contract)] == ["payments/us.csv"]
+    # were raw read again, us.csv would now settle its order (a day above 12)
+    con.execute(f"update raw.{contract.raw_table} set paid_on = '25/12/2024' where payment_id = 'A'")
+    land(tmp_path, "payments", "us_2.csv", "payment_id,paid_on\nC,05/06/2024\n")
+    contract = load(con, tmp_path, contract_path)
+    assert [f.source_path for f in ambiguous_date_orders(con, contract)] == ["payments/us.csv", "payments/us_2.csv"]
+    judged = "select count(*) from meta.date_order_files where contract = ?"
+    assert con.execute(judged, [contract.name]).fetchone()[0] == 2
+    # another format list is another reading: every file is read again, us.csv with its raw rows of now
+    contract_path.write_text(contract_path.read_text().replace('["%d/%m/%Y"]', '["%d/%m/%Y", "%Y-%m-%d"]'))
+    contract = load(con, tmp_path, contract_path)
+    assert [f.source_path for f in ambiguous_date_orders(con, contract)] == ["payments/us_2.csv"]
+    assert con.execute(judged, [contract.name]).fetchone()[0] == 2
 
 
 def test_a_file_with_a_day_above_twelve_or_a_non_numeric_format_is_not_reported(tmp_path, con):
