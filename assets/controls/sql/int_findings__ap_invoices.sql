@@ -149,13 +149,8 @@ dated as (
 ),
 
 near_pairs as (
-    select
-        b.invoice_id,
-        a.invoice_id as earlier_invoice_id,
-        a.invoice_no as earlier_invoice_no,
-        a.amount_idr as earlier_amount_idr,
-        a.invoice_date as earlier_invoice_date,
-        false as is_same_number
+    -- (a) another number, a near amount, within the window; (b) the same number, another amount
+    select b.invoice_id, a.invoice_id as earlier_invoice_id, false as is_same_number
     from (select *, unnest([day_bucket, day_bucket + 1]) as next_bucket from dated) a
     join dated b
         on b.vendor_id = a.vendor_id
@@ -171,13 +166,7 @@ near_pairs as (
             and date_trunc('month', a.invoice_date) <> date_trunc('month', b.invoice_date)
         )
     union all
-    select
-        b.invoice_id,
-        a.invoice_id as earlier_invoice_id,
-        a.invoice_no as earlier_invoice_no,
-        a.amount_idr as earlier_amount_idr,
-        a.invoice_date as earlier_invoice_date,
-        true as is_same_number
+    select b.invoice_id, a.invoice_id as earlier_invoice_id, true as is_same_number
     from keyed a
     join keyed b
         on b.vendor_id = a.vendor_id
@@ -192,9 +181,9 @@ near_duplicates as (
         b.invoice_id,
         'Invoice ' || b.invoice_id || ' of vendor ' || b.vendor_id || ' (' || b.invoice_no || ', '
             || money_text(b.amount_idr) || ', ' || strftime(b.invoice_date, '%Y-%m-%d') || ') looks like '
-            || string_agg(n.earlier_invoice_id || ' (' || n.earlier_invoice_no || ', '
-                          || money_text(n.earlier_amount_idr) || ', '
-                          || strftime(n.earlier_invoice_date, '%Y-%m-%d') || ')', '; ' order by n.earlier_invoice_id)
+            || string_agg(n.earlier_invoice_id || ' (' || e.invoice_no || ', '
+                          || money_text(e.amount_idr) || ', '
+                          || strftime(e.invoice_date, '%Y-%m-%d') || ')', '; ' order by n.earlier_invoice_id)
             || '; confirm with the vendor that both were delivered before paying again.' as description,
         json_object('vendor_id', b.vendor_id, 'invoice_no', b.invoice_no, 'amount_idr', b.amount_idr,
                     'invoice_date', b.invoice_date,
@@ -202,6 +191,7 @@ near_duplicates as (
                     'same_invoice_number', bool_or(n.is_same_number))::varchar as evidence
     from near_pairs n
     join keyed b using (invoice_id)
+    join keyed e on e.invoice_id = n.earlier_invoice_id
     group by b.invoice_id, b.vendor_id, b.invoice_no, b.amount_idr, b.invoice_date
 ),
 
