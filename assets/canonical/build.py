@@ -296,7 +296,7 @@ def build_canonical(
     con.execute(REJECTS_DDL)
     con.execute(SOURCES_DDL)
     con.execute(FILES_DDL)
-    con.execute(f"drop table if exists {rebuild_name(entity.table)}")  # a killed rebuild's
+    con.execute(f"drop table if exists {rebuild_name(entity.table)}")  # one a killed run left
     usable = [c for c in contracts if table_exists(con, f"staging.{c.staging_table}")]
     sql = canonical_sql(entity, usable, reporting_currency)
     if not is_built_by_file(entity, usable) or not usable:

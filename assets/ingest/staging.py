@@ -748,7 +748,7 @@ def build_staging(con: duckdb.DuckDBPyConnection, contract: Contract, incrementa
     ``incremental=False``, both tables are rebuilt from every active file.
     """
     con.execute(keyed(con, STATE_DDL))
-    con.execute(f"drop table if exists {rebuild_name(f'staging.{contract.staging_table}')}")  # a killed rebuild's
+    con.execute(f"drop table if exists {rebuild_name(f'staging.{contract.staging_table}')}")  # one a killed run left
     active = _active_files(con, contract)
     previous = _previous_state(con, contract)
     exists = table_exists(con, f"staging.{contract.staging_table}")

@@ -38,10 +38,8 @@ bpjs_components as (
 ),
 
 actual as (
-    -- the BPJS components' lines only: summing every line of the register cost most of the model at L
     select run_id, employee_id, component_code, sum(amount_idr) as actual_idr
     from lines
-    where component_code in (select component_code from bpjs_components)
     group by run_id, employee_id, component_code
 ),
 
