@@ -34,6 +34,7 @@ import duckdb
 
 from assets.metadata import redact
 from checks.spec import SUITES_DIR, TABLE_KINDS, Suite, SuiteError, staging_suite, suite_files, yaml_suite
+from pipelines.db import table_exists
 
 DOCS_DIR = "data-docs"  # inside the reports folder
 SITE_NAME = "kinerja"
@@ -142,10 +143,7 @@ order by r.table_name, r.checked_at, r.check_name
 def recorded_outcomes(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
     """Per checked table, the outcome of each check in the table's latest run (a run's late relationship checks
     and its source checks included); empty before the first check."""
-    exists = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = 'meta' and table_name = 'check_results'"
-    ).fetchone()[0]
-    if not exists:
+    if not table_exists(con, "meta.check_results"):
         return {}
     cursor = con.execute(RECORDED)
     names = [d[0] for d in cursor.description]

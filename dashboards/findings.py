@@ -31,6 +31,7 @@ from dashboards.disclosure import WITHHELD_DEPARTMENT
 from dashboards.i18n import severity_name
 from dashboards.render import Site, common_payload, embed_json, header_context, write_page
 from dashboards.warehouse import columns_of, pick, rule_computability, table_exists
+from pipelines.db import schema_tables
 
 FINDINGS_TABLES = tuple(FINDINGS_MARTS.items())  # (kind, table)
 STATUS_TABLE = "marts.finding_status"
@@ -385,11 +386,7 @@ def render_controls(con: duckdb.DuckDBPyConnection, site: Site) -> Path:
 
 def data_findings_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Marts of source rows that loaded but cannot be trusted as they are (``marts.<domain>_data_findings``)."""
-    rows = con.execute(
-        "select table_name from duckdb_tables() where schema_name = 'marts' and suffix(table_name, '_data_findings') "
-        "order by 1"
-    ).fetchall()
-    return [f"marts.{r[0]}" for r in rows]
+    return [f"marts.{name}" for name in schema_tables(con, "marts") if name.endswith("_data_findings")]
 
 
 def _period_expr(column: str) -> str:

@@ -19,16 +19,13 @@ from dashboards.findings import data_findings_tables, department_shown, findings
 from dashboards.i18n import domain_name, timestamp_label
 from dashboards.render import Site, dashboard_page
 from dashboards.warehouse import columns_of, latest_check_results, table_exists
+from pipelines.db import schema_tables
 
 NOTE_CHARS = 240
 
 
 def _quarantine_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    rows = con.execute(
-        "select table_name from duckdb_tables() where schema_name = 'quarantine' "
-        "and database_name = current_database() order by 1"
-    ).fetchall()
-    return [r[0] for r in rows]
+    return schema_tables(con, "quarantine")
 
 
 def quarantined_by_source(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -138,14 +135,8 @@ def _record_month(contract_name: str, settings) -> tuple[str, str]:
 
 def quarantine_rows(con: duckdb.DuckDBPyConnection, site: Site) -> list[list]:
     index = {p: i for i, p in enumerate(site.periods)}
-    tables = [
-        r[0]
-        for r in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'quarantine' order by 1"
-        ).fetchall()
-    ]
     out = []
-    for name in tables:
+    for name in _quarantine_tables(con):
         cols = columns_of(con, f"quarantine.{name}")
         month, department = _record_month(name, site.settings) if "record" in cols else ("null::date", "null")
         rule = "rule::varchar" if "rule" in cols else "null::varchar"

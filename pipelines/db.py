@@ -118,13 +118,32 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
         return True
     except duckdb.Error:  # missing, or a view that no longer binds: the catalog says which
         pass
+    # duckdb_columns() lists tables and views alike, a view that no longer binds too (see ``schema_tables``)
     return bool(scalar(
         con,
-        "select (select count(*) from duckdb_tables() where schema_name = $1 and table_name = $2 "
-        "and database_name = current_database()) + (select count(*) from duckdb_views() where schema_name = $1 "
-        "and view_name = $2 and database_name = current_database())",
+        "select count(*) > 0 from duckdb_columns() where database_name = current_database() and schema_name = $1 "
+        "and table_name = $2",
         [schema, name],
     ))  # fmt: skip
+
+
+def schema_tables(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
+    """The names of the tables (not the views) of ``schema`` in the connection's own database, in order.
+
+    Asked of ``duckdb_columns()`` less ``duckdb_views()``, not of ``duckdb_tables()``: on a DuckLake warehouse
+    ``duckdb_tables()`` reads every table's statistics from the catalog, 170 ms a call with 150 tables against
+    5 ms (a DuckDB file answers either in a few milliseconds)."""
+    rows = con.execute(
+        """
+        select distinct c.table_name from duckdb_columns() c
+        where c.database_name = current_database() and c.schema_name = $1
+          and not exists (select 1 from duckdb_views() v where v.database_name = c.database_name
+                          and v.schema_name = c.schema_name and v.view_name = c.table_name)
+        order by 1
+        """,
+        [schema],
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def _quoted(identifier: str) -> str:

@@ -95,12 +95,16 @@ def _refuse(con, contract: Contract, path: Path, landing_dir: Path, reason: str,
 
 def ensure_raw_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
     table = f"raw.{contract.raw_table}"
+    read = "".join(f', "{column}" varchar' for column in contract.read_columns)
     con.execute(
         f"create table if not exists {table} (_file_sha256 varchar not null, _source_path varchar not null, "
-        "_line_no bigint, _loaded_at timestamp not null, _extra varchar)"
+        f"_line_no bigint, _loaded_at timestamp not null, _extra varchar{read})"
     )
+    # a column the contract gained since: added alone (on a DuckLake warehouse every ALTER is a commit of its own)
+    present = {d[0].casefold() for d in con.execute(f"select * from {table} limit 0").description}
     for column in contract.read_columns:
-        con.execute(f'alter table {table} add column if not exists "{column}" varchar')
+        if column.casefold() not in present:
+            con.execute(f'alter table {table} add column if not exists "{column}" varchar')
 
 
 def ingest_contract(

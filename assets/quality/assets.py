@@ -10,6 +10,7 @@ from assets.ingest.manifest import ensure_schemas
 from assets.quality.history import ensure_check_results
 from assets.quality.views import CHECK_DAILY, FINDINGS_TABLES, findings_view, quarantine_view
 from assets.sqlmodels import table_spec, tables_asset
+from pipelines.db import schema_tables
 from pipelines.discovery import asset_graph
 
 GROUP = "quality"
@@ -23,18 +24,13 @@ def findings_assets() -> list[dg.AssetKey]:
     return sorted(found, key=lambda k: k.path)
 
 
-def existing_tables(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
-    rows = con.execute("select table_name from duckdb_tables() where schema_name = ? order by 1", [schema]).fetchall()
-    return [r[0] for r in rows]
-
-
 def build_quality_views(con: duckdb.DuckDBPyConnection) -> list[str]:
     """(Re)create the three views from what exists now; returns their names."""
     ensure_schemas(con)
     ensure_check_results(con)
     con.execute(CHECK_DAILY)
-    con.execute(quarantine_view(existing_tables(con, "quarantine")))
-    marts = set(existing_tables(con, "marts"))
+    con.execute(quarantine_view(schema_tables(con, "quarantine")))
+    marts = set(schema_tables(con, "marts"))
     con.execute(findings_view([t for t in FINDINGS_TABLES if t in marts]))
     return ["marts.quality_check_daily", "marts.quality_quarantine_by_source", "marts.quality_findings_summary"]
 

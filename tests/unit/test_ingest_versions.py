@@ -559,3 +559,24 @@ def test_status_lists_held_files_and_the_cli_accepts_them(tmp_path, landing, mon
             assert_accounting(con, load_contract(tmp_path / "contracts" / "acme__payments.yaml"))
     finally:
         settings_module.get_settings.cache_clear()
+
+
+def test_the_raw_table_is_made_with_every_column_and_gains_the_contracts_new_ones(tmp_path, con):
+    from assets.ingest.loader import ensure_raw_table
+
+    contract = write_contract(tmp_path)
+    ensure_schemas(con)
+    ensure_raw_table(con, contract)
+    con.execute(f"insert into raw.{contract.raw_table} (_file_sha256, _source_path, _loaded_at, payment_id) "
+                "values ('s', 'pay/a.csv', now(), 'P1')")  # fmt: skip
+    columns = [d[0] for d in con.execute(f"select * from raw.{contract.raw_table} limit 0").description]
+    assert columns == ["_file_sha256", "_source_path", "_line_no", "_loaded_at", "_extra", *contract.read_columns]
+    # the contract gains a column, and one it has already is spelt in other letters: only the new one is added
+    grown = {**contract.columns, "reference": contract.columns["supplier"], "STATUS": contract.columns["status"]}
+    grown.pop("status")
+    ensure_raw_table(con, contract.model_copy(update={"columns": grown}))
+    ensure_raw_table(con, contract.model_copy(update={"columns": grown}))  # and again: nothing more
+    columns = [d[0] for d in con.execute(f"select * from raw.{contract.raw_table} limit 0").description]
+    assert columns == ["_file_sha256", "_source_path", "_line_no", "_loaded_at", "_extra", *contract.read_columns,
+                       "reference"]  # fmt: skip
+    assert con.execute(f"select payment_id, reference from raw.{contract.raw_table}").fetchall() == [("P1", None)]

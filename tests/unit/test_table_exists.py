@@ -1,11 +1,12 @@
 """``pipelines.db.table_exists``, asked a thousand times a night (models, staging, checks, every page): a table or
-a view of the connection's own database, answered by binding an empty select, and by the catalog when that fails."""
+a view of the connection's own database, answered by binding an empty select, and by the catalog when that fails;
+``schema_tables``, the tables of a schema (the quarantine tables the quality pages count, the findings marts)."""
 
 from __future__ import annotations
 
 import duckdb
 
-from pipelines.db import table_exists
+from pipelines.db import schema_tables, table_exists
 
 
 def test_tables_and_views_of_the_own_database_exist(con):
@@ -39,3 +40,17 @@ def test_a_failed_probe_leaves_the_transaction_usable(con):
     con.execute("insert into t values (2)")
     con.execute("commit")
     assert con.execute("select count(*) from t").fetchone() == (2,)
+
+
+def test_schema_tables_are_the_tables_of_the_own_database_in_order_without_views(con, tmp_path):
+    con.execute("create schema q; create table q.b (x int); create table q.a (x int); create view q.v as select 1 y")
+    con.execute("create table q.gone (x int); create view q.broken as select * from q.gone; drop table q.gone")
+    con.execute("create temp table tt (x int)")
+    other = tmp_path / "other.duckdb"
+    with duckdb.connect(str(other)) as writer:
+        writer.execute("create schema q; create table q.only_there (x int)")
+    con.execute(f"attach '{other}' as other (read_only)")
+    assert schema_tables(con, "q") == ["a", "b"]
+    assert schema_tables(con, "main") == [] and schema_tables(con, "missing") == []
+    con.execute("use other")
+    assert schema_tables(con, "q") == ["only_there"]
