@@ -166,11 +166,7 @@ def run_log(settings, run_id: str, kind: str = "run") -> Path:
 def _run_connection_config(settings) -> dict:
     """The configuration the run's DuckDB resource opens the warehouse with (pipelines/resources.py and
     dagster_duckdb's user agent)."""
-    return {
-        "custom_user_agent": "dagster",
-        "memory_limit": settings.duckdb_memory_limit,
-        "threads": settings.duckdb_threads,
-    }
+    return {"custom_user_agent": "dagster", **settings.duckdb_config}
 
 
 def _open_for_reading(warehouse):

@@ -179,7 +179,7 @@ def step_connection(resource: DuckDBResource):
 def warehouse_resource(settings: Settings, lock: bool = True, published: bool = False) -> WarehouseResource:
     """The run's warehouse resource for these settings (``lock``: hold the run lock while it is set up;
     ``published``: a lake read-only at its last published night)."""
-    config = {"memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads}
+    config = settings.duckdb_config
     lock_file = str(lock_path(settings)) if lock else None
     if is_lake(settings):
         lake = Lake.from_settings(settings)

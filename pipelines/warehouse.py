@@ -254,7 +254,7 @@ def warehouse_exists(settings: Settings) -> bool:
 
 def open_writer(settings: Settings) -> duckdb.DuckDBPyConnection:
     """A writing connection outside a run (``kinerja load``, ``kinerja accept``); hold ``run_lock`` around it."""
-    config = {"memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads}
+    config = settings.duckdb_config
     if is_lake(settings):
         return Lake.from_settings(settings).connect(config)
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
