@@ -150,6 +150,31 @@ def _quoted(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+# While a source's files land, DuckDB checkpoints the warehouse file only past this write-ahead log (its own is
+# 16MB: a checkpoint after every few monthly files, each rewriting what it touched). Landing alone on the L
+# files: 61 files of GL lines 22.3 s -> 11.6 s, of service-desk tickets 33.2 s -> 19.8 s; peak memory 550 -> 594 MB
+# and 517 -> 727 MB, since what waits for the checkpoint is held in memory.
+LANDING_CHECKPOINT_THRESHOLD = "256MB"
+
+
+@contextmanager
+def checkpoint_at_end(con: duckdb.DuckDBPyConnection, threshold: str = LANDING_CHECKPOINT_THRESHOLD) -> Iterator[None]:
+    """The block's commits checkpoint the warehouse only past ``threshold`` of write-ahead log, and a block that
+    succeeds ends with one checkpoint; the threshold before is restored either way. The threshold is the whole
+    database's: call it where nothing else writes meanwhile (a step of the one-writer night). On a DuckLake
+    warehouse nothing changes: each commit is a snapshot there, and CHECKPOINT is the lake's maintenance."""
+    if not supports_keys(con):
+        yield
+        return
+    before = scalar(con, "select current_setting('checkpoint_threshold')")
+    con.execute(f"set checkpoint_threshold = '{threshold}'")
+    try:
+        yield
+    finally:
+        con.execute(f"set checkpoint_threshold = '{before}'")
+    con.execute("checkpoint")
+
+
 def supports_keys(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the connection's database enforces PRIMARY KEY constraints (a DuckDB file does, a DuckLake lake
     does not: pipelines/warehouse.py)."""

@@ -79,11 +79,6 @@ class Settings(BaseModel):
     nightly_cron: CronExpression = "0 2 * * *"
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int = Field(2, ge=1, le=256)
-    # DuckDB checkpoints the warehouse file once its write-ahead log outgrows this. DuckDB's 16MB makes a night
-    # checkpoint after every few files a source lands, each checkpoint rewriting what it touched (L benchmark:
-    # landing 61 monthly files of GL lines 22.3 s, 11.6 s at 256MB; of service-desk tickets 33.2 s, 19.8 s);
-    # what waits for the checkpoint is held in memory, so the bound stays well below duckdb_memory_limit.
-    duckdb_checkpoint_threshold: str = "256MB"
     # Files and folders Kinerja creates (landing, warehouse, reports, Dagster home) are readable by their owner
     # only (0600/0700): they hold payroll data. False leaves the process's umask as it is.
     private_files: bool = True
@@ -131,11 +126,7 @@ class Settings(BaseModel):
     def duckdb_config(self) -> dict:
         """What a writing connection opens the warehouse with (a run's and ``open_writer``'s alike: DuckDB takes
         one configuration per file and process)."""
-        return {
-            "memory_limit": self.duckdb_memory_limit,
-            "threads": self.duckdb_threads,
-            "checkpoint_threshold": self.duckdb_checkpoint_threshold,
-        }
+        return {"memory_limit": self.duckdb_memory_limit, "threads": self.duckdb_threads}
 
     def resolved(self, root: Path) -> Settings:
         """Return a copy whose relative paths are absolute under ``root``."""

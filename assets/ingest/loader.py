@@ -24,7 +24,7 @@ from assets.ingest.contracts import Contract
 from assets.ingest.manifest import ensure_schemas
 from assets.ingest.readers import FileReadError, LandedFile, land_file, release_landed
 from assets.ingest.sniff import LineTooLong
-from pipelines.db import table_exists, transaction
+from pipelines.db import checkpoint_at_end, table_exists, transaction
 
 
 @dataclass(frozen=True)
@@ -118,12 +118,13 @@ def ingest_contract(
     ensure_raw_table(con, contract)
     loaded_at = loaded_at or dt.datetime.now().replace(microsecond=0)
     outcomes = []
-    for path in _matches(contract, landing_dir):
-        reason = _refusal(path)
-        if reason:
-            outcomes.append(_refuse(con, contract, path, landing_dir, reason, loaded_at))
-        else:
-            outcomes.append(ingest_file(con, contract, path, landing_dir, loaded_at))
+    with checkpoint_at_end(con):
+        for path in _matches(contract, landing_dir):
+            reason = _refusal(path)
+            if reason:
+                outcomes.append(_refuse(con, contract, path, landing_dir, reason, loaded_at))
+            else:
+                outcomes.append(ingest_file(con, contract, path, landing_dir, loaded_at))
     present = {o.source_path: o.file_sha256 for o in outcomes}
     return outcomes + reconcile_landing(con, contract, landing_dir, present, loaded_at)
 
