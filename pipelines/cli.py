@@ -549,11 +549,7 @@ def publish_pages(warehouse: Path | None, instance=None, defs=None, out=None, co
     if instance is None:
         instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     settings = get_settings()
-    config = {
-        "memory_limit": settings.duckdb_memory_limit,
-        "threads": settings.duckdb_threads,
-        "access_mode": "read_only",
-    }
+    config = {**settings.duckdb_config, "access_mode": "read_only"}
     if warehouse is None:
         read_only = warehouse_resource(settings, lock=False, published=True)
     else:
