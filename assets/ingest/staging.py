@@ -395,12 +395,12 @@ def _map_violation(contract: Contract, column: str, spec: ColumnSpec) -> Violati
     )
 
 
-def _ranked_keys(pk_key: list[str], seen: str, taken: str) -> str:
+def _ranked_keys(pk_key: list[str], seen: str) -> str:
     """The ``keyed`` step of ``staging_sql`` for a source with a primary key: each row's rank among the rows of
-    its key with errors or without (in load order), the first of them, and the staged row that took the key
-    (``taken``, ``seen``). Most keys have one row, first by itself, so only the rows of the keys that more than one
-    row without errors shares (``duplicated``) are ranked: a window over every row sorted all of them with every
-    column, a quarter of the staging time of a large source. A missing key part compares equal, as in the
+    its key with errors or without (in load order), the first of them, and where a staged row took the key
+    (``seen``, null when none did). Most keys have one row, first by itself, so only the rows of the keys that more
+    than one row without errors shares (``duplicated``) are ranked: a window over every row sorted all of them with
+    every column, a quarter of the staging time of a large source. A missing key part compares equal, as in the
     window's partitions."""
     pk_cols = ", ".join(pk_key)
     window = f"partition by {pk_cols}, len(_errors) = 0 order by _file_order, _source_path, _line_no"
@@ -410,14 +410,13 @@ def _ranked_keys(pk_key: list[str], seen: str, taken: str) -> str:
         ),
         keyed as (
             select ruled.*, 1 as _pk_rank, {seen} as _seen_before,
-                   struct_pack(p := _source_path, l := _line_no) as _first_in_load, {seen} is not null as _is_taken
-            from ruled {taken}
+                   struct_pack(p := _source_path, l := _line_no) as _first_in_load
+            from ruled
             anti join duplicated d on {same_key}
             union all
             select ruled.*, row_number() over ({window}) as _pk_rank, {seen} as _seen_before,
-                   first_value(struct_pack(p := _source_path, l := _line_no)) over ({window}) as _first_in_load,
-                   {seen} is not null as _is_taken
-            from ruled {taken}
+                   first_value(struct_pack(p := _source_path, l := _line_no)) over ({window}) as _first_in_load
+            from ruled
             semi join duplicated d on {same_key}
         ),"""
 
@@ -536,19 +535,22 @@ def staging_sql(
     first_seen = "coalesce(_seen_before, _first_in_load.p || ' line ' || _first_in_load.l)"
     dup_message = f"'duplicate primary key (' || {pk_text} || '): first staged from ' || {first_seen}" if pk else "null"
     only = f"where a.file_sha256 in ({', '.join(lit(f) for f in files)})" if files is not None else ""
-    # the staged rows of the new rows' keys only: grouping every staged key cost a new month most of its staging
+    # the staged rows of the new rows' keys only: grouping every staged key cost a new month most of its staging.
+    # Looked up per row (a scalar subquery, so the few taken keys are what is hashed): as a left join, once the staged
+    # rows outnumbered a batch's, DuckDB hashed the batch's wide rows instead, a third of a large rebuild's staging.
     taken = (
-        f"left join (select {pk_cols}, min(_source_path || ' line ' || _line_no) as _seen from {existing} "
-        f"semi join (select {pk_cols} from ruled) k using ({pk_cols}) group by all) e using ({pk_cols})"
+        f"taken as (select {pk_cols}, min(_source_path || ' line ' || _line_no) as _seen from {existing} "
+        f"semi join (select {pk_cols} from ruled) k using ({pk_cols}) group by all),"
         if pk and existing
         else ""
     )
-    seen = "e._seen" if taken else "null::varchar"
+    same_taken = " and ".join(f"t.{c} = ruled.{c}" for c in pk_key)
+    seen = f"(select t._seen from taken t where {same_taken})" if taken else "null::varchar"
     keyed = (
-        _ranked_keys(pk_key, seen, taken)
+        taken + _ranked_keys(pk_key, seen)
         if pk
         else """keyed as (
-            select ruled.*, 1 as _pk_rank, null::varchar as _seen_before, null as _first_in_load, false as _is_taken
+            select ruled.*, 1 as _pk_rank, null::varchar as _seen_before, null as _first_in_load
             from ruled
         ),"""
     )
@@ -612,7 +614,7 @@ def staging_sql(
         judged as (
             select *,
                    -- every violated rule of a quarantined row, the flags of its null_and_flag columns last
-                   case when len(_errors) = 0 and (_pk_rank > 1 or _is_taken)
+                   case when len(_errors) = 0 and (_pk_rank > 1 or _seen_before is not null)
                         then list_concat([struct_pack(rule := 'primary_key_unique', column_name := {lit(", ".join(pk))},
                                                       message := {dup_message})], _flags)
                         when len(_errors) > 0 then list_concat(_errors, _flags)
