@@ -66,11 +66,34 @@ totals as (
         window_start,
         period,
         sum(hours_overtime) as hours_overtime,
-        count(*) as n_overtime_days,
-        list({'date': attendance_date, 'hours': hours_overtime} order by attendance_date) as days,
-        arg_max(department_id, attendance_date) as department_id
+        count(*) as n_overtime_days
     from overtime_windows
     group by unit, control_code, parameter, employee_id, window_start, period
+),
+
+over_limit as (
+    select
+        t.*,
+        l.max_hours
+    from totals t
+    join limits l
+        on l.parameter = t.parameter
+        and is_in_force(t.window_start, l.effective_from, l.effective_to)
+    where t.hours_overtime > l.max_hours
+),
+
+window_days as (
+    -- the days and the last department of the windows over a limit only (listing every window's days cost most of
+    -- the model's time)
+    select
+        o.unit,
+        o.employee_id,
+        o.window_start,
+        list({'date': o.attendance_date, 'hours': o.hours_overtime} order by o.attendance_date) as days,
+        arg_max(o.department_id, o.attendance_date) as department_id
+    from overtime_windows o
+    join (select distinct unit, employee_id, window_start from over_limit) x using (unit, employee_id, window_start)
+    group by o.unit, o.employee_id, o.window_start
 ),
 
 final as (
@@ -81,7 +104,7 @@ final as (
         'employee' as entity,
         t.employee_id as entity_key,
         t.period,
-        t.department_id,
+        d.department_id,
         null::bigint as amount_at_risk_idr,
         t.employee_id || ' had ' || format('{:.1f}', t.hours_overtime) || ' h of '
             || case t.unit
@@ -89,19 +112,16 @@ final as (
                 else 'working-day overtime in the week of ' || strftime(t.window_start, '%Y-%m-%d')
                     || ' (' || t.n_overtime_days || ' days)'
             end
-            || ', above the legal maximum of ' || format('{:g}', l.max_hours) || ' h a ' || t.unit
+            || ', above the legal maximum of ' || format('{:g}', t.max_hours) || ' h a ' || t.unit
             || '; review the overtime ' || case t.unit when 'day' then 'order.' else 'orders.' end as description,
         case t.unit
             when 'day' then json_object('attendance_date', t.window_start, 'hours_overtime', t.hours_overtime,
-                                        'max_hours_day', l.max_hours)
-            else json_object('week_start', t.window_start, 'hours_overtime', t.hours_overtime, 'days', t.days,
-                             'max_hours_week', l.max_hours)
+                                        'max_hours_day', t.max_hours)
+            else json_object('week_start', t.window_start, 'hours_overtime', t.hours_overtime, 'days', d.days,
+                             'max_hours_week', t.max_hours)
         end::varchar as evidence
-    from totals t
-    join limits l
-        on l.parameter = t.parameter
-        and is_in_force(t.window_start, l.effective_from, l.effective_to)
-    where t.hours_overtime > l.max_hours
+    from over_limit t
+    join window_days d using (unit, employee_id, window_start)
 )
 
 select * from final order by control_code, entity_key, period
