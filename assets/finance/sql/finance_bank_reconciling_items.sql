@@ -50,17 +50,28 @@ book_items as (
         g.line_no, g.posting_date as item_date, g.amount_idr, g.matched_date,
         g.description, g.reference
     from book_counterparts g
-    join month_ends e on g.posting_date <= e.period_end
-    where g.matched_date is null or g.matched_date > e.period_end
+    join month_ends e
+        on g.posting_date <= e.period_end and e.period_end < coalesce(g.matched_date, date '9999-12-31')
+),
+
+bank_totals as (
+    select bank_txn_id, sum(book_amount_idr) as booked_idr, max(posting_date) as last_posted
+    from matches
+    group by bank_txn_id
 ),
 
 bank_booked as (
+    -- the month ends a bank line can be outstanding at: from its date, until its last ledger line is posted
+    -- unless it stays partly unbooked (bank_txn_id is the key of core.fct_bank_transaction)
     select
         e.period, e.period_end, b.bank_txn_id,
         sum(m.book_amount_idr) filter (where m.posting_date <= e.period_end) as booked_idr,
         max(m.posting_date) as matched_date
     from bank b
-    join month_ends e on b.txn_date <= e.period_end
+    left join bank_totals t using (bank_txn_id)
+    join month_ends e
+        on b.txn_date <= e.period_end
+        and (e.period_end < t.last_posted or b.amount_idr <> coalesce(t.booked_idr, 0))
     left join matches m using (bank_txn_id)
     group by e.period, e.period_end, b.bank_txn_id
 ),
