@@ -65,7 +65,8 @@ by_group as (
         count(*) filter (where i.is_paid_on_time) as n_on_time,
         count(i.is_paid_on_time) as n_with_due_date
     from spine s
-    left join invoice_events i on i.period = s.period and is_in_group(s.department_id, i.department_id)
+    left join (select *, unnest(group_ids(department_id)) as group_id from invoice_events) i
+        on i.period = s.period and i.group_id = s.department_id
     group by s.period, s.department_id
 ),
 

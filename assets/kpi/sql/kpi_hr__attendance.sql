@@ -53,15 +53,43 @@ hours_per_day as (
     left join normal_hours n on is_in_force(p.period_end, n.effective_from, n.effective_to)
 ),
 
-employed_working_days as (
+working_days_to_date as (
+    -- each day of the calendar (every day of the reporting window) with the working days from the first day to it
     select
-        d.period,
-        case when grouping(e.department_id) = 1 then 'ALL' else e.department_id end as department_id,
-        count(*) as n_working_days_employed
-    from days d
-    join employed e on d.date_day between e.valid_from and e.valid_to
-    where d.is_working_day
-    group by grouping sets ((d.period, e.department_id), (d.period))
+        date_day,
+        is_working_day,
+        count(*) filter (where is_working_day) over (order by date_day) as n_working_days_to_date
+    from days
+),
+
+period_days as (
+    select period, min(date_day) as first_day, max(date_day) as last_day
+    from days
+    group by period
+),
+
+version_months as (
+    -- each employed version's days within each month it overlaps
+    select
+        p.period,
+        e.department_id,
+        greatest(e.valid_from, p.first_day) as from_day,
+        least(e.valid_to, p.last_day) as to_day
+    from period_days p
+    join employed e on e.valid_from <= p.last_day and e.valid_to >= p.first_day
+),
+
+employed_working_days as (
+    -- the working days employed, counted from the running totals instead of listing every employee-day
+    select
+        v.period,
+        case when grouping(v.department_id) = 1 then 'ALL' else v.department_id end as department_id,
+        sum(t.n_working_days_to_date - f.n_working_days_to_date + coalesce(f.is_working_day, false)::integer)::bigint
+            as n_working_days_employed
+    from version_months v
+    join working_days_to_date f on f.date_day = v.from_day
+    join working_days_to_date t on t.date_day = v.to_day
+    group by grouping sets ((v.period, v.department_id), (v.period))
 ),
 
 attendance_counts as (

@@ -74,7 +74,8 @@ by_group as (
         count(*) filter (where e.is_retained) as n_retained,
         s.period + interval 12 month <= (select max(period) from periods) as is_mature_cohort
     from spine s
-    left join events e on e.period = s.period and is_in_group(s.department_id, e.department_id)
+    left join (select *, unnest(group_ids(department_id)) as group_id from events) e
+        on e.period = s.period and e.group_id = s.department_id
     group by s.period, s.department_id
 ),
 

@@ -40,7 +40,8 @@ tenure as (
         -- sum whole days first, so the result does not depend on the order of a floating-point sum
         sum(date_diff('day', e.hire_date, e.period_end)) / 365.25 as years_tenure
     from spine s
-    left join at_period_end e on e.period = s.period and is_in_group(s.department_id, e.department_id)
+    left join (select *, unnest(group_ids(department_id)) as group_id from at_period_end) e
+        on e.period = s.period and e.group_id = s.department_id
     group by s.period, s.department_id
 ),
 
@@ -58,7 +59,8 @@ spans as (
         count(r.employee_id) as n_reports,
         count(distinct r.manager_id) as n_managers
     from spine s
-    left join reports r on r.period = s.period and is_in_group(s.department_id, r.department_id)
+    left join (select *, unnest(group_ids(department_id)) as group_id from reports) r
+        on r.period = s.period and r.group_id = s.department_id
     group by s.period, s.department_id
 ),
 

@@ -75,7 +75,8 @@ gender_groups as (
         median(h.monthly_pay_idr) filter (where h.gender = 'M') / any_value(h.hourly_divisor) as median_men,
         median(h.monthly_pay_idr) filter (where h.gender = 'F') / any_value(h.hourly_divisor) as median_women
     from spine s
-    left join hourly h on h.period = s.period and is_in_group(s.department_id, h.department_id)
+    left join (select *, unnest(group_ids(department_id)) as group_id from hourly) h
+        on h.period = s.period and h.group_id = s.department_id
     group by s.period, s.department_id
 ),
 
@@ -95,7 +96,8 @@ band_groups as (
         sum(b.base_salary_idr) as pay_idr,
         sum(b.mid_idr) as midpoints_idr
     from spine s
-    left join banded b on b.period = s.period and is_in_group(s.department_id, b.department_id)
+    left join (select *, unnest(group_ids(department_id)) as group_id from banded) b
+        on b.period = s.period and b.group_id = s.department_id
     group by s.period, s.department_id
 ),
 

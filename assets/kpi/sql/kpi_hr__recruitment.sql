@@ -29,7 +29,8 @@ by_group as (
         count(r.days_to_hire) as n_with_application,
         coalesce(sum(r.days_to_hire), 0) as days_to_hire
     from spine s
-    left join requisitions r on r.filled_period = s.period and is_in_group(s.department_id, r.department_id)
+    left join (select *, unnest(group_ids(department_id)) as group_id from requisitions) r
+        on r.filled_period = s.period and r.group_id = s.department_id
     group by s.period, s.department_id
 ),
 

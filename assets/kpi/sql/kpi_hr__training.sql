@@ -31,7 +31,8 @@ by_group as (
         coalesce(sum(t.cost_idr), 0)::double as cost_idr,
         s.headcount_avg_daily
     from spine s
-    left join training t on t.period = s.period and is_in_group(s.department_id, t.department_id)
+    left join (select *, unnest(group_ids(department_id)) as group_id from training) t
+        on t.period = s.period and t.group_id = s.department_id
     group by all
 ),
 

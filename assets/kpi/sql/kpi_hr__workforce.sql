@@ -2,7 +2,7 @@
 -- grain: one row per month per department (and ALL for the company) per KPI code
 -- schema: marts
 --
--- Both headcounts count from the same employee-days, built with the one employed-on-day test of core.dim_employee
+-- Both headcounts count the same employee-days, by the one employed-on-day test of core.dim_employee
 -- (a version with is_employed = true covers the day; a job event after a termination without a rehire never makes
 -- anyone employed), in the department of that day's version.
 -- Formulas (docs/kpi_definitions.md 1.1-1.2, SHRM):
@@ -33,28 +33,32 @@ spine as (
     from periods p cross join departments d
 ),
 
-employee_days as (
-    -- one row per employee and day employed: the employed-on-day test, used by both headcounts
-    select
-        d.date_day,
-        d.period,
-        e.department_id,
-        (e.termination_date is not distinct from d.date_day) as is_last_day_employed
-    from days d
-    join employed e on d.date_day between e.valid_from and e.valid_to
+period_days as (
+    select period, min(date_day) as first_day, max(date_day) as last_day
+    from days
+    group by period
 ),
 
 daily_active as (
-    select period, department_id, count(*) as n_employee_days
-    from employee_days
+    -- the employee-days of each month, counted without listing them: each version's days among the month's days
+    -- (core.dim_date holds every day of the reporting window)
+    select
+        p.period,
+        e.department_id,
+        sum(date_diff('day', greatest(e.valid_from, p.first_day), least(e.valid_to, p.last_day)) + 1)::bigint
+            as n_employee_days
+    from period_days p
+    join employed e on e.valid_from <= p.last_day and e.valid_to >= p.first_day
     group by all
 ),
 
 period_end as (
+    -- employed on the month's last day, and not for the last time
     select p.period, e.department_id, count(*) as n_employees
     from periods p
-    join employee_days e on e.date_day = p.period_end
-    where not e.is_last_day_employed
+    join days d on d.date_day = p.period_end
+    join employed e on d.date_day between e.valid_from and e.valid_to
+    where e.termination_date is distinct from d.date_day
     group by all
 ),
 

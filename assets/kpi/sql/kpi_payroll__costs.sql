@@ -82,7 +82,8 @@ payslip_groups as (
         coalesce(sum(p.pph21_idr), 0) as pph21_idr,
         coalesce(sum(p.thr_idr), 0) as thr_idr
     from spine s
-    left join payslips p on p.period = s.period and is_in_group(s.department_id, p.department_id)
+    left join (select *, unnest(group_ids(department_id)) as group_id from payslips) p
+        on p.period = s.period and p.group_id = s.department_id
     where s.period in (select period from payslips)
     group by s.period, s.department_id
 ),
@@ -99,7 +100,8 @@ summary_groups as (
         coalesce(sum(m.overtime_pay_idr), 0) as overtime_idr,
         coalesce(sum(m.base_pay_idr), 0) as base_pay_idr
     from spine s
-    left join summary_months m on m.period = s.period and is_in_group(s.department_id, m.department_id)
+    left join (select *, unnest(group_ids(department_id)) as group_id from summary_months) m
+        on m.period = s.period and m.group_id = s.department_id
     where s.period in (select period from summary_periods)
     group by s.period, s.department_id
 ),
