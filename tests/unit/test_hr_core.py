@@ -98,6 +98,10 @@ LEAVE = [
      "end_date": D("2025-01-14"), "days": 1, "status": "approved"},  # planted: unknown id
     {"leave_id": "L4", "employee_id": "A1", "leave_type": "annual", "start_date": D("2024-12-30"),
      "end_date": D("2025-01-02"), "days": 3, "status": "approved"},  # starts before the window
+    {"leave_id": "L5", "employee_id": "A1", "leave_type": "annual", "start_date": D("2025-02-03"),
+     "end_date": D("2025-02-04"), "days": 2, "status": "approved"},  # after the window
+    {"leave_id": "L6", "employee_id": "A1", "leave_type": "annual", "start_date": D("2025-01-22"),
+     "end_date": D("2025-01-20"), "days": 1, "status": "approved"},  # ends before it starts
 ]  # fmt: skip
 
 TRAINING = [
@@ -188,6 +192,8 @@ def test_leave_counts_working_days_of_the_calendar(con):
     assert got["L1"] == ("D1", 3, 5, 3, True)
     # Dec 30 - Jan 2: only Jan 1-2 are in the window, Jan 1 is a holiday -> 1 working day of 2 calendar days
     assert got["L4"] == ("D1", 3, 2, 1, True)
+    # no day of the window: after it, or a request that ends before it starts
+    assert got["L5"][2:4] == (0, 0) and got["L6"][2:4] == (0, 0)
     assert got["L2"][0] is None and got["L2"][-1] is False
 
 
