@@ -201,6 +201,18 @@ def test_bpjs_kesehatan_is_floored_at_the_regional_minimum_wage(con):
     assert recalc[("2025-03", "E08", "JHT_EE")]["expected"] == 100_000  # JHT has no floor: 2% x 5,000,000
 
 
+# A wage too large for the product 2 x base x rate (in ten-thousandths of a percent) to fit a bigint (Rp200 trillion
+# a month, a unit error in an export: 2 x 2e14 x 37,000 > 2^63) is still recomputed exactly, in hugeint: JHT 2% and
+# 3.7% of the whole wage, Kesehatan and JP on their caps.
+def test_bpjs_of_a_wage_beyond_bigint_arithmetic_is_exact(con):
+    lines = payslip("E10", "2025-03", BASIC=180_000_000_000_000, ALW_FIXED=20_000_000_000_000)
+    recalc = build(con, [employee("E10", "TK/0", "2020-01-01", 180_000_000_000_000, 20_000_000_000_000)], lines)
+    assert recalc[("2025-03", "E10", "JHT_EE")]["expected"] == 4_000_000_000_000
+    assert recalc[("2025-03", "E10", "JHT_ER")]["expected"] == 7_400_000_000_000
+    assert recalc[("2025-03", "E10", "BPJS_KES_EE")]["expected"] == 120_000
+    assert recalc[("2025-03", "E10", "JP_EE")]["expected"] == 105_474
+
+
 # --- overtime ---------------------------------------------------------------------------------------------------------
 # E05, wage 8,650,000 (8,000,000 + 650,000) -> hourly 8,650,000 / 173 = 50,000.
 #   Tuesday 2025-03-04, a working day, 4 hours: the first hour x1.5 + three more x2 = 1.5 + 6 = 7.5 -> 375,000
