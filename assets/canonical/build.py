@@ -310,26 +310,39 @@ def build_canonical(
     return [SourceCount(*row) for row in rows]
 
 
-def _mapped_rows(entity: CanonicalEntity) -> str:
-    """``_canonical``'s mapped rows, as the entity's table keeps them."""
+def _mapped_rows(entity: CanonicalEntity, source: str = "_canonical") -> str:
+    """``source``'s mapped rows (by default those of the temporary table ``_canonical``), as the entity's table
+    keeps them."""
     columns = ", ".join([*(q(c) for c in entity.columns), *LINEAGE_COLUMNS])
-    return f"select {columns} from _canonical where _status = 'mapped' order by _source_order, _file_sha256, _line_no"
+    return f"select {columns} from {source} where _status = 'mapped' order by _source_order, _file_sha256, _line_no"
 
 
-def _rejected_rows(entity: CanonicalEntity) -> str:
-    """``_canonical``'s rejected rows, as rows of ``meta.canonical_rejects``."""
+def _rejected_rows(entity: CanonicalEntity, source: str = "_canonical") -> str:
+    """``source``'s rejected rows, as rows of ``meta.canonical_rejects``."""
     return (
         f"select {lit(entity.name)}, _source_contract, _file_sha256, _source_path, _line_no, _rule, _reason "
-        "from _canonical where _status = 'rejected' order by _source_order, _line_no"
+        f"from {source} where _status = 'rejected' order by _source_order, _line_no"
     )
 
 
-def _file_counts(entity: CanonicalEntity, code: str) -> str:
-    """``_canonical``'s counts per file version, as rows of ``meta.canonical_files``."""
+def _file_counts(entity: CanonicalEntity, code: str, source: str = "_canonical") -> str:
+    """``source``'s counts per file version, as rows of ``meta.canonical_files``."""
     return (
         f"select {lit(entity.name)}, {lit(code)}, _source_contract, _file_sha256, {STATUS_COUNTS} "
-        "from _canonical group by _source_contract, _file_sha256"
+        f"from {source} group by _source_contract, _file_sha256"
     )
+
+
+def _batch_source(con, contracts: list[Contract], entity: CanonicalEntity, sql: str, where: str, currency: str) -> str:
+    """Where a batch's rows are read from: the entity's query itself when every staged row is mapped (no source
+    filters its rows or converts its money, so DuckDB folds the rejected and filtered rows away and the counts read
+    the file column alone); else the temporary table ``_canonical``, made here, so the query runs once for the
+    three reads. (At L, 25 million attendance rows: 29 s through the table, 22 s straight.)"""
+    batch = f"(select * from ({sql}) where {where})"
+    if all(not c.filter and not _rate_join(c, entity, currency) for c in contracts):
+        return batch
+    con.execute(f"create or replace temp table _canonical as select * from {batch}")
+    return "_canonical"
 
 
 def _record_sources(con: duckdb.DuckDBPyConnection, entity: CanonicalEntity, contracts, counts: str, currency):
@@ -417,10 +430,10 @@ def _build_by_file(con, entity: CanonicalEntity, usable: list[Contract], sql: st
             state = _files(changed, "contract", "file_sha256")
             con.execute(f"delete from meta.canonical_files where entity = ? and ({state})", [entity.name])
             for batch in _batches(came, sizes, usable):
-                con.execute(f"create or replace temp table _canonical as select * from ({sql}) where {_files(batch)}")
-                con.execute(f"insert into {entity.table} {_mapped_rows(entity)}")
-                con.execute(f"insert into meta.canonical_rejects {_rejected_rows(entity)}")
-                con.execute(f"insert into meta.canonical_files {_file_counts(entity, code)}")
+                source = _batch_source(con, usable, entity, sql, _files(batch), currency)
+                con.execute(f"insert into {entity.table} {_mapped_rows(entity, source)}")
+                con.execute(f"insert into meta.canonical_rejects {_rejected_rows(entity, source)}")
+                con.execute(f"insert into meta.canonical_files {_file_counts(entity, code, source)}")
             _record_sources(con, entity, usable, _summed_counts(entity), currency)
     finally:
         con.execute("drop table if exists _canonical")
@@ -442,11 +455,10 @@ def _rebuild_by_file(con, entity: CanonicalEntity, usable: list[Contract], sql: 
     batches = list(_batches(sorted(sizes), sizes, usable)) or [None]  # no staged file: the table, empty
     with rebuilding(con, entity.table, "_canonical", "_rejected", "_counted") as building:
         for i, batch in enumerate(batches):
-            where = _files(batch) if batch else "false"
-            con.execute(f"create or replace temp table _canonical as select * from ({sql}) where {where}")
-            add_rows(con, building, _mapped_rows(entity), first=i == 0)
-            add_rows(con, "_rejected", _rejected_rows(entity), first=i == 0)
-            add_rows(con, "_counted", _file_counts(entity, code), first=i == 0)
+            source = _batch_source(con, usable, entity, sql, _files(batch) if batch else "false", currency)
+            add_rows(con, building, _mapped_rows(entity, source), first=i == 0)
+            add_rows(con, "_rejected", _rejected_rows(entity, source), first=i == 0)
+            add_rows(con, "_counted", _file_counts(entity, code, source), first=i == 0)
         with transaction(con):
             swap_in(con, building, entity.table)
             con.execute("delete from meta.canonical_rejects where entity = ?", [entity.name])

@@ -342,3 +342,62 @@ def test_a_whole_build_in_batches_of_files_equals_one_batch_row_for_row(con, tmp
     monkeypatch.setattr(build, "BATCH_ROWS", 1)  # every file its own batch
     assert whole_build() == one
     assert [len(r) for r in one] == [3, 3, 1]  # Cafe, Deli, Inn mapped; the total filtered out; Bus without a rate
+
+
+def test_rows_all_mapped_are_read_straight_with_the_same_rows_and_counts(con, tmp_path, monkeypatch):
+    """No filter and the reporting currency: every staged row is mapped, so each batch is read from the entity's
+    query itself rather than through the temporary table ``_canonical``; the rows, the counts per file and the
+    accounting are those of one batch, and a new file is mapped alone."""
+    from assets.canonical import build
+
+    landing = tmp_path / "landing"
+    plain = SPEND_CONTRACT.replace("    currency: GBP\n", "").replace("    filter: line_kind = 'line'\n", "")
+    contract_path = write(tmp_path / "c" / "bank1__card_spend.yaml", plain)
+    for month, lines in {"2011-03": "line,Cafe,5.00,DR,FOOD\nline,Deli,3.00,CR,FOOD\n",
+                         "2011-04": "line,Inn,7.00,DR,TRV\ntotal,,7.00,DR,\n"}.items():  # fmt: skip
+        write(landing / "cards" / f"{month}-statement.csv", "Kind,Merchant,Amount,DC,Category\n" + lines)
+    contract, _ = stage(con, contract_path, landing)
+    spend = entity("spend_transactions")
+    made = []
+    written = (
+        "select vendor_name, amount, _source_path, _line_no from canonical.spend_transactions order by rowid",
+        "select contract, rows_staged, rows_filtered_out, rows_not_current, rows_rejected, rows_mapped "
+        "from meta.canonical_files order by all",
+        "select rows_staged, rows_filtered_out, rows_rejected, rows_mapped from meta.canonical_sources",
+    )
+
+    class Watched:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def execute(self, sql, *args):
+            made.extend(["_canonical"] if "temp table _canonical" in sql else [])
+            return self.inner.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+    def whole_build() -> list:
+        con.execute("drop table if exists canonical.spend_transactions")
+        build_canonical(Watched(con), spend, [contract], "USD")
+        return [con.execute(sql).fetchall() for sql in written]
+
+    one = whole_build()
+    monkeypatch.setattr(build, "BATCH_ROWS", 1)  # every file its own batch
+    assert whole_build() == one
+    assert sorted(one[0], key=lambda r: (r[2], r[3])) == [
+        ("Cafe", Decimal("5.00"), "cards/2011-03-statement.csv", 2),
+        ("Deli", Decimal("-3.00"), "cards/2011-03-statement.csv", 3),
+        ("Inn", Decimal("7.00"), "cards/2011-04-statement.csv", 2),
+        (None, Decimal("7.00"), "cards/2011-04-statement.csv", 3),
+    ]
+    assert one[1] == [("bank1__card_spend", 2, 0, 0, 0, 2)] * 2
+    assert one[2] == [(4, 0, 0, 4)]
+    # a new month: its file alone is mapped, and the table then equals a whole build
+    write(landing / "cards" / "2011-05-statement.csv", "Kind,Merchant,Amount,DC,Category\nline,Bus,2.00,DR,TRV\n")
+    contract, _ = stage(con, contract_path, landing, day=2)
+    build_canonical(Watched(con), spend, [contract], "USD")
+    added = [con.execute(sql).fetchall() for sql in written]
+    assert added[2] == [(5, 0, 0, 5)] and ("Bus", Decimal("2.00"), "cards/2011-05-statement.csv", 2) in added[0]
+    assert sorted(whole_build()[0], key=str) == sorted(added[0], key=str)
+    assert made == []
