@@ -124,8 +124,9 @@ class Settings(BaseModel):
 
     @property
     def duckdb_config(self) -> dict:
-        """What a writing connection opens the warehouse with (a run's and ``open_writer``'s alike: DuckDB takes
-        one configuration per file and process)."""
+        """The memory and threads every connection of this process opens the warehouse with (a run's,
+        ``open_writer``'s, and the CLI's read-only one, which adds its access mode: DuckDB takes one configuration
+        per file and process)."""
         return {"memory_limit": self.duckdb_memory_limit, "threads": self.duckdb_threads}
 
     def resolved(self, root: Path) -> Settings:

@@ -10,6 +10,8 @@
 -- column: is_public_holiday: True on a public holiday (reference.holidays).
 -- column: is_collective_leave: True on a collective-leave day (cuti bersama).
 -- column: is_working_day: True on a working day: not a rest day and not a public holiday.
+-- column: n_days_to_date: Days of the calendar from its first day to this one (1 on the first day).
+-- column: n_working_days_to_date: Working days of the calendar from its first day to this one.
 with window_ as (
     select * from core.reporting_window
 ),
@@ -29,7 +31,7 @@ holidays as (
     group by holiday_date
 ),
 
-final as (
+calendar as (
     select
         d.date_day,
         date_trunc('month', d.date_day)::date as period,
@@ -45,6 +47,16 @@ final as (
             and not coalesce(h.is_public_holiday, false) as is_working_day
     from days d
     left join holidays h on h.holiday_date = d.date_day
+),
+
+final as (
+    -- running totals: the days or working days between two days are a difference of two rows (fct_leave,
+    -- kpi_hr__attendance), with no join to every day between
+    select
+        *,
+        row_number() over (order by date_day) as n_days_to_date,
+        count(*) filter (where is_working_day) over (order by date_day) as n_working_days_to_date
+    from calendar
 )
 
 select * from final order by date_day

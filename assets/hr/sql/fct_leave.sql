@@ -22,22 +22,13 @@ employees as (
     select * from core.dim_employee
 ),
 
-calendar as (
-    -- every day of the reporting window with the days and working days from its first day to it
-    select
-        date_day,
-        coalesce(is_working_day, false) as is_working_day,
-        row_number() over (order by date_day) as n_days_to_date,
-        count(*) filter (where is_working_day) over (order by date_day) as n_working_days_to_date
-    from days
-),
-
 window_ as (
     select min(date_day) as first_day, max(date_day) as last_day from days
 ),
 
 working_days as (
-    -- the days of each request inside the window, counted from the running totals of its first and last day
+    -- the days of each request inside the window, counted from the calendar's running totals on its first and last
+    -- day
     select
         l.leave_id,
         coalesce(sum(t.n_days_to_date - f.n_days_to_date + 1), 0)::bigint as n_calendar_days_in_window,
@@ -45,11 +36,11 @@ working_days as (
             as n_working_days_in_window
     from leave l
     cross join window_ w
-    left join calendar f
+    left join days f
         on l.start_date is not null and l.end_date is not null
         and f.date_day = greatest(l.start_date, w.first_day)
         and greatest(l.start_date, w.first_day) <= least(l.end_date, w.last_day)
-    left join calendar t on t.date_day = least(l.end_date, w.last_day)
+    left join days t on t.date_day = least(l.end_date, w.last_day)
     group by l.leave_id
 ),
 

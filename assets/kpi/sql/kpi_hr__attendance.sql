@@ -53,15 +53,6 @@ hours_per_day as (
     left join normal_hours n on is_in_force(p.period_end, n.effective_from, n.effective_to)
 ),
 
-working_days_to_date as (
-    -- each day of the calendar (every day of the reporting window) with the working days from the first day to it
-    select
-        date_day,
-        is_working_day,
-        count(*) filter (where is_working_day) over (order by date_day) as n_working_days_to_date
-    from days
-),
-
 period_days as (
     select period, min(date_day) as first_day, max(date_day) as last_day
     from days
@@ -80,15 +71,15 @@ version_months as (
 ),
 
 employed_working_days as (
-    -- the working days employed, counted from the running totals instead of listing every employee-day
+    -- the working days employed, from the calendar's running totals instead of listing every employee-day
     select
         v.period,
         case when grouping(v.department_id) = 1 then 'ALL' else v.department_id end as department_id,
-        sum(t.n_working_days_to_date - f.n_working_days_to_date + coalesce(f.is_working_day, false)::integer)::bigint
+        sum(t.n_working_days_to_date - f.n_working_days_to_date + f.is_working_day::integer)::bigint
             as n_working_days_employed
     from version_months v
-    join working_days_to_date f on f.date_day = v.from_day
-    join working_days_to_date t on t.date_day = v.to_day
+    join days f on f.date_day = v.from_day
+    join days t on t.date_day = v.to_day
     group by grouping sets ((v.period, v.department_id), (v.period))
 ),
 
