@@ -26,9 +26,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import dagster as dg
-import yaml
 
 from assets.sqlmodels import MACROS
+from pipelines import yamlfile
 from pipelines.settings import get_settings
 from pipelines.sqllineage import LineageError, OutputColumn, output_columns
 
@@ -52,7 +52,7 @@ class ColumnDoc:
 
 @lru_cache(maxsize=1)
 def column_file() -> dict:
-    return yaml.safe_load(COLUMNS_FILE.read_text(encoding="utf-8")) or {}
+    return yamlfile.safe_load(COLUMNS_FILE.read_text(encoding="utf-8")) or {}
 
 
 def common_description(name: str) -> str:

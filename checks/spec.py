@@ -45,6 +45,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from assets.ingest.contracts import Contract
+from pipelines import yamlfile
 
 SUITES_DIR = Path(__file__).parent / "suites"  # staging extras
 # core and mart suites: beside the model that builds the table, in its domain's table folder
@@ -243,7 +244,7 @@ class SuiteFile(Section):
 
 def read_suite_file(path: Path) -> SuiteFile:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yamlfile.safe_load(path.read_text(encoding="utf-8")) or {}
         return SuiteFile(**data)
     except yaml.YAMLError as exc:
         raise SuiteError(f"suite {path}: not valid YAML: {exc}") from None

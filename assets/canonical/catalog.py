@@ -10,10 +10,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from assets.ingest.contracts import DUCKDB_TYPES, ColumnType
+from pipelines import yamlfile
 
 ENTITIES_DIR = Path(__file__).parent / "entities"
 RATES_FILE = Path(__file__).parent / "exchange_rates.csv"
@@ -69,7 +69,7 @@ def load_catalog(directory: Path = ENTITIES_DIR) -> dict[str, CanonicalEntity]:
     adapter = TypeAdapter(dict[str, CanonicalEntity])
     catalog: dict[str, CanonicalEntity] = {}
     for path in sorted(directory.glob("*.yaml")):
-        for name, entity in adapter.validate_python(yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
+        for name, entity in adapter.validate_python(yamlfile.safe_load(path.read_text(encoding="utf-8")) or {}).items():
             if name in catalog:
                 raise ValueError(f"{path}: canonical entity {name!r} is also defined in {catalog[name].domain}.yaml")
             for column in [*entity.primary_key, *([entity.date_column] if entity.date_column else [])]:

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Literal
 
 import duckdb
-import yaml
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from assets.sqlmodels import TABLE_REF
+from pipelines import yamlfile
 from pipelines.db import insert_rows, keyed
 
 HERE = Path(__file__).parent
@@ -66,7 +66,7 @@ class RegistryError(ValueError):
 @lru_cache(maxsize=4)
 def load_registry(path: Path = REGISTRY_FILE, sql_dir: Path = SQL_DIR) -> tuple[ControlRule, ...]:
     """Every rule, validated: unique codes and parameter names, an existing model, inputs named schema.table."""
-    rules = TypeAdapter(list[ControlRule]).validate_python(yaml.safe_load(path.read_text(encoding="utf-8")) or [])
+    rules = TypeAdapter(list[ControlRule]).validate_python(yamlfile.safe_load(path.read_text(encoding="utf-8")) or [])
     seen_codes: set[str] = set()
     seen_params: dict[str, str] = {}
     for rule in rules:
@@ -88,7 +88,7 @@ def load_registry(path: Path = REGISTRY_FILE, sql_dir: Path = SQL_DIR) -> tuple[
 
 def load_answer_key_map(path: Path = ANSWER_KEY_MAP_FILE) -> dict[str, str]:
     """Planted anomaly type -> control code; every code must be in the registry."""
-    mapping = {str(k): str(v) for k, v in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items()}
+    mapping = {str(k): str(v) for k, v in (yamlfile.safe_load(path.read_text(encoding="utf-8")) or {}).items()}
     codes = {r.code for r in load_registry()}
     unknown = sorted({v for v in mapping.values() if v not in codes})
     if unknown:

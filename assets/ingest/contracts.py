@@ -27,6 +27,8 @@ from pydantic import (
     model_validator,
 )
 
+from pipelines import yamlfile
+
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 CAPTURE = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 ColumnType = Literal["string", "integer", "decimal", "date", "timestamp", "boolean"]
@@ -519,7 +521,7 @@ def load_contract(path: Path, require_century: bool = True) -> Contract:
 
 def _parse_contract(path: Path, text: str, require_century: bool) -> Contract:
     try:
-        data = yaml.safe_load(text)
+        data = yamlfile.safe_load(text)
     except yaml.YAMLError as exc:
         raise ContractError(f"contract {path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Literal
 
 import duckdb
-import yaml
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
+from pipelines import yamlfile
 from pipelines.db import insert_rows, keyed
 
 REGISTRY_DIR = Path(__file__).parent / "registry"
@@ -127,7 +127,7 @@ def load_registry(directory: Path = REGISTRY_DIR) -> tuple[KpiDefinition, ...]:
     adapter = TypeAdapter(list[KpiDefinition])
     entries: list[KpiDefinition] = []
     for path in sorted(directory.glob("*.yaml")):
-        for entry in adapter.validate_python(yaml.safe_load(path.read_text(encoding="utf-8")) or []):
+        for entry in adapter.validate_python(yamlfile.safe_load(path.read_text(encoding="utf-8")) or []):
             if not (SQL_DIR / f"{entry.model}.sql").exists():
                 raise ValueError(
                     f"{path}: KPI {entry.code} names model {entry.model!r}; sql/{entry.model}.sql is missing"

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # local instance's event log
 KERNEL = {
     "dagster_storage", "db", "discovery", "postgres", "progress", "partitions", "resources", "settings", "sqllineage",
-    "warehouse",
+    "warehouse", "yamlfile",
 }  # fmt: skip
 # the application: what a user or Dagster starts
 APPLICATION = {
