@@ -14,6 +14,7 @@ import time
 
 import dagster as dg
 
+from pipelines.dagster_storage import ephemeral_instance
 from pipelines.jobs import NIGHTLY_JOB
 from pipelines.resources import WarehouseResource
 
@@ -67,7 +68,7 @@ def _run_in_order(defs: dg.Definitions, resource: WarehouseResource, pages: bool
     seconds: dict[str, float] = {}
     done: set[int] = set()
     in_a_run: list[dg.AssetsDefinition] = []
-    instance = dg.DagsterInstance.ephemeral()
+    instance = ephemeral_instance()
     for key in graph.toposorted_asset_keys:
         if key not in selected:
             continue

@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from pipelines.dagster_storage import ephemeral_instance
+
 BARE_REPORTS = "reports_bare"
 
 
@@ -33,7 +35,6 @@ def _point_settings_at(workdir: Path, warehouse: str) -> None:
 def nightly(workdir: Path) -> dict:
     _point_settings_at(workdir, "warehouse.duckdb")  # before the imports: pipelines.definitions reads the settings
     started = time.perf_counter()
-    import dagster as dg
 
     from pipelines.cli import run_nightly
     from pipelines.definitions import build_definitions
@@ -41,7 +42,7 @@ def nightly(workdir: Path) -> dict:
     defs = build_definitions()
 
     startup = time.perf_counter() - started
-    result = run_nightly(instance=dg.DagsterInstance.ephemeral(), defs=defs)
+    result = run_nightly(instance=ephemeral_instance(), defs=defs)
     steps = {}
     for event in result.all_events:
         if event.event_type_value == "STEP_SUCCESS":

@@ -149,7 +149,9 @@ def run_nightly(instance=None, defs=None, out=None, command: str | None = None):
     from pipelines.orphans import clear_orphaned_runs
 
     if instance is None:
-        instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+        from pipelines.dagster_storage import ephemeral_instance
+
+        instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else ephemeral_instance()
     for run_id in clear_orphaned_runs(instance):
         print(f"run {run_id} was left STARTED by a process that is gone: marked failed", file=out or sys.stdout)
     job = defs.resolve_job_def(NIGHTLY_JOB)
@@ -547,7 +549,9 @@ def publish_pages(warehouse: Path | None, instance=None, defs=None, out=None, co
 
         defs = build_definitions()
     if instance is None:
-        instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+        from pipelines.dagster_storage import ephemeral_instance
+
+        instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else ephemeral_instance()
     settings = get_settings()
     config = {**settings.duckdb_config, "access_mode": "read_only"}
     if warehouse is None:

@@ -11,13 +11,14 @@ import pytest
 from fixtures.browser import CHROMIUM, CHROMIUM_ARGS, EMPLOYEES, END_PERIOD, MONTHS, Tab, _edit_landing
 from fixtures.project import forget_settings, generate, point_settings_at
 
+from pipelines.dagster_storage import ephemeral_instance
+
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory):
     """Generate, edit, run the nightly job, serve the reports on 127.0.0.1; yield what the tests need."""
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed: run `make browser-deps`")
-    import dagster as dg
     import duckdb
 
     from dashboards.serve import serve_in_thread
@@ -30,7 +31,7 @@ def site(tmp_path_factory):
         settings = point_settings_at(mp, root, MONTHS)
         generate(settings, employees=EMPLOYEES, months=MONTHS, end_period=END_PERIOD, seed=7)
         _edit_landing(settings.landing_dir)
-        result = run_nightly(instance=dg.DagsterInstance.ephemeral(), defs=build_definitions())
+        result = run_nightly(instance=ephemeral_instance(), defs=build_definitions())
         assert result.success, "the nightly run failed"
     forget_settings()
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)

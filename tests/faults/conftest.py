@@ -17,6 +17,8 @@ import pytest
 from fixtures.kpi_reader import READER, kpi_digest, reads_done
 from fixtures.project import forget_settings, generate, point_settings_at
 
+from pipelines.dagster_storage import ephemeral_instance
+
 ROOT = Path(__file__).resolve().parents[2]
 EMPLOYEES = 20
 
@@ -37,7 +39,6 @@ def marts_digest(path: Path) -> str:
 
 @pytest.fixture(scope="session")
 def two_nights(tmp_path_factory):
-    import dagster as dg
 
     from pipelines.cli import run_nightly
     from pipelines.definitions import build_definitions
@@ -47,7 +48,7 @@ def two_nights(tmp_path_factory):
         settings = point_settings_at(mp, root, 3)
         generate(settings, employees=EMPLOYEES, months=2, end_period="2025-05", seed=7)
         defs = build_definitions()
-        instance = dg.DagsterInstance.ephemeral()
+        instance = ephemeral_instance()
         first = run_nightly(instance=instance, defs=defs)
         assert settings.read_copy.exists(), "the first night published its read copy"
         first_digest = marts_digest(settings.read_copy)

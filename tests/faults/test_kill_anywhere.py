@@ -37,6 +37,7 @@ from dashboards import publish
 from pipelines.cli import run_nightly
 from pipelines.definitions import build_definitions
 from pipelines.settings import get_settings
+from pipelines.dagster_storage import ephemeral_instance
 
 seed, kills = int(sys.argv[1]), int(sys.argv[2])
 settings = get_settings()
@@ -55,7 +56,7 @@ def child(read_fd, write_fd):
         return original(self, event, **kwargs)
 
     dg.DagsterInstance.handle_new_event = handle
-    result = run_nightly(instance=dg.DagsterInstance.ephemeral(), defs=defs)
+    result = run_nightly(instance=ephemeral_instance(), defs=defs)
     os._exit(0 if result.success else 1)
 
 

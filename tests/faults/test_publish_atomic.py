@@ -22,6 +22,7 @@ from faults import small_company as company
 
 from dashboards import publish
 from dashboards.render import Site
+from pipelines.dagster_storage import ephemeral_instance
 
 ROOT = Path(__file__).resolve().parents[2]
 STEPS = ["all"]
@@ -188,7 +189,7 @@ def nightly(isolated_settings, tmp_path, monkeypatch):
         return dg.materialize(
             dashboard_assets(),
             resources={"duckdb": warehouse_resource(isolated_settings)},
-            instance=dg.DagsterInstance.ephemeral(),
+            instance=ephemeral_instance(),
             raise_on_error=False,
             selection=selection,
         )

@@ -15,6 +15,8 @@ import json
 import pytest
 from fixtures.project import forget_settings, generate, point_settings_at
 
+from pipelines.dagster_storage import ephemeral_instance
+
 pytestmark = pytest.mark.integration
 
 EMPLOYEES = 150
@@ -26,7 +28,6 @@ SEED = 3
 @pytest.fixture(scope="module")
 def company(tmp_path_factory):
     """Generate the company, run nightly_refresh once, and open the warehouse read-only."""
-    import dagster as dg
     import duckdb
 
     from pipelines.cli import run_nightly
@@ -36,7 +37,7 @@ def company(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         settings = point_settings_at(mp, root, MONTHS)
         generate(settings, employees=EMPLOYEES, months=MONTHS, end_period=END_PERIOD, seed=SEED)
-        result = run_nightly(instance=dg.DagsterInstance.ephemeral(), defs=build_definitions())
+        result = run_nightly(instance=ephemeral_instance(), defs=build_definitions())
         con = duckdb.connect(str(settings.warehouse_path), read_only=True)
         yield {"settings": settings, "result": result, "con": con}
         con.close()

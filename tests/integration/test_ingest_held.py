@@ -11,6 +11,8 @@ import datetime as dt
 import pytest
 from fixtures.project import forget_settings, own_company
 
+from pipelines.dagster_storage import ephemeral_instance
+
 pytestmark = pytest.mark.integration
 
 PEOPLE = 20
@@ -34,7 +36,6 @@ def manifest(con) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def nights(tmp_path_factory):
-    import dagster as dg
     import duckdb
 
     from pipelines.cli import report_run, run_nightly
@@ -44,7 +45,7 @@ def nights(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         settings, staff = own_company(mp, root, MONTHS, master(PEOPLE))
         defs = build_definitions()
-        instance = dg.DagsterInstance.ephemeral()
+        instance = ephemeral_instance()
         first = run_nightly(instance=instance, defs=defs)
         first_code = report_run(first, settings)
         with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from fixtures.project import forget_settings, generate, point_settings_at
 
+from pipelines.dagster_storage import ephemeral_instance
+
 pytestmark = pytest.mark.integration
 
 EMPLOYEES = 60
@@ -20,7 +22,6 @@ def _snapshot(con, table: str) -> list:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     """Generate the company and run nightly_refresh twice; yield what each run left behind."""
-    import dagster as dg
     import duckdb
 
     from pipelines.cli import run_nightly
@@ -31,7 +32,7 @@ def project(tmp_path_factory):
         settings = point_settings_at(mp, root, MONTHS)
         generate(settings, employees=EMPLOYEES, months=MONTHS, end_period=END_PERIOD, seed=7)
         defs = build_definitions()
-        instance = dg.DagsterInstance.ephemeral()
+        instance = ephemeral_instance()
         first = run_nightly(instance=instance, defs=defs)
         with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
             after_first = {

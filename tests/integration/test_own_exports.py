@@ -20,6 +20,8 @@ import datetime as dt
 import pytest
 from fixtures.project import forget_settings, own_company
 
+from pipelines.dagster_storage import ephemeral_instance
+
 pytestmark = pytest.mark.integration
 
 MASTER = """\
@@ -36,7 +38,6 @@ JAN, FEB, MAR = dt.date(2024, 1, 1), dt.date(2024, 2, 1), dt.date(2024, 3, 1)
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    import dagster as dg
     import duckdb
 
     from pipelines.cli import run_nightly
@@ -45,7 +46,7 @@ def project(tmp_path_factory):
     root = tmp_path_factory.mktemp("own_exports")
     with pytest.MonkeyPatch.context() as mp:
         settings, _ = own_company(mp, root, MONTHS, MASTER)
-        result = run_nightly(instance=dg.DagsterInstance.ephemeral(), defs=build_definitions())
+        result = run_nightly(instance=ephemeral_instance(), defs=build_definitions())
         con = duckdb.connect(str(settings.warehouse_path), read_only=True)
         yield {"settings": settings, "result": result, "con": con}
         con.close()

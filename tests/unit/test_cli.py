@@ -19,6 +19,7 @@ import pytest
 from fixtures.project import settings_from_env
 
 from pipelines.cli import _findings_lines, build_parser, main
+from pipelines.dagster_storage import ephemeral_instance
 from pipelines.progress import Progress, RunState, Step, duration_text, prune_logs
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -312,7 +313,7 @@ def tiny(tmp_path, monkeypatch):
 
     defs = dg.Definitions(assets=[people, headcount], jobs=[dg.define_asset_job("nightly_refresh")])
     with settings_from_env(monkeypatch, WAREHOUSE_PATH=tmp_path / "warehouse.duckdb", REPORTS_DIR=tmp_path / "reports"):
-        yield SimpleNamespace(defs=defs, root=tmp_path, instance=dg.DagsterInstance.ephemeral())
+        yield SimpleNamespace(defs=defs, root=tmp_path, instance=ephemeral_instance())
 
 
 def test_a_run_shows_progress_and_writes_dagsters_lines_to_its_log_file(tiny):

@@ -1,10 +1,12 @@
 """The local instance's event log (pipelines/dagster_storage.py, named by config/dagster.yaml): a run's events,
 materializations and check evaluations are stored where Dagster's own SQLite event log reads them, on connections
-that do not wait for the disk, with a bounded number of engines."""
+that do not wait for the disk, with a bounded number of engines. The ephemeral instance of a run without
+``DAGSTER_HOME`` stores its events through the connection its in-memory event log holds."""
 
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import dagster as dg
@@ -13,7 +15,7 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventL
 from sqlalchemy import text
 
 from pipelines import dagster_storage, resources
-from pipelines.dagster_storage import LocalEventLogStorage
+from pipelines.dagster_storage import HeldInMemoryEventLogStorage, LocalEventLogStorage, ephemeral_instance
 from pipelines.resources import WarehouseResource
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,3 +98,39 @@ def test_holding_connections_is_asked_once_per_instance(monkeypatch):
         dagster_storage.hold_connections(instance)
         dagster_storage.hold_connections(None)
     assert calls == [{"statement_timeout": 0, "pool_recycle": 3600, "max_overflow": 20}]
+
+
+def _stored_types(instance: dg.DagsterInstance, run_id: str) -> set:
+    return {e.dagster_event.event_type for e in instance.all_logs(run_id) if e.is_dagster_event}
+
+
+def test_the_ephemeral_instance_stores_every_event_on_the_connection_it_holds(monkeypatch):
+    with ephemeral_instance() as instance:
+        storage = instance.event_log_storage
+        assert isinstance(storage, HeldInMemoryEventLogStorage) and instance.is_ephemeral
+        opened: list[int] = []
+        connect = storage._engine.connect
+        monkeypatch.setattr(storage._engine, "connect", lambda *a, **k: opened.append(1) or connect(*a, **k))
+        dg.materialize([headcount, headcount_is_positive], instance=instance)  # asks once which tables there are
+        opened.clear()
+        result = dg.materialize([headcount, headcount_is_positive], instance=instance)
+        assert result.success
+        key = dg.AssetKey("headcount")
+        assert instance.get_latest_materialization_event(key).run_id == result.run_id
+        stored = {dg.DagsterEventType.ASSET_MATERIALIZATION, dg.DagsterEventType.ASSET_CHECK_EVALUATION}
+        assert stored | {dg.DagsterEventType.RUN_SUCCESS} <= _stored_types(instance, result.run_id)
+        assert opened == []  # Dagster's in-memory event log opens one connection per event and per read
+        with storage.index_connection() as conn:
+            assert conn.execute(text("pragma foreign_keys")).scalar() == 1  # as Dagster sets on its connections
+
+
+def test_a_thread_of_its_own_gets_a_connection_of_its_own():
+    with ephemeral_instance() as instance:
+        first = dg.materialize([headcount], instance=instance)
+        found: list = []
+        worker = threading.Thread(
+            target=lambda: found.append(instance.get_latest_materialization_event(dg.AssetKey("headcount")))
+        )
+        worker.start()
+        worker.join()
+        assert found[0] is not None and found[0].run_id == first.run_id
