@@ -23,6 +23,7 @@ from pathlib import Path
 
 from benchmarks.layers import LAYERS, breakdown
 from benchmarks.table_hashes import differences, table_hashes
+from dashboards.pdf import CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = {"S": (400, 36), "M": (5000, 60), "L": (20000, 60)}
@@ -247,7 +248,8 @@ def main() -> None:
     kpi_seconds = sum(s for k, s in full["steps"].items() if k.startswith("marts__kpi"))
     results = {
         "size": args.size, "employees": employees, "months": months,
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+                    "prints_pdfs": CHROMIUM.exists()},
         "generation": generation, "nightly": full, "incremental": incremental, "bare_sql": bare,
         "pandas_kpis": pandas, "pandas_vs_warehouse": agreement,
         "bare_vs_job": bare_agreement,
@@ -273,6 +275,8 @@ def main() -> None:
     (workdir / "results.json").write_text(json.dumps(results, indent=2, default=str))
     print(f"\nKinerja benchmark, size {args.size}: {employees:,} employees x {months} months "
           f"({os.cpu_count()} CPUs, {platform.platform()})")  # fmt: skip
+    # the pages layer prints the monthly reviews to PDF only where Chromium is installed (dashboards/pdf.py)
+    print(f"  monthly review PDFs   {'printed' if CHROMIUM.exists() else f'not printed: no {CHROMIUM}'}")
     print(f"  generation            {generation['generation_seconds']} s{' (reused)' if generation['reused'] else ''}")
     print(f"  {'scenario':22}{'seconds':>10}{'peak RSS MB':>14}")
     for name, result in (("nightly (full)", full), ("incremental month", incremental), ("bare DuckDB SQL", bare),
