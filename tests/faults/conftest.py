@@ -39,7 +39,6 @@ def marts_digest(path: Path) -> str:
 
 @pytest.fixture(scope="session")
 def two_nights(tmp_path_factory):
-
     from pipelines.cli import run_nightly
     from pipelines.definitions import build_definitions
 

@@ -5,6 +5,8 @@ E2  hired into D2 on 2025-03-28, after the March pay date (the 25th): still D2's
 E3  D1 from 2024-01-01, left on 2024-06-30, rehired into D2 on 2025-03-28 (after the pay date): D2's payslip,
     not the department of the gap between the spells.
 E9  paid in March but unknown to HR: kept, with no department.
+E1  a March run whose two lines disagree on the pay date (25 February, none): the version on the pay date, D1,
+    ranks above every version of the line without one.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ MARCH_E1 = {
 
 def lines(run, period, pay_date, employee_id, amounts):
     return [
-        {"run_id": run, "period": period, "pay_date": D(pay_date), "employee_id": employee_id,
+        {"run_id": run, "period": period, "pay_date": D(pay_date) if pay_date else None, "employee_id": employee_id,
          "component_code": code, "amount_idr": amount}
         for code, amount in amounts.items()
     ]  # fmt: skip
@@ -72,6 +74,8 @@ def payroll(con):
         *lines("PR-2025-03", "2025-03", "2025-03-25", "E2", {"BASIC": 1_290_323}),
         *lines("PR-2025-03", "2025-03", "2025-03-25", "E3", {"BASIC": 1_290_323}),
         *lines("PR-2025-03", "2025-03", "2025-03-25", "E9", {"BASIC": 5_000_000}),
+        *lines("PR-2025-03S", "2025-03", "2025-02-25", "E1", {"BONUS": 100_000}),
+        *lines("PR-2025-03S", "2025-03", None, "E1", {"ALW_VAR": 50_000}),
     ])  # fmt: skip
     run_models(
         con, Settings(reporting_months=3), *HR_CORE,
@@ -112,6 +116,10 @@ def test_department_is_the_one_on_the_pay_date(payroll):
     assert payslip(payroll, "PR-2025-03", "E1")["department_id"] == "D2"  # transferred on 1 March
     assert payslip(payroll, "PR-2025-03", "E2")["department_id"] == "D2"  # joined after the pay date
     assert payslip(payroll, "PR-2025-03", "E3")["department_id"] == "D2"  # rehired into D2 after the pay date
+    supplementary = payroll.execute(
+        "select component_code, department_id from core.fct_payslip_line where run_id = 'PR-2025-03S' order by all"
+    ).fetchall()
+    assert supplementary == [("ALW_VAR", "D1"), ("BONUS", "D1")]  # D1 on 25 February; no pay date ranks below
 
 
 def test_lines_of_unknown_employees_and_components_are_kept_and_marked(payroll):
@@ -121,4 +129,5 @@ def test_lines_of_unknown_employees_and_components_are_kept_and_marked(payroll):
     ).fetchall()
     assert unknown == [("E1", "MEAL", "D2", True, False), ("E9", "BASIC", None, False, True)]
     assert payslip(payroll, "PR-2025-03", "E9")["gross_idr"] == 5_000_000
-    assert payroll.execute("select count(*) from core.fct_payslip_line").fetchall() == [(21,)]  # 2 + 16 + 1 + 1 + 1
+    lines_ = payroll.execute("select count(*) from core.fct_payslip_line").fetchall()
+    assert lines_ == [(23,)]  # 2 + 16 + 1 + 1 + 1 + 2
