@@ -38,8 +38,10 @@ bpjs_components as (
 ),
 
 actual as (
+    -- only the BPJS components are compared: summing every line first cost a new month a pass over all of them
     select run_id, employee_id, component_code, sum(amount_idr) as actual_idr
     from lines
+    where component_code in (select b.component_code from bpjs_components b)
     group by run_id, employee_id, component_code
 ),
 
