@@ -138,7 +138,6 @@ def execute_job(job, instance, *, kind: str, title: str, tags: dict[str, str], o
 def run_nightly(instance=None, defs=None, out=None, command: str | None = None):
     """Execute ``nightly_refresh`` in this process (the warehouse's only writer), showing its progress on ``out``
     (nothing when None); Dagster's log lines go to ``run_log(settings, run id)``."""
-    import dagster as dg
 
     from pipelines.jobs import NIGHTLY_JOB
 
@@ -149,9 +148,9 @@ def run_nightly(instance=None, defs=None, out=None, command: str | None = None):
     from pipelines.orphans import clear_orphaned_runs
 
     if instance is None:
-        from pipelines.dagster_storage import ephemeral_instance
+        from pipelines.dagster_storage import run_instance
 
-        instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else ephemeral_instance()
+        instance = run_instance()
     for run_id in clear_orphaned_runs(instance):
         print(f"run {run_id} was left STARTED by a process that is gone: marked failed", file=out or sys.stdout)
     job = defs.resolve_job_def(NIGHTLY_JOB)
@@ -549,9 +548,9 @@ def publish_pages(warehouse: Path | None, instance=None, defs=None, out=None, co
 
         defs = build_definitions()
     if instance is None:
-        from pipelines.dagster_storage import ephemeral_instance
+        from pipelines.dagster_storage import run_instance
 
-        instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else ephemeral_instance()
+        instance = run_instance()
     settings = get_settings()
     config = {**settings.duckdb_config, "access_mode": "read_only"}
     if warehouse is None:

@@ -171,3 +171,9 @@ def ephemeral_instance() -> dg.DagsterInstance:
         run_coordinator=DefaultRunCoordinator(),
         run_launcher=SyncInMemoryRunLauncher(),
     )
+
+
+def run_instance() -> dg.DagsterInstance:
+    """The instance a run of this process records into: ``$DAGSTER_HOME``'s when it is set (``make run``, the UI),
+    else ``ephemeral_instance()``."""
+    return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else ephemeral_instance()
