@@ -151,8 +151,10 @@ def _delimiter_hint(header: list[str]) -> str:
     return ""
 
 
-def _landed_select(positions: dict[str, int], contract: Contract, extra_positions: dict[str, int]) -> str:
-    parts = ["_line_no"]
+def _landed_select(
+    positions: dict[str, int], contract: Contract, extra_positions: dict[str, int], line_no: str = "_line_no"
+) -> str:
+    parts = [f"{line_no} as _line_no"]
     for column in contract.read_columns:
         parts.append(f'c{positions[column]} as "{column}"' if column in positions else f'null::varchar as "{column}"')
     if extra_positions:
@@ -239,35 +241,48 @@ def _land_csv(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path) ->
         )
         con.execute("drop table if exists _rej_errors; drop table if exists _rej_scans")
     # Good rows get their physical line back: the lines after the header that are neither blank nor rejected.
-    con.execute(
-        f"""
-        create or replace temp table _csv_lines as
-        select line as _line_no, row_number() over (order by line) as _ordinal
-        from range({sniffed.header_line + 1}, {scan.n_lines + 1}) t(line)
-        where line not in (select unnest(?::bigint[]))
-          and line not in (select _line_no from _landed_rejects)
-        """,
-        [scan.blank_lines],
-    )
-    con.execute(
-        f"""
-        create temp view _landed as
-        select {_landed_select(positions, contract, extra_positions)}
-        from _csv join _csv_lines using (_ordinal)
-        order by _line_no
-        """
-    )
+    # A file without blank or rejected lines (most files) needs no list of lines: its n-th row is line n after
+    # the header.
+    rejected = scalar(con, "select count(*) from _landed_rejects")
+    if not scan.blank_lines and not rejected:
+        con.execute(
+            f"""
+            create temp view _landed as
+            select {_landed_select(positions, contract, extra_positions, f"_ordinal + {sniffed.header_line}")}
+            from _csv
+            where _ordinal <= {scan.n_lines - sniffed.header_line}
+            order by _ordinal
+            """
+        )
+    else:
+        con.execute(
+            f"""
+            create or replace temp table _csv_lines as
+            select line as _line_no, row_number() over (order by line) as _ordinal
+            from range({sniffed.header_line + 1}, {scan.n_lines + 1}) t(line)
+            where line not in (select unnest(?::bigint[]))
+              and line not in (select _line_no from _landed_rejects)
+            """,
+            [scan.blank_lines],
+        )
+        con.execute(
+            f"""
+            create temp view _landed as
+            select {_landed_select(positions, contract, extra_positions)}
+            from _csv join _csv_lines using (_ordinal)
+            order by _line_no
+            """
+        )
     rows = scalar(con, "select count(*) from _landed")
-    rejects = scalar(con, "select count(*) from _landed_rejects")
     notes = list(scan.notes)
     if scan.encoding == "mixed":
         notes.append(f"{len(scan.cp1252_lines)} line(s) were not UTF-8 and were read as cp1252")
-    if rows + rejects == 0:
+    if rows + rejected == 0:
         notes.append("header only: the file has no data rows" if contract.csv.header else "the file has no data rows")
     return LandedFile(
         format="csv",
         rows=rows,
-        rejects=rejects,
+        rejects=rejected,
         encoding=scan.encoding,
         delimiter=sniffed.delimiter,
         newline={"\n": "LF", "\r\n": "CRLF", "\r": "CR"}[scan.newline],

