@@ -327,16 +327,12 @@ def _judge_new_files(con: duckdb.DuckDBPyConnection, contract: Contract, column:
     under the column's reading (a file version's rows never change); returns the reading."""
     reading = _reading(contract, formats)
     lit = lambda s: "'" + s.replace("'", "''") + "'"  # noqa: E731
-    first = " ".join(f"when try_strptime(v, {lit(f)}) is not null then {i}" for i, f in enumerate(formats))
-    both = " ".join(
-        f"when {i} then try_strptime(v, {lit(swapped_format(f))}) is not null"
-        for i, f in enumerate(formats)
-        if swapped_format(f)
-    )
-    changed = " ".join(
-        f"when {i} then try_strptime(v, {lit(swapped_format(f))}) <> try_strptime(v, {lit(f)})"
-        for i, f in enumerate(formats)
-        if swapped_format(f)
+    # each value is read once with each format, and once more in the swapped order of the format it read with
+    parsed = ", ".join(f"try_strptime(v, {lit(f)}) as p{i}" for i, f in enumerate(formats))
+    first = " ".join(f"when p{i} is not null then {i}" for i in range(len(formats)))
+    as_read = " ".join(f"when {i} then p{i}" for i in range(len(formats)))
+    swapped = " ".join(
+        f"when {i} then try_strptime(v, {lit(swapped_format(f))})" for i, f in enumerate(formats) if swapped_format(f)
     )
     con.execute(DATE_ORDER_DDL)
     key = [contract.name, column]
@@ -357,18 +353,21 @@ def _judge_new_files(con: duckdb.DuckDBPyConnection, contract: Contract, column:
             select r._file_sha256 as f, {_cleaned_text(contract, column)} as v
             from raw.{contract.raw_table} r semi join todo t on t.file_sha256 = r._file_sha256
         ),
+        parsed as (
+            select f, v, {parsed} from values_ where v is not null
+        ),
         read_ as (
-            select f, v, case {first} end as k from values_ where v is not null
+            select f, v, k, case k {as_read} end as d, case k {swapped} end as s
+            from (select *, case {first} end as k from parsed)
+            where k is not null
         ),
         judged as (
-            select f, v, k, coalesce(case k {both} else false end, false) as is_both,
-                   coalesce(case k {changed} else false end, false) as is_changed
-            from read_ where k is not null
+            select f, v, k, s is not null as is_both, coalesce(s <> d, false) as is_changed from read_
         ),
         per_file as (
             select f, mode(k) as k, count(*) as n, count(*) filter (where is_both) as n_both,
                    count(*) filter (where is_changed) as n_changed,
-                   (list(v order by v) filter (where is_changed))[1:5] as examples
+                   min(v, 5) filter (where is_changed) as examples
             from judged group by f
         )
         select $contract, t.file_sha256, $column, $reading, p.k, coalesce(p.n, 0), coalesce(p.n_both, 0),

@@ -276,6 +276,18 @@ def test_each_file_version_is_read_once_per_reading_of_the_column(tmp_path, con)
     assert con.execute(judged, [contract.name]).fetchone()[0] == 2
 
 
+def test_a_file_read_with_the_second_format_is_judged_in_that_formats_swapped_order(tmp_path, con):
+    """Each value is read once per format and once swapped, in the order of the format it read with: a file
+    whose dates read with the second format only is judged by that format (its examples, its swap)."""
+    contract_path = write_contract(tmp_path, "payments", DAY_FIRST.replace('["%d/%m/%Y"]', '["%Y/%m/%d", "%d-%m-%Y"]'))
+    land(tmp_path, "payments", "us.csv", "payment_id,paid_on\nA,03-04-2024\nB,01-02-2024\nC,06-06-2024\n")
+    land(tmp_path, "payments", "iso.csv", "payment_id,paid_on\nD,2024/02/01\nE,2024/12/13\n")
+    contract = load(con, tmp_path, contract_path)
+    (found,) = ambiguous_date_orders(con, contract)
+    assert (found.source_path, found.format, found.swapped) == ("payments/us.csv", "%d-%m-%Y", "%m-%d-%Y")
+    assert (found.n_values, found.n_changed, found.examples) == (3, 2, ("01-02-2024", "03-04-2024"))
+
+
 def test_a_file_with_a_day_above_twelve_or_a_non_numeric_format_is_not_reported(tmp_path, con):
     contract_path = write_contract(tmp_path, "payments", DAY_FIRST)
     land(tmp_path, "payments", "uk.csv", "payment_id,paid_on\nD,25/12/2024\nE,01/02/2024\n")
