@@ -89,21 +89,28 @@ def _passes(considered: int, unexpected: int, mostly: float) -> bool:
 
 
 def _row_checks(con, source: str, checks: Sequence[QualityCheck], keys: str) -> dict[str, RawResult]:
-    """Every row-level check in one scan of the source."""
-    parts = []
-    for check in checks:
-        considered, failing = _conditions(check)
-        bad = f"({considered}) and ({failing})"
-        parts += [
-            f"count(*) filter (where {considered})",
-            f"count(*) filter (where {bad})",
-            f"(list({keys} order by {keys}) filter (where {bad}))[1:{SAMPLE_SIZE}]",
-        ]
-    row = con.execute(f"with scoped as ({source}) select {', '.join(parts)} from scoped").fetchall()[0]
+    """Every row-level check in one scan of the source, and the keys of the failing rows in a second scan of those
+    rows alone, when some fail: a key is text built for each row it names, which over every row cost more than
+    the checks themselves (at L, 1.8 s of the 3.0 s of the attendance facts' checks)."""
+    conditions = [_conditions(check) for check in checks]
+    bad = [f"({considered}) and ({failing})" for considered, failing in conditions]
+    counts = [
+        part
+        for (considered, _), failing in zip(conditions, bad, strict=True)
+        for part in (f"count(*) filter (where {considered})", f"count(*) filter (where {failing})")
+    ]
+    row = con.execute(f"with scoped as ({source}) select {', '.join(counts)} from scoped").fetchall()[0]
+    failed = [i for i in range(len(checks)) if row[2 * i + 1]]
+    samples: dict[int, list | None] = {}
+    if failed:
+        parts = [f"(list({keys} order by {keys}) filter (where {bad[i]}))[1:{SAMPLE_SIZE}]" for i in failed]
+        rows = " or ".join(f"({bad[i]})" for i in failed)
+        found = con.execute(f"with scoped as ({source}) select {', '.join(parts)} from scoped where {rows}").fetchall()
+        samples = dict(zip(failed, found[0], strict=True))
     results = {}
     for i, check in enumerate(checks):
-        n, bad, sample = row[3 * i : 3 * i + 3]
-        results[check.name] = RawResult(_passes(n, bad, check.mostly), n, bad, sample=tuple(sample or ()))
+        n, n_bad = row[2 * i : 2 * i + 2]
+        results[check.name] = RawResult(_passes(n, n_bad, check.mostly), n, n_bad, sample=tuple(samples.get(i) or ()))
     return results
 
 
