@@ -79,4 +79,6 @@ final as (
     left join employees k on k.employee_id = t.employee_id and k.is_current
 )
 
-select * from final order by period, run_id, employee_id, component_code
+-- Not sorted: the rows keep the order of canonical.payslip_lines (file by file as loaded, so month by month).
+-- Readers filter and group them; sorting all rows took 4.7 of the 9.4 s of its query at L.
+select * from final
