@@ -263,3 +263,22 @@ def test_the_columns_of_a_table_a_view_and_a_missing_table(con):
     assert runner.table_columns(con, "core.orphan") == ["x"]  # a view whose table is gone still names its columns
     assert runner.table_columns(con, "core.missing") is None
     assert runner.table_columns(con, "nowhere.t") is None
+
+
+@pytest.mark.parametrize("sample_rows", [1, 3, 100_000])
+def test_a_column_constant_in_the_first_rows_only_is_read_in_full(con, monkeypatch, sample_rows):
+    """The constant-columns check reads the first rows, and in full only the columns with one value there: a
+    column that changes after them is not constant, one that never changes is, whatever the sample's size."""
+    import checks.sql_suite as sql_suite
+    from checks.spec import constant_columns_check
+
+    monkeypatch.setattr(sql_suite, "CONSTANT_SAMPLE_ROWS", sample_rows)
+    con.execute("create schema if not exists core")
+    con.execute(
+        "create or replace table core.c as select i, 'IDR' as currency, case when i < 8 then 'a' else 'b' end as late,"
+        " case when i % 2 = 0 then 5 end as sparse, null::varchar as empty from range(12) t(i)"
+    )
+    check = constant_columns_check("core.c", ["i", "currency", "late", "sparse", "empty"])
+    result = sql_suite.constant_check(con, "select * from core.c", check)
+    assert (result.success, result.rows_considered, result.unexpected_count) == (False, 12, 1)
+    assert result.observed == "currency = 'IDR' in all 12 rows with a value"  # sparse has 6 values, empty none
