@@ -18,6 +18,10 @@ where the entity has a key that two could claim) is built file by file: ``meta.c
 versions it was built from and their counts, and a night maps only the staged file versions that came, deletes
 the rows of those that went, and writes nothing when none did. A change to the query (a contract, the catalog) or
 to the exchange rates, or a changed contract, rebuilds it whole. The other entities are rebuilt whole every night.
+
+An entity with one such source that keeps every row and converts no money is a view of that source's staging
+table (``is_view_of_staging``): each of its rows is a staged row as it is, so nothing is copied; the counts are
+recorded all the same.
 """
 
 from __future__ import annotations
@@ -287,6 +291,50 @@ def is_built_by_file(entity: CanonicalEntity, contracts: list[Contract]) -> bool
     )
 
 
+def is_view_of_staging(entity: CanonicalEntity, contracts: list[Contract], reporting_currency: str) -> bool:
+    """Whether the entity is its one source's staged rows as they are: one contract that appends or sends events,
+    keeps every row (no ``filter``) and converts no money. Every staged row is then mapped, to a row that depends
+    on it alone, and the entity is a view over the staging table: nothing is copied (at L, 25 million attendance
+    rows took 22 s a night to copy), and a new month's rows are in it as soon as they are staged."""
+    return (
+        len(contracts) == 1
+        and is_built_by_file(entity, contracts)
+        and not contracts[0].filter
+        and not _rate_join(contracts[0], entity, reporting_currency)
+    )
+
+
+def _is_view(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    schema, view = name.split(".")
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_views() where database_name = current_database() and schema_name = ? "
+            "and view_name = ?",
+            [schema, view],
+        ).fetchone()[0]
+    )
+
+
+def _drop_view(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    if _is_view(con, name):
+        con.execute(f"drop view {name}")
+
+
+def _build_view(con, entity: CanonicalEntity, contract: Contract, sql: str, currency: str) -> None:
+    """The entity as a view of its one source's staged rows (``is_view_of_staging``), in their order; the counts
+    per file version and per source recorded as for a table."""
+    code = _code(con, entity, [contract], sql)
+    columns = ", ".join([*(q(c) for c in entity.columns), *LINEAGE_COLUMNS])
+    with transaction(con):
+        if not _is_view(con, entity.table):  # a table until now
+            con.execute(f"drop table if exists {entity.table}")
+        con.execute(f"create or replace view {entity.table} as select {columns} from ({sql}) where _status = 'mapped'")
+        con.execute("delete from meta.canonical_rejects where entity = ?", [entity.name])
+        con.execute("delete from meta.canonical_files where entity = ?", [entity.name])
+        con.execute(f"insert into meta.canonical_files {_file_counts(entity, code, f'({sql})')}")
+        _record_sources(con, entity, [contract], _summed_counts(entity), currency)
+
+
 def build_canonical(
     con: duckdb.DuckDBPyConnection, entity: CanonicalEntity, contracts: list[Contract], reporting_currency: str
 ) -> list[SourceCount]:
@@ -299,10 +347,14 @@ def build_canonical(
     con.execute(f"drop table if exists {rebuild_name(entity.table)}")  # one a killed run left
     usable = [c for c in contracts if table_exists(con, f"staging.{c.staging_table}")]
     sql = canonical_sql(entity, usable, reporting_currency)
-    if not is_built_by_file(entity, usable) or not usable:
-        _build_whole(con, entity, usable, sql, reporting_currency)
+    if is_view_of_staging(entity, usable, reporting_currency):
+        _build_view(con, entity, usable[0], sql, reporting_currency)
     else:
-        _build_by_file(con, entity, usable, sql, reporting_currency)
+        _drop_view(con, entity.table)  # the entity was a view of its one source's staging until now
+        if not is_built_by_file(entity, usable) or not usable:
+            _build_whole(con, entity, usable, sql, reporting_currency)
+        else:
+            _build_by_file(con, entity, usable, sql, reporting_currency)
     rows = con.execute(
         "select contract, rows_staged, rows_mapped from meta.canonical_sources where entity = ? order by contract",
         [entity.name],

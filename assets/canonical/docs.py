@@ -17,7 +17,9 @@ INTRO = """# The canonical model
 Every source contract maps one export into one of the entities below (`maps_to:` in the contract, see
 `docs/contracts.md`). Core models, KPIs, control rules and pages read only these `canonical.<entity>` tables,
 never a source's staging table: the demo company is one set of sources among others. An entity no source maps
-into is an empty table with every column, so everything downstream still runs.
+into is an empty table with every column, so everything downstream still runs. An entity whose one source
+appends every row as it is (no `filter`, no other currency) is a view of that source's staging table instead of
+a copy of it (`assets/canonical/build.py`).
 
 A contract's column feeds the canonical column of the same name, cast to the canonical type. Money columns are
 in the company's reporting currency (setting `currency`): a source in another currency states it

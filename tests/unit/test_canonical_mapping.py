@@ -344,12 +344,10 @@ def test_a_whole_build_in_batches_of_files_equals_one_batch_row_for_row(con, tmp
     assert [len(r) for r in one] == [3, 3, 1]  # Cafe, Deli, Inn mapped; the total filtered out; Bus without a rate
 
 
-def test_rows_all_mapped_are_read_straight_with_the_same_rows_and_counts(con, tmp_path, monkeypatch):
-    """No filter and the reporting currency: every staged row is mapped, so each batch is read from the entity's
-    query itself rather than through the temporary table ``_canonical``; the rows, the counts per file and the
-    accounting are those of one batch, and a new file is mapped alone."""
-    from assets.canonical import build
-
+def test_one_source_with_every_row_mapped_is_a_view_of_its_staging_table(con, tmp_path):
+    """No filter, the reporting currency, one source that appends: every staged row is mapped, so the entity is a
+    view of the staging table (nothing copied); the counts per file and the accounting are recorded as for a
+    table, a new month's rows are in it once staged, and a filter added later makes it a table again."""
     landing = tmp_path / "landing"
     plain = SPEND_CONTRACT.replace("    currency: GBP\n", "").replace("    filter: line_kind = 'line'\n", "")
     contract_path = write(tmp_path / "c" / "bank1__card_spend.yaml", plain)
@@ -358,34 +356,18 @@ def test_rows_all_mapped_are_read_straight_with_the_same_rows_and_counts(con, tm
         write(landing / "cards" / f"{month}-statement.csv", "Kind,Merchant,Amount,DC,Category\n" + lines)
     contract, _ = stage(con, contract_path, landing)
     spend = entity("spend_transactions")
-    made = []
     written = (
-        "select vendor_name, amount, _source_path, _line_no from canonical.spend_transactions order by rowid",
+        "select vendor_name, amount, _source_path, _line_no from canonical.spend_transactions order by 3, 4",
         "select contract, rows_staged, rows_filtered_out, rows_not_current, rows_rejected, rows_mapped "
         "from meta.canonical_files order by all",
         "select rows_staged, rows_filtered_out, rows_rejected, rows_mapped from meta.canonical_sources",
     )
+    is_view = "select count(*) from duckdb_views() where schema_name = 'canonical' and view_name = 'spend_transactions'"
 
-    class Watched:
-        def __init__(self, inner):
-            self.inner = inner
-
-        def execute(self, sql, *args):
-            made.extend(["_canonical"] if "temp table _canonical" in sql else [])
-            return self.inner.execute(sql, *args)
-
-        def __getattr__(self, name):
-            return getattr(self.inner, name)
-
-    def whole_build() -> list:
-        con.execute("drop table if exists canonical.spend_transactions")
-        build_canonical(Watched(con), spend, [contract], "USD")
-        return [con.execute(sql).fetchall() for sql in written]
-
-    one = whole_build()
-    monkeypatch.setattr(build, "BATCH_ROWS", 1)  # every file its own batch
-    assert whole_build() == one
-    assert sorted(one[0], key=lambda r: (r[2], r[3])) == [
+    build_canonical(con, spend, [contract], "USD")
+    one = [con.execute(sql).fetchall() for sql in written]
+    assert con.execute(is_view).fetchone()[0] == 1
+    assert one[0] == [
         ("Cafe", Decimal("5.00"), "cards/2011-03-statement.csv", 2),
         ("Deli", Decimal("-3.00"), "cards/2011-03-statement.csv", 3),
         ("Inn", Decimal("7.00"), "cards/2011-04-statement.csv", 2),
@@ -393,11 +375,21 @@ def test_rows_all_mapped_are_read_straight_with_the_same_rows_and_counts(con, tm
     ]
     assert one[1] == [("bank1__card_spend", 2, 0, 0, 0, 2)] * 2
     assert one[2] == [(4, 0, 0, 4)]
-    # a new month: its file alone is mapped, and the table then equals a whole build
+    build_canonical(con, spend, [contract], "USD")  # again: the same
+    assert [con.execute(sql).fetchall() for sql in written] == one
+    # a new month: its rows are in the view, counted
     write(landing / "cards" / "2011-05-statement.csv", "Kind,Merchant,Amount,DC,Category\nline,Bus,2.00,DR,TRV\n")
     contract, _ = stage(con, contract_path, landing, day=2)
-    build_canonical(Watched(con), spend, [contract], "USD")
+    build_canonical(con, spend, [contract], "USD")
     added = [con.execute(sql).fetchall() for sql in written]
-    assert added[2] == [(5, 0, 0, 5)] and ("Bus", Decimal("2.00"), "cards/2011-05-statement.csv", 2) in added[0]
-    assert sorted(whole_build()[0], key=str) == sorted(added[0], key=str)
-    assert made == []
+    assert added[2] == [(5, 0, 0, 5)] and added[0][-1] == ("Bus", Decimal("2.00"), "cards/2011-05-statement.csv", 2)
+    # a filter: some rows are no longer mapped, and the entity is a table of the mapped rows again
+    filtered = write(tmp_path / "c" / "bank1__card_spend.yaml", plain.replace(
+        "    maps_to: spend_transactions\n", "    maps_to: spend_transactions\n    filter: line_kind = 'line'\n"
+    ))  # fmt: skip
+    contract, _ = stage(con, filtered, landing, day=3)
+    assert contract.filter
+    build_canonical(con, spend, [contract], "USD")
+    assert con.execute(is_view).fetchone()[0] == 0
+    assert [r[0] for r in con.execute(written[0]).fetchall()] == ["Cafe", "Deli", "Inn", "Bus"]
+    assert con.execute(written[2]).fetchall() == [(5, 1, 0, 4)]
