@@ -27,6 +27,7 @@ recorded all the same.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 import duckdb
@@ -129,11 +130,31 @@ def _projection(contract: Contract, entity: CanonicalEntity, reporting_currency:
             continue
         value = f"s.{q(name)}"
         if column.money and currency != reporting_currency:
-            value = f"round({value} * _fx.rate, 2)"
+            typed = f"round({value} * _fx.rate, 2)::{column.sql_type}"
         elif contract.key_prefix and name in entity.key_columns():
-            value = f"{lit(contract.key_prefix)} || {value}::varchar"
-        parts.append(f"{value}::{column.sql_type} as {q(name)}")
+            typed = f"{lit(contract.key_prefix)} || {value}::varchar::{column.sql_type}"
+        else:
+            typed = _cast(value, contract.columns[name].sql_type, column.sql_type)
+        parts.append(f"{typed} as {q(name)}")
     return parts
+
+
+_DECIMAL = re.compile(r"DECIMAL\((\d+),\s*(\d+)\)", re.IGNORECASE)
+
+
+def _cast(value: str, from_type: str, to_type: str) -> str:
+    """``value::to_type``. A DECIMAL of more than 18 digits (a 128-bit integer) cast to one of at most 18 goes
+    through DECIMAL(18, its own scale) when it fits there: the same value, in 64-bit arithmetic (at L, 25 million
+    staged overtime hours, DECIMAL(25,9) to DECIMAL(18,2): 6.5 s -> 0.5 s)."""
+    wide, narrow = _DECIMAL.fullmatch(from_type), _DECIMAL.fullmatch(to_type)
+    if not (wide and narrow and int(wide[1]) > 18 and int(narrow[1]) <= 18 and int(wide[2]) <= 18):
+        return f"{value}::{to_type}"
+    scale = int(wide[2])
+    bound = 10 ** (18 - scale)
+    return (
+        f"case when {value} > -{bound} and {value} < {bound} then {value}::decimal(18, {scale})::{to_type} "
+        f"else {value}::{to_type} end"
+    )
 
 
 def _rate_join(contract: Contract, entity: CanonicalEntity, reporting_currency: str) -> str:

@@ -393,3 +393,19 @@ def test_one_source_with_every_row_mapped_is_a_view_of_its_staging_table(con, tm
     assert con.execute(is_view).fetchone()[0] == 0
     assert [r[0] for r in con.execute(written[0]).fetchall()] == ["Cafe", "Deli", "Inn", "Bus"]
     assert con.execute(written[2]).fetchall() == [(5, 1, 0, 4)]
+
+
+def test_a_wide_decimal_narrowed_through_64_bits_keeps_every_value(con):
+    """A staged DECIMAL(25,9) cast to a canonical DECIMAL(18,2) goes through DECIMAL(18,9) when it fits there
+    (64-bit arithmetic instead of 128-bit): the same value as the direct cast, rounding and large values included."""
+    from assets.canonical.build import _cast
+
+    values = ["2.345", "-2.345", "-0.005", "0.004999999", "999999999.995", "-999999999.999999999", "1000000000",
+              "1234567890123.125", "-1234567890123.125", "null"]  # fmt: skip
+    rows = ", ".join(f"({v}::decimal(25,9))" for v in values)
+    expression = _cast("x", "DECIMAL(25,9)", "DECIMAL(18,2)")
+    assert "decimal(18, 9)" in expression
+    got = con.execute(f"select {expression}, x::decimal(18,2) from (values {rows}) t(x)").fetchall()
+    assert [a for a, _ in got] == [b for _, b in got]
+    assert got[0][0] == Decimal("2.35") and got[7][0] == Decimal("1234567890123.13")
+    assert _cast("x", "BIGINT", "DECIMAL(18,2)") == "x::DECIMAL(18,2)"  # no 128-bit value to narrow
