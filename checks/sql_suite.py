@@ -118,6 +118,7 @@ def _unique_check(con, source: str, check: QualityCheck, keys: str) -> RawResult
     cols = ", ".join(q(c) for c in check.columns)
     # one column: rows with a value; several: rows where not every column is missing (GX's default)
     present = (" and " if len(check.columns) == 1 else " or ").join(f"{q(c)} is not null" for c in check.columns)
+    considered = f"select {cols} from ({source}) where {present}"
     repeated = f"select {cols} from considered group by all having count(*) > 1"
     # rows with equal values have equal hashes: when no hash repeats, no row does. One 64-bit value per row,
     # sorted, each compared with the one before, is quicker than grouping the columns (at L, 25 million rows of
@@ -126,15 +127,14 @@ def _unique_check(con, source: str, check: QualityCheck, keys: str) -> RawResult
     n, same_hash = con.execute(
         f"""
         select count(*), count(*) filter (where h = before)
-        from (select h, lag(h) over (order by h) as before
-              from (select hash({cols}) as h from ({source}) where {present}))
+        from (select h, lag(h) over (order by h) as before from (select hash({cols}) as h from ({considered})))
         """
     ).fetchall()[0]
     bad = 0
     if same_hash:
         bad = con.execute(
             f"""
-            with considered as (select {cols} from ({source}) where {present}),
+            with considered as ({considered}),
             repeated as (select count(*) as n_same from considered group by {cols} having count(*) > 1)
             select coalesce(sum(n_same), 0) from repeated
             """

@@ -226,11 +226,16 @@ def _refuse_utf8(path: Path, head: bytes, declared: str) -> None:
     )
 
 
+def _separator(newline: str) -> bytes:
+    """Where a file's lines split: at CR for old-Mac files, else at LF (a CRLF line keeps its CR)."""
+    return b"\r" if newline == "\r" else b"\n"
+
+
 def _line_blocks(path: Path, newline: str) -> Iterator[bytes]:
     """The file's lines in blocks of whole lines, read in chunks: ``block.split(sep)`` are the lines (split at CR
     for old-Mac files, else at LF; a CRLF line keeps its CR); a last line without a newline counts, an empty one
     does not."""
-    sep = b"\r" if newline == "\r" else b"\n"
+    sep = _separator(newline)
     with path.open("rb") as handle:
         pending = b""
         for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
@@ -245,7 +250,7 @@ def _line_blocks(path: Path, newline: str) -> Iterator[bytes]:
 
 def _byte_lines(path: Path, newline: str) -> Iterator[bytes]:
     """The file's lines, one by one (``_line_blocks``)."""
-    sep = b"\r" if newline == "\r" else b"\n"
+    sep = _separator(newline)
     for block in _line_blocks(path, newline):
         yield from block.split(sep)
 
@@ -256,7 +261,7 @@ def _scan_lines(path: Path, head: bytes) -> TextScan:
     A block of lines that is valid UTF-8 (ASCII most often) and holds no blank line and no byte-order mark is
     counted whole; only the other blocks are classified line by line (a file of 14 million lines: 15 s -> 1 s)."""
     newline = _newline_of(head)
-    sep = b"\r" if newline == "\r" else b"\n"
+    sep = _separator(newline)
     has_bom = head.startswith(codecs.BOM_UTF8)
     blank: list[int] = []
     cp1252: list[int] = []
